@@ -1,0 +1,278 @@
+/*
+ * The pc machine: RAM and the legacy holes, the ISA devices, the CPU, and
+ * the guest kernel. All wiring is here; devices know nothing of each other.
+ *
+ * Physical memory (as QEMU's pc for RAM up to 3.5 GiB):
+ *   [0, 640K)               RAM
+ *   [640K, 768K)            unassigned (VGA window, later)
+ *   [768K, 1M)              ROM, zero-filled (option ROMs and BIOS, later)
+ *   [1M, min(RAM, 3.5G))    RAM
+ *   [3.5G, 4G)              PCI hole: nothing yet
+ *   [4G, 4G + RAM - 3.5G)   the rest of RAM, if any
+ * RAM is one anonymous mapping, so guest-physical RAM is contiguous in host
+ * memory apart from the hole; the bytes behind [640K, 1M) are unused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "hw/char/serial.h"
+#include "hw/i386/multiboot.h"
+#include "hw/i386/pc.h"
+#include "hw/misc/debugexit.h"
+#include "softmmu/chardev.h"
+
+#define PC_LOW_RAM_END   0xA0000ull     /* 640 KiB */
+#define PC_BIOS_AREA     0xC0000ull
+#define PC_HIGH_RAM      0x100000ull    /* 1 MiB */
+#define PC_PCI_HOLE      0xE0000000ull  /* RAM above this moves to 4 GiB */
+#define PC_4G            0x100000000ull
+#define PC_RAM_MIN       (2ull << 20)
+
+#define PC_KERNEL_MAX    (4ull << 30)
+
+/* The ISA serial ports, in -serial order (COM1..COM4). */
+static const struct {
+    uint32_t iobase;
+    int irq;
+} pc_serial_ports[] = {
+    { 0x3F8, 4 },
+    { 0x2F8, 3 },
+    { 0x3E8, 4 },
+    { 0x2E8, 3 },
+};
+
+static void set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void set_err(char **err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (err) {
+        *err = msg;
+    } else {
+        g_free(msg);
+    }
+}
+
+/*
+ * The kernel file, whole, with errors in the one-line form the command line
+ * promises ("could not open kernel 'PATH': reason"), which GLib's messages
+ * are not.
+ */
+static uint8_t *pc_kernel_read(const char *path, size_t *len, char **err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int e = 0;
+
+    if (fd < 0) {
+        set_err(err, "could not open kernel '%s': %s", path,
+                g_strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0) {
+        e = errno;
+    } else if (S_ISDIR(st.st_mode)) {
+        e = EISDIR;
+    }
+    if (e) {
+        set_err(err, "could not open kernel '%s': %s", path, g_strerror(e));
+        close(fd);
+        return NULL;
+    }
+
+    GByteArray *buf = g_byte_array_new();
+    uint8_t chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            set_err(err, "could not read kernel '%s': %s", path,
+                    g_strerror(errno));
+            goto fail;
+        }
+        if (n == 0) {
+            break;
+        }
+        if (buf->len + (uint64_t)n > PC_KERNEL_MAX) {
+            set_err(err, "kernel '%s' is larger than 4 GiB", path);
+            goto fail;
+        }
+        g_byte_array_append(buf, chunk, n);
+    }
+    close(fd);
+    *len = buf->len;
+    return g_byte_array_free(buf, FALSE);
+
+fail:
+    close(fd);
+    g_byte_array_free(buf, TRUE);
+    return NULL;
+}
+
+static bool pc_memory_init(PCMachine *pc, char **err)
+{
+    uint64_t ram_size = pc->cfg.ram_size;
+
+    if (ram_size < PC_RAM_MIN) {
+        set_err(err, "-m: at least 2 MiB of RAM is needed");
+        return false;
+    }
+    /* NORESERVE: a 4 GiB guest that touches 100 MiB costs 100 MiB. */
+    void *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ram == MAP_FAILED) {
+        set_err(err, "could not allocate %" PRIu64 " MiB of guest RAM: %s",
+                ram_size >> 20, g_strerror(errno));
+        return false;
+    }
+    pc->ram = ram;
+
+    uint64_t below_hole = MIN(ram_size, PC_PCI_HOLE);
+    mem_map_ram(&pc->as, "pc.ram.low", 0, PC_LOW_RAM_END, pc->ram);
+    /* Reads of the BIOS area see zeros, not all-ones, until firmware is
+     * loaded there; guest writes to it are dropped. */
+    mem_map_rom(&pc->as, "pc.bios", PC_BIOS_AREA, PC_HIGH_RAM - PC_BIOS_AREA,
+                g_malloc0(PC_HIGH_RAM - PC_BIOS_AREA));
+    mem_map_ram(&pc->as, "pc.ram", PC_HIGH_RAM, below_hole - PC_HIGH_RAM,
+                pc->ram + PC_HIGH_RAM);
+    if (ram_size > PC_PCI_HOLE) {
+        mem_map_ram(&pc->as, "pc.ram.above-4g", PC_4G,
+                    ram_size - PC_PCI_HOLE, pc->ram + PC_PCI_HOLE);
+    }
+    return true;
+}
+
+/*
+ * "-serial none" (or no spec) means no UART at that address, as in QEMU,
+ * where a port without a backend is not created; "null" is a UART whose
+ * output goes nowhere.
+ */
+static bool pc_serial_present(const char *spec)
+{
+    return spec && strcmp(spec, "none") != 0;
+}
+
+static bool pc_devices_init(PCMachine *pc, char **err)
+{
+    const PCConfig *cfg = &pc->cfg;
+    Chardev *chr[G_N_ELEMENTS(pc_serial_ports)] = { NULL };
+
+    if (cfg->nr_serial > (int)G_N_ELEMENTS(pc_serial_ports)) {
+        set_err(err, "-serial: at most %zu serial ports are supported",
+                G_N_ELEMENTS(pc_serial_ports));
+        return false;
+    }
+    if (cfg->nr_debugexit > (int)G_N_ELEMENTS(cfg->debugexit)) {
+        set_err(err, "-device: at most %zu isa-debug-exit devices are "
+                "supported", G_N_ELEMENTS(cfg->debugexit));
+        return false;
+    }
+    /* Backends first: they can fail, and devices cannot be taken back. */
+    for (int i = 0; i < cfg->nr_serial; i++) {
+        char *chr_err = NULL;
+
+        if (!pc_serial_present(cfg->serial[i])) {
+            continue;
+        }
+        chr[i] = chardev_new(cfg->serial[i], &chr_err);
+        if (!chr[i] && chr_err) {
+            set_err(err, "%s", chr_err);
+            g_free(chr_err);
+            return false;
+        }
+    }
+    for (int i = 0; i < cfg->nr_serial; i++) {
+        if (!pc_serial_present(cfg->serial[i])) {
+            continue;
+        }
+        /* IRQ lines stay unwired until the 8259 exists: the UART runs,
+         * polled, and pc_serial_ports[i].irq is where it will go. */
+        serial_create(&pc->io, pc_serial_ports[i].iobase, NULL, chr[i]);
+    }
+
+    for (int i = 0; i < cfg->nr_debugexit; i++) {
+        debugexit_create(&pc->io, cfg->debugexit[i].iobase,
+                         cfg->debugexit[i].iosize);
+    }
+    return true;
+}
+
+static void pc_free(PCMachine *pc)
+{
+    MemRegion *bios = mem_find(&pc->as, PC_BIOS_AREA);
+
+    if (bios) {
+        g_free(bios->host);
+    }
+    if (pc->ram) {
+        munmap(pc->ram, pc->cfg.ram_size);
+    }
+    g_free(pc);
+}
+
+PCMachine *pc_create(const PCConfig *cfg, char **err)
+{
+    PCMachine *pc = g_new0(PCMachine, 1);
+    uint8_t *image = NULL;
+    size_t image_size = 0;
+    char *cmdline = NULL;
+
+    pc->cfg = *cfg;
+
+    /*
+     * The kernel is read and recognised first: a bad -kernel should fail
+     * before -serial stdio has put the terminal in raw mode.
+     */
+    if (!cfg->kernel) {
+        set_err(err, "no -kernel given (disk boot is not supported yet)");
+        goto fail;
+    }
+    image = pc_kernel_read(cfg->kernel, &image_size, err);
+    if (!image) {
+        goto fail;
+    }
+    if (!multiboot_probe(image, image_size)) {
+        set_err(err, "'%s' is not a multiboot kernel (Linux boot is not "
+                "supported yet)", cfg->kernel);
+        goto fail;
+    }
+
+    if (!pc_memory_init(pc, err) || !pc_devices_init(pc, err)) {
+        goto fail;
+    }
+    pc->cpu = x86_cpu_create(&pc->as, &pc->io);
+
+    /* QEMU hands a multiboot kernel "PATH APPEND" (a trailing space when
+     * there is no -append); kernels that print it then agree with QEMU. */
+    cmdline = g_strdup_printf("%s %s", cfg->kernel,
+                              cfg->append ? cfg->append : "");
+    if (!multiboot_load(pc->cpu, &pc->as, cfg->ram_size, image, image_size,
+                        cmdline, cfg->initrd, err)) {
+        goto fail;
+    }
+    g_free(cmdline);
+    g_free(image);
+    return pc;
+
+fail:
+    /* The CPU and the devices have no destroy function yet (the caller
+     * exits on failure): what pc_create allocated itself is given back. */
+    g_free(cmdline);
+    g_free(image);
+    pc_free(pc);
+    return NULL;
+}

@@ -1,0 +1,277 @@
+/*
+ * Softmmu TLB management and the slow paths of guest memory accesses:
+ * misses (page walk), MMIO, pages holding translated code, accesses that
+ * cross a page.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "softmmu/bql.h"
+#include "softmmu/cputlb.h"
+#include "softmmu/log.h"
+#include "softmmu/tb.h"
+#include "target-x86/helper.h"
+#include "tcg/tcg.h"
+
+void tlb_init_layout(void)
+{
+    TCGTLBLayout *L = &tcg_tlb_layout;
+    L->tlb_offset = (int)offsetof(CPUX86State, tlb);
+    L->mode_stride = (int)sizeof(((CPUX86State *)0)->tlb[0]);
+    L->entry_bits = 5;
+    _Static_assert(sizeof(CPUTLBEntry) == 32, "TLB entry is 32 bytes");
+    L->index_bits = CPU_TLB_BITS;
+    L->page_bits = TARGET_PAGE_BITS;
+    L->read_off = (int)offsetof(CPUTLBEntry, addr_read);
+    L->write_off = (int)offsetof(CPUTLBEntry, addr_write);
+    L->addend_off = (int)offsetof(CPUTLBEntry, addend);
+    L->exit_request_off = (int)offsetof(CPUX86State, exit_request);
+}
+
+static inline unsigned tlb_index(uint64_t vaddr)
+{
+    return (unsigned)(vaddr >> TARGET_PAGE_BITS) & (CPU_TLB_SIZE - 1);
+}
+
+void tlb_flush(CPUX86State *env)
+{
+    memset(env->tlb, 0xff, sizeof(env->tlb));   /* TLB_INVALID everywhere */
+    env->tlb_has_large_pages = false;
+    tb_jmp_cache_clear(env);
+}
+
+void tlb_flush_page(CPUX86State *env, uint64_t vaddr)
+{
+    if (env->tlb_has_large_pages) {
+        tlb_flush(env);
+        return;
+    }
+    uint64_t page = vaddr & TARGET_PAGE_MASK;
+    unsigned idx = tlb_index(vaddr);
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        CPUTLBEntry *e = &env->tlb[m][idx];
+        if ((e->addr_read & TARGET_PAGE_MASK) == page ||
+            (e->addr_write & TARGET_PAGE_MASK) == page ||
+            (e->addr_code & TARGET_PAGE_MASK) == page) {
+            memset(e, 0xff, sizeof(*e));
+        }
+    }
+    tb_jmp_cache_clear(env);
+}
+
+void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr, int prot,
+                  int mmu_idx, bool large)
+{
+    uint64_t page = vaddr & TARGET_PAGE_MASK;
+    uint64_t ppage = paddr & TARGET_PAGE_MASK;
+    CPUTLBEntry *e = &env->tlb[mmu_idx][tlb_index(vaddr)];
+    MemRegion *r = mem_find(env->as, ppage);
+    uint64_t flags = 0;
+
+    if (large) {
+        env->tlb_has_large_pages = true;
+    }
+    if (!r || r->kind == MEM_REGION_MMIO ||
+        ppage + TARGET_PAGE_SIZE > r->base + r->size) {
+        flags = TLB_MMIO;   /* dispatched by physical address */
+        e->addend = 0;
+    } else {
+        e->addend = (uintptr_t)(r->host + (ppage - r->base)) - (uintptr_t)page;
+    }
+    e->addr_read = (prot & PAGE_READ) ? page | flags : TLB_INVALID;
+    e->addr_code = (prot & PAGE_EXEC) ? page | flags : TLB_INVALID;
+    if (!(prot & PAGE_WRITE)) {
+        e->addr_write = TLB_INVALID;
+    } else {
+        uint64_t wflags = flags;
+        if (r && r->kind == MEM_REGION_ROM) {
+            wflags |= TLB_MMIO;   /* the write is dropped by the dispatcher */
+        }
+        if (env->tbc && tb_page_has_code(env->tbc, ppage)) {
+            wflags |= TLB_NOTDIRTY;
+        }
+        e->addr_write = page | wflags;
+    }
+    env->tlb_paddr[mmu_idx][tlb_index(vaddr)] = ppage;
+}
+
+static void tlb_set_notdirty(CPUX86State *env, uint64_t page, bool on)
+{
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        for (unsigned i = 0; i < CPU_TLB_SIZE; i++) {
+            CPUTLBEntry *e = &env->tlb[m][i];
+            if (env->tlb_paddr[m][i] != page || (e->addr_write & TLB_INVALID)) {
+                continue;
+            }
+            if (on) {
+                e->addr_write |= TLB_NOTDIRTY;
+            } else {
+                e->addr_write &= ~TLB_NOTDIRTY;
+            }
+        }
+    }
+}
+
+void tlb_protect_code_page(CPUX86State *env, uint64_t page)
+{
+    tlb_set_notdirty(env, page, true);
+}
+
+void tlb_unprotect_code_page(CPUX86State *env, uint64_t page)
+{
+    tlb_set_notdirty(env, page, false);
+}
+
+static uint64_t entry_tag(CPUTLBEntry *e, int access)
+{
+    switch (access) {
+    case MMU_DATA_LOAD:
+        return e->addr_read;
+    case MMU_DATA_STORE:
+        return e->addr_write;
+    default:
+        return e->addr_code;
+    }
+}
+
+/* The entry for addr, filled by a page walk if it misses (may raise). */
+static CPUTLBEntry *tlb_lookup(CPUX86State *env, uint64_t addr, int access,
+                               int mmu_idx, uintptr_t retaddr)
+{
+    CPUTLBEntry *e = &env->tlb[mmu_idx][tlb_index(addr)];
+    uint64_t tag = entry_tag(e, access);
+    if ((tag & (TARGET_PAGE_MASK | TLB_INVALID)) != (addr & TARGET_PAGE_MASK)) {
+        x86_tlb_fill(env, addr, access, mmu_idx, retaddr);
+    }
+    return e;
+}
+
+static uint64_t sign_extend(uint64_t v, MemOp mop)
+{
+    switch (mop & (MO_SIZE | MO_SIGN)) {
+    case MO_SB:
+        return (uint64_t)(int64_t)(int8_t)v;
+    case MO_SW:
+        return (uint64_t)(int64_t)(int16_t)v;
+    case MO_SL:
+        return (uint64_t)(int64_t)(int32_t)v;
+    default:
+        return v;
+    }
+}
+
+uint64_t cpu_ld_mmu(CPUX86State *env, uint64_t addr, int size, int mmu_idx,
+                    uintptr_t retaddr)
+{
+    if ((addr & ~TARGET_PAGE_MASK) + (uint64_t)size > TARGET_PAGE_SIZE) {
+        /* crosses a page: both pages must be accessible, low one first */
+        uint64_t v = 0;
+        for (int i = 0; i < size; i++) {
+            v |= cpu_ld_mmu(env, addr + (uint64_t)i, 1, mmu_idx, retaddr)
+                 << (8 * i);
+        }
+        return v;
+    }
+    CPUTLBEntry *e = tlb_lookup(env, addr, MMU_DATA_LOAD, mmu_idx, retaddr);
+    if (e->addr_read & TLB_MMIO) {
+        uint64_t pa = env->tlb_paddr[mmu_idx][tlb_index(addr)] |
+                      (addr & ~TARGET_PAGE_MASK);
+        bql_lock();
+        uint64_t v = mem_read(env->as, pa, (unsigned)size);
+        bql_unlock();
+        return v;
+    }
+    uint64_t v = 0;
+    memcpy(&v, (void *)(uintptr_t)(addr + e->addend), (size_t)size);
+    return v;
+}
+
+void cpu_st_mmu(CPUX86State *env, uint64_t addr, uint64_t val, int size,
+                int mmu_idx, uintptr_t retaddr)
+{
+    if ((addr & ~TARGET_PAGE_MASK) + (uint64_t)size > TARGET_PAGE_SIZE) {
+        /* probe both pages before writing anything (no partial store) */
+        uint64_t last = addr + (uint64_t)size - 1;
+        tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, retaddr);
+        tlb_lookup(env, last, MMU_DATA_STORE, mmu_idx, retaddr);
+        for (int i = 0; i < size; i++) {
+            cpu_st_mmu(env, addr + (uint64_t)i, (val >> (8 * i)) & 0xff, 1,
+                       mmu_idx, retaddr);
+        }
+        return;
+    }
+    CPUTLBEntry *e = tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, retaddr);
+    uint64_t pa = env->tlb_paddr[mmu_idx][tlb_index(addr)] |
+                  (addr & ~TARGET_PAGE_MASK);
+    if (e->addr_write & TLB_MMIO) {
+        bql_lock();
+        mem_write(env->as, pa, val, (unsigned)size);
+        bql_unlock();
+        return;
+    }
+    if (e->addr_write & TLB_NOTDIRTY) {
+        if (!tb_invalidate_phys_range(env, pa, (uint64_t)size)) {
+            tlb_unprotect_code_page(env, pa & TARGET_PAGE_MASK);
+        }
+    }
+    memcpy((void *)(uintptr_t)(addr + e->addend), &val, (size_t)size);
+}
+
+uint64_t tcg_slow_ld(void *opaque, uint64_t addr, uint32_t memop_idx,
+                     uintptr_t retaddr)
+{
+    CPUX86State *env = opaque;
+    MemOp mop = (MemOp)(memop_idx & 0xff);
+    uint64_t v = cpu_ld_mmu(env, addr, 1 << (mop & MO_SIZE),
+                            (int)(memop_idx >> 8), retaddr);
+    return sign_extend(v, mop);
+}
+
+void tcg_slow_st(void *opaque, uint64_t addr, uint64_t val, uint32_t memop_idx,
+                 uintptr_t retaddr)
+{
+    CPUX86State *env = opaque;
+    MemOp mop = (MemOp)(memop_idx & 0xff);
+    cpu_st_mmu(env, addr, val, 1 << (mop & MO_SIZE), (int)(memop_idx >> 8),
+               retaddr);
+}
+
+static int code_mmu_idx(CPUX86State *env)
+{
+    return (env->hflags & HF_CPL_MASK) == 3 ? MMU_USER_IDX : MMU_KSMAP_IDX;
+}
+
+uint64_t get_page_addr_code(CPUX86State *env, uint64_t addr)
+{
+    int mmu_idx = code_mmu_idx(env);
+    tlb_lookup(env, addr, MMU_INST_FETCH, mmu_idx, 0);
+    return env->tlb_paddr[mmu_idx][tlb_index(addr)] | (addr & ~TARGET_PAGE_MASK);
+}
+
+bool cpu_fetch_code_byte(CPUX86State *env, uint64_t addr, uint8_t *out,
+                         bool nofault)
+{
+    int mmu_idx = code_mmu_idx(env);
+    CPUTLBEntry *e = &env->tlb[mmu_idx][tlb_index(addr)];
+    if ((e->addr_code & (TARGET_PAGE_MASK | TLB_INVALID)) !=
+        (addr & TARGET_PAGE_MASK)) {
+        if (nofault) {
+            if (!x86_tlb_probe(env, addr, MMU_INST_FETCH, mmu_idx)) {
+                return false;
+            }
+        } else {
+            x86_tlb_fill(env, addr, MMU_INST_FETCH, mmu_idx, 0);
+        }
+    }
+    uint64_t pa = env->tlb_paddr[mmu_idx][tlb_index(addr)] |
+                  (addr & ~TARGET_PAGE_MASK);
+    if (e->addr_code & TLB_MMIO) {
+        /* executing from ROM or MMIO: read through the dispatcher */
+        bql_lock();
+        *out = (uint8_t)mem_read(env->as, pa, 1);
+        bql_unlock();
+    } else {
+        *out = *(uint8_t *)(uintptr_t)(addr + e->addend);
+    }
+    return true;
+}

@@ -1,0 +1,42 @@
+/*
+ * The softmmu TLB: guest virtual page -> host address, per MMU mode.
+ * Generated code reads it inline; misses and special pages come here.
+ */
+#ifndef SOFTMMU_CPUTLB_H
+#define SOFTMMU_CPUTLB_H
+
+#include <stdint.h>
+
+#include "target-x86/cpu.h"
+
+enum { MMU_DATA_LOAD, MMU_DATA_STORE, MMU_INST_FETCH };
+
+void tlb_init_layout(void);
+void tlb_flush(CPUX86State *env);
+void tlb_flush_page(CPUX86State *env, uint64_t vaddr);
+/* Installs a translation for one 4 KiB page (called by the page walker). */
+void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr,
+                  int prot, int mmu_idx, bool large);
+/* Marks every entry mapping physical `page` write-slow (it now holds code). */
+void tlb_protect_code_page(CPUX86State *env, uint64_t page);
+void tlb_unprotect_code_page(CPUX86State *env, uint64_t page);
+
+#define PAGE_READ  1
+#define PAGE_WRITE 2
+#define PAGE_EXEC  4
+
+/* Accesses from C (helpers, the translator): through the TLB with faults
+ * raised as guest exceptions; retaddr is the host return address inside
+ * generated code (0 when not called from generated code). */
+uint64_t cpu_ld_mmu(CPUX86State *env, uint64_t addr, int size, int mmu_idx,
+                    uintptr_t retaddr);
+void cpu_st_mmu(CPUX86State *env, uint64_t addr, uint64_t val, int size,
+                int mmu_idx, uintptr_t retaddr);
+/* Code fetch for the translator; returns false (no exception) when the page
+ * is not executable/mapped and nofault is set. */
+bool cpu_fetch_code_byte(CPUX86State *env, uint64_t addr, uint8_t *out,
+                         bool nofault);
+/* Physical address of the code at addr (fills the TLB; may raise #PF). */
+uint64_t get_page_addr_code(CPUX86State *env, uint64_t addr);
+
+#endif

@@ -1,0 +1,260 @@
+/*
+ * The guest CPU state: everything an x86-64 CPU holds, plus the softmmu TLB
+ * and the bookkeeping the translator and the run loop need.
+ */
+#ifndef TARGET_X86_CPU_H
+#define TARGET_X86_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "softmmu/memory.h"
+
+enum {
+    R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI,
+    R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15,
+};
+enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS };
+
+/* EFLAGS bits (SDM Vol. 1 3.4.3) */
+#define CC_C    0x0001u
+#define CC_P    0x0004u
+#define CC_A    0x0010u
+#define CC_Z    0x0040u
+#define CC_S    0x0080u
+#define TF_MASK 0x0100u
+#define IF_MASK 0x0200u
+#define DF_MASK 0x0400u
+#define CC_O    0x0800u
+#define IOPL_MASK 0x3000u
+#define NT_MASK 0x4000u
+#define RF_MASK 0x10000u
+#define VM_MASK 0x20000u
+#define AC_MASK 0x40000u
+#define VIF_MASK 0x80000u
+#define VIP_MASK 0x100000u
+#define ID_MASK 0x200000u
+#define CC_ALL (CC_C | CC_P | CC_A | CC_Z | CC_S | CC_O)
+
+/* Control registers */
+#define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1)
+#define CR0_EM (1u << 2)
+#define CR0_TS (1u << 3)
+#define CR0_ET (1u << 4)
+#define CR0_NE (1u << 5)
+#define CR0_WP (1u << 16)
+#define CR0_AM (1u << 18)
+#define CR0_NW (1u << 29)
+#define CR0_CD (1u << 30)
+#define CR0_PG (1u << 31)
+
+#define CR4_VME (1u << 0)
+#define CR4_PVI (1u << 1)
+#define CR4_TSD (1u << 2)
+#define CR4_DE  (1u << 3)
+#define CR4_PSE (1u << 4)
+#define CR4_PAE (1u << 5)
+#define CR4_MCE (1u << 6)
+#define CR4_PGE (1u << 7)
+#define CR4_PCE (1u << 8)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_UMIP (1u << 11)
+#define CR4_FSGSBASE (1u << 16)
+#define CR4_PCIDE (1u << 17)
+#define CR4_OSXSAVE (1u << 18)
+#define CR4_SMEP (1u << 20)
+#define CR4_SMAP (1u << 21)
+
+#define EFER_SCE (1u << 0)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+#define EFER_NXE (1u << 11)
+
+/* Segment descriptor attribute bits, kept as in the descriptor's high dword. */
+#define DESC_TYPE_SHIFT 8
+#define DESC_A_MASK (1u << 8)
+#define DESC_W_MASK (1u << 9)   /* data: writable */
+#define DESC_R_MASK (1u << 9)   /* code: readable */
+#define DESC_C_MASK (1u << 10)  /* code: conforming */
+#define DESC_CS_MASK (1u << 11) /* code, not data */
+#define DESC_S_MASK (1u << 12)  /* code/data, not system */
+#define DESC_DPL_SHIFT 13
+#define DESC_P_MASK (1u << 15)
+#define DESC_L_MASK (1u << 21)  /* 64-bit code */
+#define DESC_B_MASK (1u << 22)  /* 32-bit default size */
+#define DESC_G_MASK (1u << 23)
+
+typedef struct SegmentCache {
+    uint16_t selector;
+    uint64_t base;
+    uint32_t limit;
+    uint32_t flags;
+} SegmentCache;
+
+typedef struct DescriptorTable {
+    uint64_t base;
+    uint32_t limit;
+} DescriptorTable;
+
+/*
+ * hflags: the mode bits a translation depends on. They are part of a
+ * translation block's key, so code translated for one mode never runs in
+ * another.
+ */
+#define HF_CPL_MASK    0x3u
+#define HF_CS32        (1u << 2)   /* 32-bit default operand size */
+#define HF_SS32        (1u << 3)
+#define HF_CS64        (1u << 4)   /* 64-bit code segment (long mode) */
+#define HF_LMA         (1u << 5)
+#define HF_PE          (1u << 6)
+#define HF_ADDSEG      (1u << 7)   /* DS/ES/SS base may be non-zero */
+#define HF_PG          (1u << 8)
+#define HF_SMAP        (1u << 9)
+#define HF_OSFXSR      (1u << 10)
+#define HF_TF          (1u << 11)
+#define HF_INHIBIT_IRQ (1u << 12)  /* STI / MOV SS shadow */
+
+/* Lazy condition codes: which operation last set the flags (see cc_helper.c). */
+typedef enum CCOp {
+    CC_OP_EFLAGS,     /* flags are in cc_src, in EFLAGS layout */
+#define CC_OP_SIZED(name) CC_OP_##name##B, CC_OP_##name##W, CC_OP_##name##L, CC_OP_##name##Q
+    CC_OP_SIZED(ADD),  /* dst = result, src = second operand */
+    CC_OP_SIZED(ADC),  /* dst = result, src = second operand, src2 = carry in */
+    CC_OP_SIZED(SUB),  /* dst = result, src = second operand */
+    CC_OP_SBBB, CC_OP_SBBW, CC_OP_SBBL, CC_OP_SBBQ,
+    CC_OP_SIZED(LOGIC),/* dst = result */
+    CC_OP_SIZED(INC),  /* dst = result, src = carry flag before */
+    CC_OP_SIZED(DEC),  /* dst = result, src = carry flag before */
+    CC_OP_SIZED(SHL),  /* dst = result, src = value shifted by count-1 */
+    CC_OP_SIZED(SAR),  /* dst = result, src = value shifted by count-1 (sar or shr) */
+    CC_OP_SIZED(MUL),  /* dst = low result, src = non-zero if high part significant */
+    CC_OP_SIZED(BMI),  /* dst = result (ZF, SF), src = CF; OF=0 */
+    CC_OP_CLR,         /* Z and P set, rest clear (xor r,r) */
+    CC_OP_NB,
+#undef CC_OP_SIZED
+} CCOp;
+
+/* Softmmu TLB */
+#define TARGET_PAGE_BITS 12
+#define TARGET_PAGE_SIZE (1ull << TARGET_PAGE_BITS)
+#define TARGET_PAGE_MASK (~(TARGET_PAGE_SIZE - 1))
+#define CPU_TLB_BITS 10
+#define CPU_TLB_SIZE (1u << CPU_TLB_BITS)
+/* Tag bits below the page number: an entry with one of these set never
+ * matches the fast path and the access takes the slow path. */
+#define TLB_INVALID  (1ull << 0)
+#define TLB_MMIO     (1ull << 1)
+#define TLB_NOTDIRTY (1ull << 2)   /* page holds translated code */
+
+enum { MMU_KSMAP_IDX, MMU_USER_IDX, MMU_KNOSMAP_IDX, NB_MMU_MODES };
+
+typedef struct CPUTLBEntry {
+    uint64_t addr_read;
+    uint64_t addr_write;
+    uint64_t addr_code;
+    uintptr_t addend;   /* host address = guest virtual + addend */
+} CPUTLBEntry;
+
+/* Exception vectors */
+enum {
+    EXCP00_DIVZ = 0, EXCP01_DB, EXCP02_NMI, EXCP03_INT3, EXCP04_INTO,
+    EXCP05_BOUND, EXCP06_ILLOP, EXCP07_PREX, EXCP08_DBLE, EXCP09_XERR,
+    EXCP0A_TSS, EXCP0B_NOSEG, EXCP0C_STACK, EXCP0D_GPF, EXCP0E_PAGE,
+    EXCP10_COPR = 0x10, EXCP11_ALGN, EXCP12_MCHK, EXCP13_XMM,
+};
+/* Reasons to leave cpu_exec that are not guest vectors */
+#define EXCP_INTERRUPT 0x10000 /* exit request: look at interrupts / stop */
+#define EXCP_HLT       0x10001
+#define EXCP_SHUTDOWN  0x10002 /* triple fault */
+
+/* interrupt_request bits */
+#define CPU_INTERRUPT_HARD 0x1u
+#define CPU_INTERRUPT_EXIT 0x2u
+#define CPU_INTERRUPT_NMI  0x4u
+
+struct TranslationBlock;
+
+#define TB_JMP_CACHE_BITS 12
+#define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
+
+typedef struct CPUX86State {
+    /* Fields generated code touches often come first (short displacements). */
+    uint64_t regs[16];
+    uint64_t rip;
+    uint64_t cc_dst, cc_src, cc_src2;
+    uint64_t cc_op;      /* CCOp; 64 bits wide because it is an IR global */
+    /* Read at every block entry: non-zero means leave generated code. */
+    volatile int32_t exit_request;
+    uint64_t eflags;     /* all bits but the six arithmetic flags (lazy) */
+    uint32_t hflags;
+    int32_t df;          /* +1 or -1, from EFLAGS.DF */
+
+    SegmentCache segs[6];
+    SegmentCache ldt, tr;
+    DescriptorTable gdt, idt;
+    uint64_t cr[9];
+    uint64_t dr[8];
+    uint64_t xcr0;
+
+    /* MSRs */
+    uint64_t efer, star, lstar, cstar, fmask, kernel_gs_base;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t tsc_aux, pat, apic_base, misc_enable, tsc_offset;
+
+    /* Exception being delivered */
+    int exception_index;
+    int error_code;
+    bool exception_is_int;   /* INT n / INT3 / INTO: software interrupt */
+    uint64_t exception_next_rip;
+    int old_exception;       /* for double fault detection, -1 if none */
+
+    volatile uint32_t interrupt_request;
+    bool halted;
+    /* STI / MOV SS shadow: no external interrupt before the instruction at
+     * this RIP has run (SDM Vol. 2B STI). */
+    bool inhibit_irq;
+    uint64_t inhibit_irq_rip;
+
+    CPUTLBEntry tlb[NB_MMU_MODES][CPU_TLB_SIZE];
+    /* guest-physical page of each entry (for MMIO and code-page writes) */
+    uint64_t tlb_paddr[NB_MMU_MODES][CPU_TLB_SIZE];
+    bool tlb_has_large_pages;   /* INVLPG must then flush everything */
+
+    struct TranslationBlock *tb_jmp_cache[TB_JMP_CACHE_SIZE];
+
+    struct TBCache *tbc;
+    struct TranslationBlock *current_tb;   /* while generated code runs */
+    sigjmp_buf jmp_env;
+    AddressSpace *as;
+    IOSpace *io;
+    /* Called (under the global lock) to acknowledge an external interrupt:
+     * returns the vector. Set by the board. */
+    int (*get_interrupt_vector)(void *opaque);
+    void *irq_opaque;
+
+    /* -d stats */
+    uint64_t stat_tbs_translated;
+    uint64_t stat_exceptions[256];
+    uint64_t stat_rdmsr, stat_wrmsr, stat_syscall, stat_sysret;
+} CPUX86State;
+
+/* Board-facing interface */
+CPUX86State *x86_cpu_create(AddressSpace *as, IOSpace *io);
+void x86_cpu_reset(CPUX86State *env);
+/* Recompute hflags from CR0/CR4/EFER/segments. */
+void x86_update_hflags(CPUX86State *env);
+void x86_load_seg_cache(CPUX86State *env, int seg, uint16_t selector,
+                        uint64_t base, uint32_t limit, uint32_t flags);
+/* Runs guest code until an exit request, HLT or shutdown; returns EXCP_*. */
+int cpu_exec(CPUX86State *env);
+/* Asks the vCPU to leave generated code soon (any thread). */
+void cpu_exit(CPUX86State *env);
+void cpu_interrupt(CPUX86State *env, uint32_t mask);
+void cpu_reset_interrupt(CPUX86State *env, uint32_t mask);
+void x86_cpu_dump_state(CPUX86State *env, FILE *f);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * CPUID: what bt86 advertises. Only implemented features are listed; each
+ * new feature's bit is added here in the same change that implements it.
+ */
+#include <string.h>
+
+#include "target-x86/helper.h"
+
+/* CPUID.1:EDX */
+#define CPUID_FPU (1u << 0)
+#define CPUID_PSE (1u << 3)
+#define CPUID_TSC (1u << 4)
+#define CPUID_MSR (1u << 5)
+#define CPUID_PAE (1u << 6)
+#define CPUID_CMOV (1u << 15)
+#define CPUID_PAT (1u << 16)
+#define CPUID_PGE (1u << 13)
+/* CPUID.80000001:EDX */
+#define CPUID_EXT2_SYSCALL (1u << 11)
+#define CPUID_EXT2_NX (1u << 20)
+#define CPUID_EXT2_LM (1u << 29)
+
+#define CPUID_MAX_LEAF 0x1
+#define CPUID_MAX_EXT_LEAF 0x80000008u
+
+static void vendor_regs(uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
+{
+    static const char vendor[12] = "BT86BT86BT86";
+    memcpy(ebx, vendor, 4);
+    memcpy(edx, vendor + 4, 4);
+    memcpy(ecx, vendor + 8, 4);
+}
+
+void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
+               uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
+{
+    *eax = *ebx = *ecx = *edx = 0;
+    if (leaf > CPUID_MAX_LEAF && leaf < 0x80000000u) {
+        leaf = CPUID_MAX_LEAF;   /* out of range: the highest basic leaf */
+    }
+    switch (leaf) {
+    case 0:
+        *eax = CPUID_MAX_LEAF;
+        vendor_regs(ebx, ecx, edx);
+        break;
+    case 1:
+        *eax = 0x00000663;   /* family 6, model 6, stepping 3 */
+        *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
+        *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_PGE |
+               CPUID_CMOV | CPUID_PAT;
+        break;
+    case 0x80000000u:
+        *eax = CPUID_MAX_EXT_LEAF;
+        vendor_regs(ebx, ecx, edx);
+        break;
+    case 0x80000001u:
+        *edx = CPUID_EXT2_SYSCALL | CPUID_EXT2_NX | CPUID_EXT2_LM;
+        break;
+    case 0x80000008u:
+        *eax = 0x3028;       /* 48 linear, 40 physical address bits */
+        break;
+    default:
+        break;
+    }
+    (void)env;
+    (void)subleaf;
+}

@@ -1,0 +1,113 @@
+/*
+ * Functions of the x86 front end: called from generated code (helper_*) or
+ * from the softmmu. Those that raise a guest exception do not return.
+ */
+#ifndef TARGET_X86_HELPER_H
+#define TARGET_X86_HELPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "target-x86/cpu.h"
+
+#define GETPC() ((uintptr_t)__builtin_return_address(0))
+
+/* excp_helper.c */
+_Noreturn void raise_exception(CPUX86State *env, int vec);
+_Noreturn void raise_exception_err(CPUX86State *env, int vec, int err);
+_Noreturn void raise_exception_ra(CPUX86State *env, int vec, uintptr_t ra);
+_Noreturn void raise_exception_err_ra(CPUX86State *env, int vec, int err,
+                                      uintptr_t ra);
+/* Leave generated code to the run loop (state already consistent). */
+_Noreturn void cpu_loop_exit(CPUX86State *env);
+/* Deliver env->exception_index through the IDT. */
+void x86_do_interrupt(CPUX86State *env);
+/* Deliver an external interrupt `vec` (IF already checked). */
+void x86_do_hw_interrupt(CPUX86State *env, int vec);
+void helper_raise_exception(CPUX86State *env, uint32_t vec, uint64_t rip);
+void helper_raise_exception_err(CPUX86State *env, uint32_t vec, uint32_t err,
+                                uint64_t rip);
+void helper_raise_interrupt(CPUX86State *env, uint32_t vec, uint64_t rip,
+                            uint64_t next_rip);
+void helper_hlt(CPUX86State *env, uint64_t next_rip);
+void helper_log_unimp(CPUX86State *env, uint64_t rip, uint64_t insn_bytes);
+
+/* mmu.c */
+void x86_tlb_fill(CPUX86State *env, uint64_t addr, int access, int mmu_idx,
+                  uintptr_t retaddr);
+bool x86_tlb_probe(CPUX86State *env, uint64_t addr, int access, int mmu_idx);
+void helper_invlpg(CPUX86State *env, uint64_t addr);
+
+/* cc_helper.c: lazy flags */
+uint64_t helper_cc_compute_all(uint64_t dst, uint64_t src, uint64_t src2,
+                               uint32_t op);
+uint64_t helper_cc_compute_c(uint64_t dst, uint64_t src, uint64_t src2,
+                             uint32_t op);
+uint64_t cpu_compute_eflags(CPUX86State *env);
+/* Sets EFLAGS from val, changing only the bits in mask. */
+void cpu_load_eflags(CPUX86State *env, uint64_t val, uint64_t mask);
+uint64_t helper_read_eflags(CPUX86State *env);
+void helper_write_eflags(CPUX86State *env, uint64_t val, uint32_t mask);
+
+/* int_helper.c: multiply and divide */
+void helper_divb(CPUX86State *env, uint64_t divisor);
+void helper_idivb(CPUX86State *env, uint64_t divisor);
+void helper_divw(CPUX86State *env, uint64_t divisor);
+void helper_idivw(CPUX86State *env, uint64_t divisor);
+void helper_divl(CPUX86State *env, uint64_t divisor);
+void helper_idivl(CPUX86State *env, uint64_t divisor);
+void helper_divq(CPUX86State *env, uint64_t divisor);
+void helper_idivq(CPUX86State *env, uint64_t divisor);
+/* 64x64 -> 128: returns the low half, stores the high half in env->cc_src2
+ * scratch (read by the translator right after). */
+uint64_t helper_mulq(CPUX86State *env, uint64_t a, uint64_t b);
+uint64_t helper_imulq(CPUX86State *env, uint64_t a, uint64_t b);
+
+uint64_t helper_rotate(CPUX86State *env, uint64_t val, uint64_t count,
+                       uint32_t op_ot);
+
+uint64_t helper_bsf(uint64_t v);
+uint64_t helper_bsr(uint64_t v);
+uint64_t helper_shld_shrd(CPUX86State *env, uint64_t val, uint64_t src,
+                          uint64_t count, uint32_t right_ot);
+
+/* seg_helper.c */
+void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector);
+void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset,
+                 uint64_t next_rip);
+void helper_lret(CPUX86State *env, uint32_t dflag, uint32_t addend);
+void helper_lgdt(CPUX86State *env, uint64_t addr, uint32_t dflag, uint32_t idt);
+void helper_sgdt(CPUX86State *env, uint64_t addr, uint32_t idt);
+void helper_iret(CPUX86State *env, uint32_t dflag, uint64_t next_rip);
+void helper_ltr(CPUX86State *env, uint32_t selector);
+void helper_lldt(CPUX86State *env, uint32_t selector);
+bool x86_load_descriptor(CPUX86State *env, uint16_t selector, uint32_t *lo,
+                         uint32_t *hi);
+
+/* sys_helper.c: control registers, I/O, CPUID, TSC */
+void helper_write_crN(CPUX86State *env, uint32_t reg, uint64_t val);
+uint64_t helper_read_crN(CPUX86State *env, uint32_t reg);
+void helper_write_drN(CPUX86State *env, uint32_t reg, uint64_t val);
+uint64_t helper_in(CPUX86State *env, uint32_t port, uint32_t size);
+void helper_out(CPUX86State *env, uint32_t port, uint64_t val, uint32_t size);
+void helper_check_io(CPUX86State *env, uint32_t port, uint32_t size);
+void helper_cpuid(CPUX86State *env);
+void helper_rdtsc(CPUX86State *env);
+uint64_t cpu_get_tsc(CPUX86State *env);
+void helper_cli_sti(CPUX86State *env, uint32_t set);
+void helper_syscall(CPUX86State *env, uint64_t next_rip);
+void helper_sysret(CPUX86State *env, uint32_t dflag);
+
+/* tb.c side: the host code of the block at the current state, or the
+ * exit stub (cpu-exec.c) */
+const void *helper_lookup_tb_ptr(CPUX86State *env);
+
+/* msr.c */
+void helper_rdmsr(CPUX86State *env);
+void helper_wrmsr(CPUX86State *env);
+
+/* cpuid.c */
+void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
+               uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx);
+
+#endif

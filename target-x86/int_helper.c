@@ -1,0 +1,293 @@
+/*
+ * DIV and IDIV (SDM Vol. 2A: #DE on a zero divisor or a quotient that does
+ * not fit), and the 64x64->128 multiplies. RIP is stored by the translator
+ * before these calls, so #DE needs no unwinding.
+ */
+#include "target-x86/helper.h"
+
+static void set_reg_part(CPUX86State *env, int reg, uint64_t v, int bits)
+{
+    if (bits == 32) {
+        env->regs[reg] = (uint32_t)v;
+    } else {
+        uint64_t m = (1ull << bits) - 1;
+        env->regs[reg] = (env->regs[reg] & ~m) | (v & m);
+    }
+}
+
+void helper_divb(CPUX86State *env, uint64_t divisor)
+{
+    uint8_t d = (uint8_t)divisor;
+    uint16_t num = (uint16_t)env->regs[R_EAX];
+    if (d == 0) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    unsigned q = num / d, r = num % d;
+    if (q > 0xff) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    set_reg_part(env, R_EAX, (uint64_t)(q | (r << 8)), 16);
+}
+
+void helper_idivb(CPUX86State *env, uint64_t divisor)
+{
+    int8_t d = (int8_t)divisor;
+    int16_t num = (int16_t)env->regs[R_EAX];
+    if (d == 0) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    int q = num / d, r = num % d;
+    if (q != (int8_t)q) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    set_reg_part(env, R_EAX, (uint64_t)((q & 0xff) | ((r & 0xff) << 8)), 16);
+}
+
+void helper_divw(CPUX86State *env, uint64_t divisor)
+{
+    uint16_t d = (uint16_t)divisor;
+    uint32_t num = (uint32_t)((env->regs[R_EDX] & 0xffff) << 16) |
+                   (uint32_t)(env->regs[R_EAX] & 0xffff);
+    if (d == 0) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    uint32_t q = num / d, r = num % d;
+    if (q > 0xffff) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    set_reg_part(env, R_EAX, q, 16);
+    set_reg_part(env, R_EDX, r, 16);
+}
+
+void helper_idivw(CPUX86State *env, uint64_t divisor)
+{
+    int16_t d = (int16_t)divisor;
+    int32_t num = (int32_t)(((uint32_t)(env->regs[R_EDX] & 0xffff) << 16) |
+                            (uint32_t)(env->regs[R_EAX] & 0xffff));
+    if (d == 0) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    int32_t q = num / d, r = num % d;
+    if (q != (int16_t)q) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    set_reg_part(env, R_EAX, (uint64_t)q, 16);
+    set_reg_part(env, R_EDX, (uint64_t)r, 16);
+}
+
+void helper_divl(CPUX86State *env, uint64_t divisor)
+{
+    uint32_t d = (uint32_t)divisor;
+    uint64_t num = ((env->regs[R_EDX] & 0xffffffffull) << 32) |
+                   (env->regs[R_EAX] & 0xffffffffull);
+    if (d == 0) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    uint64_t q = num / d, r = num % d;
+    if (q > 0xffffffffull) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    set_reg_part(env, R_EAX, q, 32);
+    set_reg_part(env, R_EDX, r, 32);
+}
+
+void helper_idivl(CPUX86State *env, uint64_t divisor)
+{
+    int32_t d = (int32_t)divisor;
+    int64_t num = (int64_t)(((env->regs[R_EDX] & 0xffffffffull) << 32) |
+                            (env->regs[R_EAX] & 0xffffffffull));
+    if (d == 0) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    if (num == INT64_MIN && d == -1) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    int64_t q = num / d, r = num % d;
+    if (q != (int32_t)q) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    set_reg_part(env, R_EAX, (uint64_t)q, 32);
+    set_reg_part(env, R_EDX, (uint64_t)r, 32);
+}
+
+void helper_divq(CPUX86State *env, uint64_t d)
+{
+    unsigned __int128 num = ((unsigned __int128)env->regs[R_EDX] << 64) |
+                            env->regs[R_EAX];
+    if (d == 0) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    unsigned __int128 q = num / d;
+    if (q >> 64) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    env->regs[R_EAX] = (uint64_t)q;
+    env->regs[R_EDX] = (uint64_t)(num % d);
+}
+
+void helper_idivq(CPUX86State *env, uint64_t divisor)
+{
+    int64_t d = (int64_t)divisor;
+    __int128 num = (__int128)(((unsigned __int128)env->regs[R_EDX] << 64) |
+                              env->regs[R_EAX]);
+    if (d == 0) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    /* the only overflow of the 128-bit division itself */
+    if (d == -1 && num == (__int128)((unsigned __int128)1 << 127)) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    __int128 q = num / d;
+    if (q != (int64_t)q) {
+        raise_exception(env, EXCP00_DIVZ);
+    }
+    env->regs[R_EAX] = (uint64_t)(int64_t)q;
+    env->regs[R_EDX] = (uint64_t)(int64_t)(num % d);
+}
+
+uint64_t helper_mulq(CPUX86State *env, uint64_t a, uint64_t b)
+{
+    unsigned __int128 r = (unsigned __int128)a * b;
+    env->cc_src2 = (uint64_t)(r >> 64);
+    return (uint64_t)r;
+}
+
+uint64_t helper_imulq(CPUX86State *env, uint64_t a, uint64_t b)
+{
+    __int128 r = (__int128)(int64_t)a * (int64_t)b;
+    env->cc_src2 = (uint64_t)((unsigned __int128)r >> 64);
+    return (uint64_t)r;
+}
+
+/*
+ * ROL/ROR/RCL/RCR on a value of 8 << (opsz >> 4) bits; count already masked
+ * to 5 or 6 bits. Flags are in cc_src (cc_op is EFLAGS): only CF and OF
+ * change, and not at all for a zero count (SDM Vol. 2B RCL/RCR/ROL/ROR).
+ */
+uint64_t helper_rotate(CPUX86State *env, uint64_t val, uint64_t count,
+                       uint32_t op_ot)
+{
+    int op = (int)(op_ot & 7);
+    int bits = 8 << (op_ot >> 4);
+    uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    uint64_t flags = env->cc_src;
+    uint64_t cf = flags & CC_C;
+    uint64_t res;
+    int c;
+
+    val &= mask;
+    if (op <= 1) {           /* ROL, ROR */
+        if (count == 0) {
+            return val;
+        }
+        c = (int)(count % (uint64_t)bits);
+        if (op == 0) {
+            res = c ? ((val << c) | (val >> (bits - c))) & mask : val;
+            cf = res & 1;
+            flags = (flags & ~(uint64_t)(CC_C | CC_O)) | cf |
+                    ((((res >> (bits - 1)) & 1) ^ cf) ? CC_O : 0);
+        } else {
+            res = c ? ((val >> c) | (val << (bits - c))) & mask : val;
+            cf = (res >> (bits - 1)) & 1;
+            flags = (flags & ~(uint64_t)(CC_C | CC_O)) | cf |
+                    ((((res >> (bits - 1)) ^ (res >> (bits - 2))) & 1) ? CC_O
+                                                                         : 0);
+        }
+    } else {                 /* RCL, RCR: rotate through CF */
+        c = (int)(count % (uint64_t)(bits + 1));
+        if (c == 0) {
+            return val;
+        }
+        res = val;
+        for (int i = 0; i < c; i++) {
+            if (op == 2) {
+                uint64_t out = (res >> (bits - 1)) & 1;
+                res = ((res << 1) | cf) & mask;
+                cf = out;
+            } else {
+                uint64_t out = res & 1;
+                res = (res >> 1) | (cf << (bits - 1));
+                cf = out;
+            }
+        }
+        uint64_t of;
+        if (op == 2) {
+            of = ((res >> (bits - 1)) & 1) ^ cf;
+        } else {
+            of = ((res >> (bits - 1)) ^ (res >> (bits - 2))) & 1;
+        }
+        flags = (flags & ~(uint64_t)(CC_C | CC_O)) | cf | (of ? CC_O : 0);
+    }
+    env->cc_src = flags;
+    return res;
+}
+
+uint64_t helper_bsf(uint64_t v)
+{
+    return v ? (uint64_t)__builtin_ctzll(v) : 0;
+}
+
+uint64_t helper_bsr(uint64_t v)
+{
+    return v ? (uint64_t)(63 - __builtin_clzll(v)) : 0;
+}
+
+/*
+ * SHLD/SHRD (SDM Vol. 2B): shift `val` by count (already masked to 5/6
+ * bits), filling from `src`. CF is the last bit shifted out; OF is defined
+ * for a count of 1. A count above the operand size leaves an undefined
+ * result; for 16-bit operands we shift through the 32-bit concatenation
+ * as hardware does. A zero count changes nothing.
+ */
+uint64_t helper_shld_shrd(CPUX86State *env, uint64_t val, uint64_t src,
+                          uint64_t count, uint32_t right_ot)
+{
+    int bits = 8 << (right_ot >> 4);
+    bool right = right_ot & 1;
+    uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    int c = (int)count;
+    uint64_t res, cf;
+
+    val &= mask;
+    src &= mask;
+    if (c == 0) {
+        return val;
+    }
+    if (bits == 64) {
+        if (right) {
+            res = (val >> c) | (src << (64 - c));
+            cf = (val >> (c - 1)) & 1;
+        } else {
+            res = (val << c) | (src >> (64 - c));
+            cf = (val >> (64 - c)) & 1;
+        }
+    } else {
+        /* the concatenation fits in 64 bits for 16 and 32-bit operands */
+        unsigned __int128 cat;
+        if (right) {
+            cat = ((unsigned __int128)src << bits) | val;
+            if (bits == 16) {
+                cat |= (unsigned __int128)val << 32;   /* 16-bit: val:src:val */
+            }
+            res = (uint64_t)(cat >> c) & mask;
+            cf = (uint64_t)(cat >> (c - 1)) & 1;
+        } else {
+            cat = ((unsigned __int128)val << bits) | src;
+            if (bits == 16) {
+                cat = (cat << 16) | val;
+                res = (uint64_t)(cat >> (32 - c)) & mask;
+                cf = (uint64_t)(cat >> (48 - c)) & 1;
+            } else {
+                res = (uint64_t)(cat >> (bits - c)) & mask;
+                cf = (uint64_t)(cat >> (2 * bits - c)) & 1;
+            }
+        }
+    }
+    uint64_t of = ((res ^ val) >> (bits - 1)) & 1;
+    uint64_t flags = helper_cc_compute_all(res, 0, 0, CC_OP_LOGICB +
+                                           (uint32_t)(right_ot >> 4));
+    flags = (env->cc_src & CC_A) | (flags & (CC_Z | CC_S | CC_P)) | cf |
+            (of ? CC_O : 0);
+    env->cc_src = flags;
+    return res;
+}

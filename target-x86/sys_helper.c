@@ -1,0 +1,285 @@
+/*
+ * System instructions that go through C: control and debug registers,
+ * port I/O with its permission checks, CPUID, the TSC, SYSCALL/SYSRET.
+ * The translator stores RIP before each call, so exceptions need no unwind.
+ */
+#include <glib.h>
+
+#include "softmmu/bql.h"
+#include "softmmu/cputlb.h"
+#include "softmmu/log.h"
+#include "softmmu/tb.h"
+#include "target-x86/helper.h"
+
+/* The advertised TSC frequency: 1 GHz, i.e. one tick per virtual ns. */
+#define TSC_HZ 1000000000ull
+
+uint64_t cpu_get_tsc(CPUX86State *env)
+{
+    return (uint64_t)g_get_monotonic_time() * (TSC_HZ / 1000000) +
+           env->tsc_offset;
+}
+
+void helper_rdtsc(CPUX86State *env)
+{
+    if ((env->cr[4] & CR4_TSD) && (env->hflags & HF_CPL_MASK)) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    uint64_t t = cpu_get_tsc(env);
+    env->regs[R_EAX] = (uint32_t)t;
+    env->regs[R_EDX] = t >> 32;
+}
+
+void helper_cpuid(CPUX86State *env)
+{
+    uint32_t a, b, c, d;
+    x86_cpuid(env, (uint32_t)env->regs[R_EAX], (uint32_t)env->regs[R_ECX],
+              &a, &b, &c, &d);
+    env->regs[R_EAX] = a;
+    env->regs[R_EBX] = b;
+    env->regs[R_ECX] = c;
+    env->regs[R_EDX] = d;
+}
+
+#define CR0_RESERVED 0xffffffff1ffaffc0ull
+#define CR4_KNOWN (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | \
+                   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR |                 \
+                   CR4_OSXMMEXCPT | CR4_UMIP | CR4_FSGSBASE | CR4_SMEP |      \
+                   CR4_SMAP)
+
+static void check_cpl0(CPUX86State *env)
+{
+    if (env->hflags & HF_CPL_MASK) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+}
+
+/* MOV to CRn (SDM Vol. 2B MOV—Move to/from Control Registers). */
+void helper_write_crN(CPUX86State *env, uint32_t reg, uint64_t val)
+{
+    check_cpl0(env);
+    switch (reg) {
+    case 0: {
+        if ((val & CR0_RESERVED) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+            ((val & CR0_NW) && !(val & CR0_CD))) {
+            raise_exception_err(env, EXCP0D_GPF, 0);
+        }
+        uint64_t old = env->cr[0];
+        if (!(old & CR0_PG) && (val & CR0_PG) && (env->efer & EFER_LME)) {
+            /* entering long mode (SDM Vol. 3A 9.8.5) */
+            if (!(env->cr[4] & CR4_PAE)) {
+                raise_exception_err(env, EXCP0D_GPF, 0);
+            }
+            env->efer |= EFER_LMA;
+        }
+        if ((old & CR0_PG) && !(val & CR0_PG)) {
+            if (env->hflags & HF_CS64) {
+                raise_exception_err(env, EXCP0D_GPF, 0);
+            }
+            env->efer &= ~(uint64_t)EFER_LMA;
+        }
+        env->cr[0] = val | CR0_ET;
+        if ((old ^ val) & (CR0_PG | CR0_WP | CR0_PE)) {
+            tlb_flush(env);
+        }
+        break;
+    }
+    case 2:
+        env->cr[2] = val;
+        break;
+    case 3:
+        if ((env->hflags & HF_LMA) && (val >> 52)) {
+            raise_exception_err(env, EXCP0D_GPF, 0);
+        }
+        env->cr[3] = val;
+        tlb_flush(env);
+        break;
+    case 4:
+        if ((val & ~(uint64_t)CR4_KNOWN) ||
+            ((env->hflags & HF_LMA) && !(val & CR4_PAE))) {
+            raise_exception_err(env, EXCP0D_GPF, 0);
+        }
+        if ((env->cr[4] ^ val) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP |
+                                  CR4_SMAP)) {
+            tlb_flush(env);
+        }
+        env->cr[4] = val;
+        break;
+    case 8:
+        if (val & ~0xfull) {
+            raise_exception_err(env, EXCP0D_GPF, 0);
+        }
+        env->cr[8] = val;
+        break;
+    default:
+        raise_exception(env, EXCP06_ILLOP);
+    }
+    x86_update_hflags(env);
+}
+
+uint64_t helper_read_crN(CPUX86State *env, uint32_t reg)
+{
+    check_cpl0(env);
+    switch (reg) {
+    case 0: case 2: case 3: case 4: case 8:
+        return env->cr[reg];
+    default:
+        raise_exception(env, EXCP06_ILLOP);
+    }
+}
+
+void helper_write_drN(CPUX86State *env, uint32_t reg, uint64_t val)
+{
+    check_cpl0(env);
+    if ((reg == 6 || reg == 7) && (val >> 32)) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    env->dr[reg & 7] = val;
+}
+
+/*
+ * IN/OUT permission: at CPL > IOPL (or in virtual-8086 mode) every byte of
+ * the access needs a clear bit in the TSS I/O bitmap (SDM Vol. 1 19.5).
+ */
+void helper_check_io(CPUX86State *env, uint32_t port, uint32_t size)
+{
+    int cpl = (int)(env->hflags & HF_CPL_MASK);
+    int iopl = (int)((env->eflags & IOPL_MASK) >> 12);
+    if (!(env->cr[0] & CR0_PE) || (cpl <= iopl && !(env->eflags & VM_MASK))) {
+        return;
+    }
+    if (env->tr.limit < 103) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    uint32_t base = (uint32_t)cpu_ld_mmu(env, env->tr.base + 0x66, 2,
+                                         MMU_KNOSMAP_IDX, 0);
+    uint32_t off = base + (port >> 3);
+    if (off + 1 > env->tr.limit) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    uint32_t bits = (uint32_t)cpu_ld_mmu(env, env->tr.base + off, 2,
+                                         MMU_KNOSMAP_IDX, 0);
+    if ((bits >> (port & 7)) & ((1u << size) - 1)) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+}
+
+uint64_t helper_in(CPUX86State *env, uint32_t port, uint32_t size)
+{
+    helper_check_io(env, port, size);
+    bql_lock();
+    uint64_t v = io_read(env->io, port & 0xffff, size);
+    bql_unlock();
+    return v;
+}
+
+void helper_out(CPUX86State *env, uint32_t port, uint64_t val, uint32_t size)
+{
+    helper_check_io(env, port, size);
+    bql_lock();
+    io_write(env->io, port & 0xffff, val, size);
+    bql_unlock();
+}
+
+/* CLI/STI: IOPL-sensitive in protected mode. STI delays interrupts until
+ * after the next instruction. */
+void helper_cli_sti(CPUX86State *env, uint32_t set)
+{
+    int cpl = (int)(env->hflags & HF_CPL_MASK);
+    int iopl = (int)((env->eflags & IOPL_MASK) >> 12);
+    if ((env->cr[0] & CR0_PE) && cpl > iopl) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    if (set) {
+        if (!(env->eflags & IF_MASK)) {
+            env->inhibit_irq = true;
+        }
+        env->eflags |= IF_MASK;
+    } else {
+        env->eflags &= ~(uint64_t)IF_MASK;
+    }
+}
+
+/* SYSCALL (SDM Vol. 2B): flat CS/SS from STAR[47:32], RIP from LSTAR or
+ * CSTAR, RCX/R11 keep the return state, RFLAGS masked by SFMASK. */
+void helper_syscall(CPUX86State *env, uint64_t next_rip)
+{
+    if (!(env->efer & EFER_SCE)) {
+        raise_exception(env, EXCP06_ILLOP);
+    }
+    uint16_t sel = (uint16_t)(env->star >> 32);
+    uint32_t code = DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK |
+                    DESC_A_MASK | DESC_G_MASK;
+    uint32_t data = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK |
+                    DESC_G_MASK | DESC_B_MASK;
+    uint64_t rflags = cpu_compute_eflags(env);
+    bool from64 = (env->hflags & HF_CS64) != 0;
+
+    env->stat_syscall++;
+    if (env->hflags & HF_LMA) {
+        env->regs[R_ECX] = next_rip;
+        env->regs[R_R11] = rflags & ~(uint64_t)RF_MASK;
+        x86_load_seg_cache(env, R_CS, sel & 0xfffc, 0, 0xffffffff,
+                           code | DESC_L_MASK);
+        x86_load_seg_cache(env, R_SS, (sel + 8) & 0xfffc, 0, 0xffffffff, data);
+        cpu_load_eflags(env, rflags & ~env->fmask & ~(uint64_t)RF_MASK,
+                        ~(uint64_t)0);
+        env->rip = from64 ? env->lstar : env->cstar;
+    } else {
+        env->regs[R_ECX] = (uint32_t)next_rip;
+        x86_load_seg_cache(env, R_CS, sel & 0xfffc, 0, 0xffffffff,
+                           code | DESC_B_MASK);
+        x86_load_seg_cache(env, R_SS, (sel + 8) & 0xfffc, 0, 0xffffffff, data);
+        cpu_load_eflags(env, rflags & ~(uint64_t)(IF_MASK | RF_MASK | VM_MASK),
+                        ~(uint64_t)0);
+        env->rip = (uint32_t)env->star;
+    }
+    x86_update_hflags(env);
+}
+
+/* SYSRET (SDM Vol. 2B): back to CPL 3 with CS/SS from STAR[63:48]. */
+void helper_sysret(CPUX86State *env, uint32_t dflag)
+{
+    if (!(env->efer & EFER_SCE)) {
+        raise_exception(env, EXCP06_ILLOP);
+    }
+    if (!(env->cr[0] & CR0_PE) || (env->hflags & HF_CPL_MASK)) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    uint16_t sel = (uint16_t)(env->star >> 48);
+    uint32_t code = DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK |
+                    DESC_A_MASK | DESC_G_MASK | (3u << DESC_DPL_SHIFT);
+    uint32_t data = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK |
+                    DESC_G_MASK | DESC_B_MASK | (3u << DESC_DPL_SHIFT);
+
+    env->stat_sysret++;
+    if (env->hflags & HF_LMA) {
+        uint64_t rip = env->regs[R_ECX];
+        if (dflag == 2) {
+            /* a non-canonical RCX faults in ring 0 (Intel) */
+            if ((uint64_t)(((int64_t)rip << 16) >> 16) != rip) {
+                raise_exception_err(env, EXCP0D_GPF, 0);
+            }
+            x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 16) | 3), 0,
+                               0xffffffff, code | DESC_L_MASK);
+        } else {
+            rip = (uint32_t)rip;
+            x86_load_seg_cache(env, R_CS, (uint16_t)(sel | 3), 0, 0xffffffff,
+                               code | DESC_B_MASK);
+        }
+        x86_load_seg_cache(env, R_SS, (uint16_t)((sel + 8) | 3), 0, 0xffffffff,
+                           data);
+        cpu_load_eflags(env, (env->regs[R_R11] & ~(uint64_t)(RF_MASK |
+                                                             VM_MASK)) | 2,
+                        ~(uint64_t)0);
+        env->rip = rip;
+    } else {
+        x86_load_seg_cache(env, R_CS, (uint16_t)(sel | 3), 0, 0xffffffff,
+                           code | DESC_B_MASK);
+        x86_load_seg_cache(env, R_SS, (uint16_t)((sel + 8) | 3), 0, 0xffffffff,
+                           data);
+        env->eflags |= IF_MASK;
+        env->rip = (uint32_t)env->regs[R_ECX];
+    }
+    x86_update_hflags(env);
+}

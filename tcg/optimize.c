@@ -1,0 +1,241 @@
+/*
+ * The IR optimiser: a forward pass that tracks which temps hold known
+ * constants within a basic block, folds operations on constants, and
+ * simplifies identities (x + 0, x & -1, shifts by 0, ...). Branches whose
+ * condition is known become unconditional or disappear.
+ */
+#include <string.h>
+
+#include "tcg/tcg.h"
+
+typedef struct OptState {
+    bool is_const[TCG_MAX_TEMPS];
+    int64_t val[TCG_MAX_TEMPS];
+} OptState;
+
+static TCGTemp *temp_of(uint64_t a)
+{
+    return (TCGTemp *)(uintptr_t)a;
+}
+
+static bool arg_const(TCGContext *s, OptState *st, uint64_t a, int64_t *v)
+{
+    TCGTemp *t = temp_of(a);
+    if (t->kind == TEMP_CONST) {
+        *v = t->val;
+        return true;
+    }
+    int i = temp_idx(s, t);
+    if (st->is_const[i]) {
+        *v = st->val[i];
+        return true;
+    }
+    return false;
+}
+
+static void forget_all(TCGContext *s, OptState *st)
+{
+    memset(st->is_const, 0, sizeof(bool) * (size_t)s->nb_temps);
+}
+
+static void forget_globals(TCGContext *s, OptState *st)
+{
+    memset(st->is_const, 0, sizeof(bool) * (size_t)s->nb_globals);
+}
+
+static bool eval_cond(TCGCond c, uint64_t a, uint64_t b)
+{
+    switch (c) {
+    case TCG_COND_EQ: return a == b;
+    case TCG_COND_NE: return a != b;
+    case TCG_COND_LT: return (int64_t)a < (int64_t)b;
+    case TCG_COND_GE: return (int64_t)a >= (int64_t)b;
+    case TCG_COND_LE: return (int64_t)a <= (int64_t)b;
+    case TCG_COND_GT: return (int64_t)a > (int64_t)b;
+    case TCG_COND_LTU: return a < b;
+    case TCG_COND_GEU: return a >= b;
+    case TCG_COND_LEU: return a <= b;
+    case TCG_COND_GTU: return a > b;
+    case TCG_COND_TSTEQ: return (a & b) == 0;
+    case TCG_COND_TSTNE: return (a & b) != 0;
+    case TCG_COND_ALWAYS: return true;
+    case TCG_COND_NEVER: return false;
+    }
+    return false;
+}
+
+/* Folds op on constants; false if the op is not foldable. */
+static bool eval_op(TCGOpcode opc, uint64_t a, uint64_t b, const uint64_t *c,
+                    uint64_t *r)
+{
+    switch (opc) {
+    case INDEX_op_add: *r = a + b; return true;
+    case INDEX_op_sub: *r = a - b; return true;
+    case INDEX_op_and: *r = a & b; return true;
+    case INDEX_op_or: *r = a | b; return true;
+    case INDEX_op_xor: *r = a ^ b; return true;
+    case INDEX_op_mul: *r = a * b; return true;
+    case INDEX_op_shl: *r = a << (b & 63); return true;
+    case INDEX_op_shr: *r = a >> (b & 63); return true;
+    case INDEX_op_sar: *r = (uint64_t)((int64_t)a >> (b & 63)); return true;
+    case INDEX_op_rotl:
+        b &= 63;
+        *r = b ? (a << b) | (a >> (64 - b)) : a;
+        return true;
+    case INDEX_op_rotr:
+        b &= 63;
+        *r = b ? (a >> b) | (a << (64 - b)) : a;
+        return true;
+    case INDEX_op_neg: *r = -a; return true;
+    case INDEX_op_not: *r = ~a; return true;
+    case INDEX_op_ext8s: *r = (uint64_t)(int64_t)(int8_t)a; return true;
+    case INDEX_op_ext8u: *r = (uint8_t)a; return true;
+    case INDEX_op_ext16s: *r = (uint64_t)(int64_t)(int16_t)a; return true;
+    case INDEX_op_ext16u: *r = (uint16_t)a; return true;
+    case INDEX_op_ext32s: *r = (uint64_t)(int64_t)(int32_t)a; return true;
+    case INDEX_op_ext32u: *r = (uint32_t)a; return true;
+    case INDEX_op_bswap16: *r = __builtin_bswap16((uint16_t)a); return true;
+    case INDEX_op_bswap32: *r = __builtin_bswap32((uint32_t)a); return true;
+    case INDEX_op_bswap64: *r = __builtin_bswap64(a); return true;
+    case INDEX_op_deposit: {
+        int pos = (int)c[0], len = (int)c[1];
+        uint64_t field = len == 64 ? ~0ull : (1ull << len) - 1;
+        *r = (a & ~(field << pos)) | ((b & field) << pos);
+        return true;
+    }
+    case INDEX_op_setcond:
+        *r = eval_cond((TCGCond)c[0], a, b);
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_commutative(TCGOpcode opc)
+{
+    return opc == INDEX_op_add || opc == INDEX_op_and || opc == INDEX_op_or ||
+           opc == INDEX_op_xor || opc == INDEX_op_mul;
+}
+
+static void make_mov(TCGContext *s, TCGOp *op, uint64_t dst, TCGTemp *src)
+{
+    op->opc = INDEX_op_mov;
+    op->nb_oargs = 1;
+    op->nb_iargs = 1;
+    op->args[0] = dst;
+    op->args[1] = (uint64_t)(uintptr_t)src;
+}
+
+void tcg_optimize(TCGContext *s)
+{
+    static OptState st;
+    forget_all(s, &st);
+
+    for (int oi = 0; oi < s->nb_ops; oi++) {
+        TCGOp *op = &s->ops[oi];
+        const TCGOpDef *def = &tcg_op_defs[op->opc];
+        int nb_o = op->nb_oargs, nb_i = op->nb_iargs;
+        int64_t a = 0, b = 0;
+
+        if (op->opc == INDEX_op_call) {
+            unsigned flags = (unsigned)op->args[nb_o + nb_i + 1];
+            if (!(flags & TCG_CALL_NO_WRITE_GLOBALS)) {
+                forget_globals(s, &st);
+            }
+            if (nb_o) {
+                st.is_const[temp_idx(s, temp_of(op->args[0]))] = false;
+            }
+            continue;
+        }
+        if (op->opc == INDEX_op_set_label) {
+            forget_all(s, &st);
+            continue;
+        }
+        if (op->opc == INDEX_op_brcond) {
+            bool ka = arg_const(s, &st, op->args[0], &a);
+            bool kb = arg_const(s, &st, op->args[1], &b);
+            if (ka && kb) {
+                if (eval_cond((TCGCond)op->args[2], (uint64_t)a, (uint64_t)b)) {
+                    uint64_t label = op->args[3];
+                    op->opc = INDEX_op_br;
+                    op->nb_oargs = op->nb_iargs = 0;
+                    op->args[0] = label;
+                } else {
+                    op->opc = INDEX_op_insn_start;   /* no-op */
+                    op->nb_oargs = op->nb_iargs = 0;
+                    op->args[0] = UINT64_MAX;
+                }
+            }
+            continue;
+        }
+        if (def->flags & TCG_OPF_BB_END) {
+            continue;
+        }
+        if (nb_o != 1) {
+            continue;
+        }
+        int oidx = temp_idx(s, temp_of(op->args[0]));
+        if (op->opc == INDEX_op_mov) {
+            if (arg_const(s, &st, op->args[1], &a)) {
+                op->args[1] = (uint64_t)(uintptr_t)tcg_constant(s, a);
+                st.is_const[oidx] = true;
+                st.val[oidx] = a;
+            } else {
+                st.is_const[oidx] = false;
+            }
+            continue;
+        }
+        st.is_const[oidx] = false;
+        if (op->opc == INDEX_op_qemu_ld || op->opc == INDEX_op_movcond ||
+            (op->opc >= INDEX_op_ld8u && op->opc <= INDEX_op_ld)) {
+            continue;
+        }
+        bool ka = nb_i >= 1 && arg_const(s, &st, op->args[1], &a);
+        bool kb = nb_i >= 2 && arg_const(s, &st, op->args[2], &b);
+        uint64_t r;
+        if (ka && (nb_i == 1 || kb) &&
+            eval_op(op->opc, (uint64_t)a, (uint64_t)b, &op->args[1 + nb_i],
+                    &r)) {
+            make_mov(s, op, op->args[0], tcg_constant(s, (int64_t)r));
+            st.is_const[oidx] = true;
+            st.val[oidx] = (int64_t)r;
+            continue;
+        }
+        if (nb_i != 2) {
+            continue;
+        }
+        if (ka && !kb && is_commutative(op->opc)) {
+            uint64_t x = op->args[1];
+            op->args[1] = op->args[2];
+            op->args[2] = x;
+            b = a;
+            kb = true;
+        }
+        if (kb) {
+            /* make the constant a shared constant temp for the back end */
+            op->args[2] = (uint64_t)(uintptr_t)tcg_constant(s, b);
+            TCGTemp *x = temp_of(op->args[1]);
+            switch (op->opc) {
+            case INDEX_op_add: case INDEX_op_sub: case INDEX_op_or:
+            case INDEX_op_xor: case INDEX_op_shl: case INDEX_op_shr:
+            case INDEX_op_sar: case INDEX_op_rotl: case INDEX_op_rotr:
+                if (b == 0) {
+                    make_mov(s, op, op->args[0], x);
+                }
+                break;
+            case INDEX_op_and:
+                if (b == -1) {
+                    make_mov(s, op, op->args[0], x);
+                }
+                break;
+            case INDEX_op_mul:
+                if (b == 1) {
+                    make_mov(s, op, op->args[0], x);
+                }
+                break;
+            default:
+                break;
+            }
+        }
+    }
+}
