@@ -46,8 +46,10 @@ int cpu_exec(CPUX86State *env)
                 env->exception_index = -1;
                 return excp;
             }
-            env->exception_index = -1;
+            /* a fault during delivery longjmps back with a new index */
             x86_do_interrupt(env);
+            env->exception_index = -1;
+            env->inhibit_irq = false;
             last_tb = NULL;
         }
         if (env->exit_request) {
