@@ -37,7 +37,8 @@ static inline uint64_t sign_bit(int sz)
     return 1ull << (op_bits(sz) - 1);
 }
 
-static uint32_t zs_flags(uint64_t res, int sz)
+static inline __attribute__((always_inline)) uint32_t zs_flags(uint64_t res,
+                                                               int sz)
 {
     res &= size_mask(sz);
     return (res == 0 ? CC_Z : 0) | ((res & sign_bit(sz)) ? CC_S : 0) |

@@ -553,7 +553,7 @@ static TCGv gen_compute_eflags_all(DisasContext *dc)
         tcg_gen_mov(S, t, cpu_cc_src);
         return t;
     }
-    tcg_gen_callN(S, helper_cc_compute_all, TCG_CALL_NO_RWG, t, cpu_cc_dst,
+    tcg_gen_callN(S, helper_cc_compute_all, TCG_CALL_PURE, t, cpu_cc_dst,
                   cpu_cc_src, cpu_cc_src2, cpu_cc_op);
     return t;
 }
@@ -598,7 +598,7 @@ static TCGv gen_compute_c(DisasContext *dc)
     } else if (op == CC_OP_EFLAGS) {
         tcg_gen_andi(S, t, cpu_cc_src, CC_C);
     } else {
-        tcg_gen_callN(S, helper_cc_compute_c, TCG_CALL_NO_RWG, t, cpu_cc_dst,
+        tcg_gen_callN(S, helper_cc_compute_c, TCG_CALL_PURE, t, cpu_cc_dst,
                       cpu_cc_src, cpu_cc_src2, cpu_cc_op);
     }
     return t;
@@ -1018,6 +1018,59 @@ static void gen_inc_dec(DisasContext *dc, MemOp ot, TCGv v, int delta)
     set_cc_op(dc, (delta > 0 ? CC_OP_INCB : CC_OP_DECB) + ot);
 }
 
+/*
+ * ROL/ROR by a constant, inline: only CF and OF change (SDM Vol. 2B), so the
+ * other flags are computed by a pure call that liveness drops when the next
+ * flag-setting instruction makes them dead.
+ */
+static void gen_rotate_const(DisasContext *dc, bool right, MemOp ot, int c)
+{
+    TCGv a0 = NULL;
+    int bits = memop_bits(ot);
+    TCGv v = gen_load_rm(dc, ot, &a0);
+    if (c == 0) {
+        if (dc->mod == 3 && ot == MO_32) {
+            gen_store_rm(dc, ot, v, a0);   /* still zero-extends */
+        }
+        return;
+    }
+    int n = c % bits;
+    TCGv r = tmp(dc);
+    if (ot == MO_64) {
+        tcg_gen_op3(S, right ? INDEX_op_rotr : INDEX_op_rotl, TA(r), TA(v),
+                    TA(cst(dc, n)));
+    } else if (n == 0) {
+        tcg_gen_mov(S, r, v);
+    } else {
+        TCGv hi = tmp(dc);
+        int l = right ? bits - n : n;
+        tcg_gen_shli(S, r, v, l);
+        tcg_gen_shri(S, hi, v, bits - l);
+        tcg_gen_or(S, r, r, hi);
+        gen_ext(dc, ot, r, r);
+    }
+    gen_store_rm(dc, ot, r, a0);
+
+    TCGv f = gen_compute_eflags_all(dc);
+    TCGv cf = tmp(dc), of = tmp(dc), msb = tmp(dc);
+    tcg_gen_shri(S, msb, r, bits - 1);
+    tcg_gen_andi(S, msb, msb, 1);
+    if (right) {
+        tcg_gen_mov(S, cf, msb);                  /* CF = MSB(result) */
+        tcg_gen_shri(S, of, r, bits - 2);         /* OF = MSB ^ MSB-1 */
+        tcg_gen_xor(S, of, of, msb);
+        tcg_gen_andi(S, of, of, 1);
+    } else {
+        tcg_gen_andi(S, cf, r, 1);                /* CF = LSB(result) */
+        tcg_gen_xor(S, of, msb, cf);              /* OF = MSB ^ CF */
+    }
+    tcg_gen_shli(S, of, of, 11);
+    tcg_gen_andi(S, f, f, ~(int64_t)(CC_C | CC_O));
+    tcg_gen_or(S, f, f, cf);
+    tcg_gen_or(S, cpu_cc_src, f, of);
+    set_cc_op(dc, CC_OP_EFLAGS);
+}
+
 /* SHL/SHR/SAR; ROL/ROR/RCL/RCR go through a helper. op = ModRM reg field. */
 static void gen_shift(DisasContext *dc, int op, MemOp ot, TCGv count_in,
                       bool count_is_const, int64_t count_const)
@@ -1026,6 +1079,10 @@ static void gen_shift(DisasContext *dc, int op, MemOp ot, TCGv count_in,
     int bits = memop_bits(ot);
     int mask = ot == MO_64 ? 63 : 31;
 
+    if ((op == 0 || op == 1) && count_is_const) {
+        gen_rotate_const(dc, op == 1, ot, (int)(count_const & mask));
+        return;
+    }
     if (op == 0 || op == 1 || op == 2 || op == 3) {
         TCGv v = gen_load_rm(dc, ot, &a0);
         TCGv cnt = tmp(dc);
@@ -2060,7 +2117,7 @@ static void gen_bsf_bsr(DisasContext *dc, bool is_bsr, MemOp ot)
 {
     TCGv v = gen_load_rm(dc, ot, NULL);
     TCGv r = tmp(dc);
-    tcg_gen_callN(S, is_bsr ? helper_bsr : helper_bsf, TCG_CALL_NO_RWG, r, v);
+    tcg_gen_callN(S, is_bsr ? helper_bsr : helper_bsf, TCG_CALL_PURE, r, v);
     /* source zero: ZF=1 and the destination is left unchanged */
     TCGv old = tmp(dc);
     gen_op_mov_v_reg(dc, ot, old, dc->reg);

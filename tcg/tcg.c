@@ -343,7 +343,12 @@ void tcg_liveness(TCGContext *s)
                 }
             }
         }
-        if (!(def->flags & TCG_OPF_SIDE_EFFECTS) && nb_o > 0) {
+        bool side_effects = (def->flags & TCG_OPF_SIDE_EFFECTS) != 0;
+        if (op->opc == INDEX_op_call) {
+            unsigned cflags = (unsigned)op->args[nb_o + nb_i + 1];
+            side_effects = (cflags & TCG_CALL_PURE) != TCG_CALL_PURE;
+        }
+        if (!side_effects && nb_o > 0) {
             bool any_live = false;
             for (int k = 0; k < nb_o; k++) {
                 any_live |= live[temp_idx(s, arg_temp(op->args[k]))];

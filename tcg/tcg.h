@@ -79,6 +79,8 @@ enum {
     TCG_CALL_NO_READ_GLOBALS = 1 << 0,   /* helper reads no guest register */
     TCG_CALL_NO_WRITE_GLOBALS = 1 << 1,  /* helper changes no guest register */
     TCG_CALL_NO_RWG = TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS,
+    /* no side effects at all: removed when its result is unused */
+    TCG_CALL_PURE = 1 << 2 | TCG_CALL_NO_RWG,
 };
 
 typedef enum TCGTempKind {
