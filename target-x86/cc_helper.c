@@ -146,6 +146,10 @@ uint64_t helper_cc_compute_all(uint64_t dst, uint64_t src, uint64_t src2,
         f = zs_flags(dst, sz);
         f |= src ? (CC_C | CC_O) : 0;
         return f;
+    case CC_OP_LOGICCOB: case CC_OP_LOGICCOW: case CC_OP_LOGICCOL:
+    case CC_OP_LOGICCOQ:
+        return zs_flags(dst, cc_size(op, CC_OP_LOGICCOB)) |
+               (uint32_t)(src & (CC_C | CC_O));
     case CC_OP_BMIB: case CC_OP_BMIW: case CC_OP_BMIL: case CC_OP_BMIQ:
         sz = cc_size(op, CC_OP_BMIB);
         f = zs_flags(dst, sz);

@@ -133,6 +133,8 @@ typedef enum CCOp {
     CC_OP_SIZED(SAR),  /* dst = result, src = value shifted by count-1 (sar or shr) */
     CC_OP_SIZED(MUL),  /* dst = low result, src = non-zero if high part significant */
     CC_OP_SIZED(BMI),  /* dst = result (ZF, SF), src = CF; OF=0 */
+    CC_OP_SIZED(LOGICCO), /* dst = result (ZF, SF, PF), src = CF|OF bits:
+                             a rotate after a logic op */
     CC_OP_CLR,         /* Z and P set, rest clear (xor r,r) */
     CC_OP_NB,
 #undef CC_OP_SIZED

@@ -1051,7 +1051,6 @@ static void gen_rotate_const(DisasContext *dc, bool right, MemOp ot, int c)
     }
     gen_store_rm(dc, ot, r, a0);
 
-    TCGv f = gen_compute_eflags_all(dc);
     TCGv cf = tmp(dc), of = tmp(dc), msb = tmp(dc);
     tcg_gen_shri(S, msb, r, bits - 1);
     tcg_gen_andi(S, msb, msb, 1);
@@ -1065,9 +1064,18 @@ static void gen_rotate_const(DisasContext *dc, bool right, MemOp ot, int c)
         tcg_gen_xor(S, of, msb, cf);              /* OF = MSB ^ CF */
     }
     tcg_gen_shli(S, of, of, 11);
+    tcg_gen_or(S, cf, cf, of);
+    if (cc_op_in(dc->cc_op, CC_OP_LOGICB) || cc_op_in(dc->cc_op,
+                                                       CC_OP_LOGICCOB)) {
+        /* after a logic op the other flags follow from cc_dst alone */
+        MemOp lot = (MemOp)((dc->cc_op - CC_OP_ADDB) & 3);
+        tcg_gen_mov(S, cpu_cc_src, cf);
+        set_cc_op(dc, CC_OP_LOGICCOB + lot);
+        return;
+    }
+    TCGv f = gen_compute_eflags_all(dc);
     tcg_gen_andi(S, f, f, ~(int64_t)(CC_C | CC_O));
-    tcg_gen_or(S, f, f, cf);
-    tcg_gen_or(S, cpu_cc_src, f, of);
+    tcg_gen_or(S, cpu_cc_src, f, cf);
     set_cc_op(dc, CC_OP_EFLAGS);
 }
 
