@@ -121,8 +121,21 @@ static gpointer vcpu_thread(gpointer opaque)
     return NULL;
 }
 
+/* -d stats: counts kept by the CPU, printed when bt86 exits. */
+static CPUX86State *stats_cpu;
+
+static void vcpu_print_stats(void)
+{
+    if (stats_cpu && log_enabled(LOG_STATS)) {
+        x86_cpu_dump_stats(stats_cpu, log_file());
+        log_flush();
+    }
+}
+
 void vcpu_start(PCMachine *pc)
 {
+    stats_cpu = pc->cpu;
+    atexit(vcpu_print_stats);
     /* Never joined: the process ends by exit() from whichever thread. */
     g_thread_unref(g_thread_new("vcpu0", vcpu_thread, pc));
 }

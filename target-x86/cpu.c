@@ -145,3 +145,18 @@ void x86_cpu_dump_state(CPUX86State *env, FILE *f)
             " CR4=%08" PRIx64 " EFER=%08" PRIx64 "\n", env->cr[0], env->cr[2],
             env->cr[3], env->cr[4], env->efer);
 }
+
+void x86_cpu_dump_stats(CPUX86State *env, FILE *f)
+{
+    fprintf(f, "stats: blocks translated %" PRIu64 ", code buffer flushes %"
+            PRIu64 "\n", env->stat_tbs_translated, env->tbc->flush_count);
+    fprintf(f, "stats: syscall %" PRIu64 " sysret %" PRIu64 " rdmsr %" PRIu64
+            " wrmsr %" PRIu64 "\n", env->stat_syscall, env->stat_sysret,
+            env->stat_rdmsr, env->stat_wrmsr);
+    for (int v = 0; v < 256; v++) {
+        if (env->stat_exceptions[v]) {
+            fprintf(f, "stats: vector 0x%02x delivered %" PRIu64 " times\n", v,
+                    env->stat_exceptions[v]);
+        }
+    }
+}

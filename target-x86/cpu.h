@@ -258,5 +258,6 @@ void cpu_exit(CPUX86State *env);
 void cpu_interrupt(CPUX86State *env, uint32_t mask);
 void cpu_reset_interrupt(CPUX86State *env, uint32_t mask);
 void x86_cpu_dump_state(CPUX86State *env, FILE *f);
+void x86_cpu_dump_stats(CPUX86State *env, FILE *f);
 
 #endif
