@@ -74,6 +74,9 @@ void x86_update_hflags(CPUX86State *env)
     if (env->efer & EFER_LMA) {
         hf |= HF_LMA;
     }
+    if (env->efer & EFER_SCE) {
+        hf |= HF_SCE;
+    }
     if ((hf & HF_LMA) && (cs->flags & DESC_L_MASK)) {
         hf |= HF_CS64 | HF_CS32 | HF_SS32;
     } else {

@@ -117,6 +117,7 @@ typedef struct DescriptorTable {
 #define HF_OSFXSR      (1u << 10)
 #define HF_TF          (1u << 11)
 #define HF_INHIBIT_IRQ (1u << 12)  /* STI / MOV SS shadow */
+#define HF_SCE         (1u << 13)  /* EFER.SCE: SYSCALL/SYSRET enabled */
 
 /* Lazy condition codes: which operation last set the flags (see cc_helper.c). */
 typedef enum CCOp {

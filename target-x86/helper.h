@@ -95,7 +95,6 @@ void helper_cpuid(CPUX86State *env);
 void helper_rdtsc(CPUX86State *env);
 uint64_t cpu_get_tsc(CPUX86State *env);
 void helper_cli_sti(CPUX86State *env, uint32_t set);
-void helper_syscall(CPUX86State *env, uint64_t next_rip);
 void helper_sysret(CPUX86State *env, uint32_t dflag);
 
 /* tb.c side: the host code of the block at the current state, or the

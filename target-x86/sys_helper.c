@@ -200,52 +200,13 @@ void helper_cli_sti(CPUX86State *env, uint32_t set)
     }
 }
 
-/* SYSCALL (SDM Vol. 2B): flat CS/SS from STAR[47:32], RIP from LSTAR or
- * CSTAR, RCX/R11 keep the return state, RFLAGS masked by SFMASK. */
-void helper_syscall(CPUX86State *env, uint64_t next_rip)
-{
-    if (!(env->efer & EFER_SCE)) {
-        raise_exception(env, EXCP06_ILLOP);
-    }
-    uint16_t sel = (uint16_t)(env->star >> 32);
-    uint32_t code = DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK |
-                    DESC_A_MASK | DESC_G_MASK;
-    uint32_t data = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK |
-                    DESC_G_MASK | DESC_B_MASK;
-    uint64_t rflags = cpu_compute_eflags(env);
-    bool from64 = (env->hflags & HF_CS64) != 0;
-
-    env->stat_syscall++;
-    if (env->hflags & HF_LMA) {
-        env->regs[R_ECX] = next_rip;
-        env->regs[R_R11] = rflags & ~(uint64_t)RF_MASK;
-        x86_load_seg_cache(env, R_CS, sel & 0xfffc, 0, 0xffffffff,
-                           code | DESC_L_MASK);
-        x86_load_seg_cache(env, R_SS, (sel + 8) & 0xfffc, 0, 0xffffffff, data);
-        cpu_load_eflags(env, rflags & ~env->fmask & ~(uint64_t)RF_MASK,
-                        ~(uint64_t)0);
-        env->rip = from64 ? env->lstar : env->cstar;
-    } else {
-        env->regs[R_ECX] = (uint32_t)next_rip;
-        x86_load_seg_cache(env, R_CS, sel & 0xfffc, 0, 0xffffffff,
-                           code | DESC_B_MASK);
-        x86_load_seg_cache(env, R_SS, (sel + 8) & 0xfffc, 0, 0xffffffff, data);
-        cpu_load_eflags(env, rflags & ~(uint64_t)(IF_MASK | RF_MASK | VM_MASK),
-                        ~(uint64_t)0);
-        env->rip = (uint32_t)env->star;
-    }
-    x86_update_hflags(env);
-}
-
-/* SYSRET (SDM Vol. 2B): back to CPL 3 with CS/SS from STAR[63:48]. */
+/*
+ * SYSRET (SDM Vol. 2B): back to CPL 3 with CS/SS from STAR[63:48]. The
+ * translator emits the 64-bit form inline and has checked the #UD/#GP
+ * conditions; this is the SYSRETL return to compatibility mode.
+ */
 void helper_sysret(CPUX86State *env, uint32_t dflag)
 {
-    if (!(env->efer & EFER_SCE)) {
-        raise_exception(env, EXCP06_ILLOP);
-    }
-    if (!(env->cr[0] & CR0_PE) || (env->hflags & HF_CPL_MASK)) {
-        raise_exception_err(env, EXCP0D_GPF, 0);
-    }
     uint16_t sel = (uint16_t)(env->star >> 48);
     uint32_t code = DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK |
                     DESC_A_MASK | DESC_G_MASK | (3u << DESC_DPL_SHIFT);
@@ -253,33 +214,23 @@ void helper_sysret(CPUX86State *env, uint32_t dflag)
                     DESC_G_MASK | DESC_B_MASK | (3u << DESC_DPL_SHIFT);
 
     env->stat_sysret++;
-    if (env->hflags & HF_LMA) {
-        uint64_t rip = env->regs[R_ECX];
-        if (dflag == 2) {
-            /* a non-canonical RCX faults in ring 0 (Intel) */
-            if ((uint64_t)(((int64_t)rip << 16) >> 16) != rip) {
-                raise_exception_err(env, EXCP0D_GPF, 0);
-            }
-            x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 16) | 3), 0,
-                               0xffffffff, code | DESC_L_MASK);
-        } else {
-            rip = (uint32_t)rip;
-            x86_load_seg_cache(env, R_CS, (uint16_t)(sel | 3), 0, 0xffffffff,
-                               code | DESC_B_MASK);
+    uint64_t rip = env->regs[R_ECX];
+    if (dflag == 2) {
+        /* a non-canonical RCX faults in ring 0 (Intel) */
+        if ((uint64_t)(((int64_t)rip << 16) >> 16) != rip) {
+            raise_exception_err(env, EXCP0D_GPF, 0);
         }
-        x86_load_seg_cache(env, R_SS, (uint16_t)((sel + 8) | 3), 0, 0xffffffff,
-                           data);
-        cpu_load_eflags(env, (env->regs[R_R11] & ~(uint64_t)(RF_MASK |
-                                                             VM_MASK)) | 2,
-                        ~(uint64_t)0);
-        env->rip = rip;
+        x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 16) | 3), 0,
+                           0xffffffff, code | DESC_L_MASK);
     } else {
+        rip = (uint32_t)rip;
         x86_load_seg_cache(env, R_CS, (uint16_t)(sel | 3), 0, 0xffffffff,
                            code | DESC_B_MASK);
-        x86_load_seg_cache(env, R_SS, (uint16_t)((sel + 8) | 3), 0, 0xffffffff,
-                           data);
-        env->eflags |= IF_MASK;
-        env->rip = (uint32_t)env->regs[R_ECX];
     }
+    x86_load_seg_cache(env, R_SS, (uint16_t)((sel + 8) | 3), 0, 0xffffffff,
+                       data);
+    /* RFLAGS = (R11 & 3C7FD7H) | 2: reserved bits, RF and VM clear */
+    cpu_load_eflags(env, (env->regs[R_R11] & 0x3c7fd7) | 2, ~(uint64_t)0);
+    env->rip = rip;
     x86_update_hflags(env);
 }

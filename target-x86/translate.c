@@ -2076,6 +2076,228 @@ static void disas_one_byte(DisasContext *dc)
     }
 }
 
+/* ---- SYSCALL, SYSRET and the syscall MSRs, inline ---- */
+
+static void gen_count_stat(DisasContext *dc, int offset)
+{
+    TCGv t = tmp(dc);
+    tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, offset);
+    tcg_gen_addi(S, t, t, 1);
+    tcg_gen_st(S, INDEX_op_st, t, cpu_env, offset);
+}
+
+/* Loads a flat segment into the segment cache (what SYSCALL/SYSRET do). */
+static void gen_load_flat_seg(DisasContext *dc, int seg, TCGv selector,
+                              uint32_t flags)
+{
+    tcg_gen_st(S, INDEX_op_st16, selector, cpu_env, ENV_OFF(segs[seg].selector));
+    tcg_gen_st(S, INDEX_op_st, cst(dc, 0), cpu_env, ENV_OFF(segs[seg].base));
+    tcg_gen_st(S, INDEX_op_st32, cst(dc, 0xffffffff), cpu_env,
+               ENV_OFF(segs[seg].limit));
+    tcg_gen_st(S, INDEX_op_st32, cst(dc, flags), cpu_env,
+               ENV_OFF(segs[seg].flags));
+}
+
+/*
+ * Sets RFLAGS to `fl` (arithmetic flags become the lazy state CC_OP_EFLAGS)
+ * and hflags to what x86_update_hflags() computes for 64-bit code at `cpl`:
+ * the mode bits that SYSCALL/SYSRET keep are known from the block's flags.
+ */
+static void gen_set_rflags_hflags64(DisasContext *dc, TCGv fl, int cpl)
+{
+    TCGv t = tmp(dc), u = tmp(dc);
+    tcg_gen_andi(S, cpu_cc_src, fl, CC_ALL);
+    set_cc_op(dc, CC_OP_EFLAGS);
+    tcg_gen_andi(S, t, fl, ~(int64_t)CC_ALL);
+    tcg_gen_ori(S, t, t, 0x2);
+    tcg_gen_st(S, INDEX_op_st, t, cpu_env, ENV_OFF(eflags));
+    /* df = DF ? -1 : 1 */
+    tcg_gen_shri(S, t, fl, 10);
+    tcg_gen_andi(S, t, t, 1);
+    tcg_gen_shli(S, t, t, 1);
+    tcg_gen_sub(S, t, cst(dc, 1), t);
+    tcg_gen_st(S, INDEX_op_st32, t, cpu_env, ENV_OFF(df));
+
+    uint32_t keep = dc->flags & (HF_PE | HF_LMA | HF_PG | HF_OSFXSR | HF_SCE);
+    TCGv hf = tmp(dc);
+    /* HF_SMAP = CR4.SMAP && !RFLAGS.AC */
+    tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(cr[4]));
+    tcg_gen_shri(S, t, t, 21);
+    tcg_gen_shri(S, u, fl, 18);
+    tcg_gen_not(S, u, u);
+    tcg_gen_and(S, t, t, u);
+    tcg_gen_andi(S, t, t, 1);
+    tcg_gen_shli(S, hf, t, 9);
+    /* HF_TF = RFLAGS.TF */
+    tcg_gen_andi(S, u, fl, TF_MASK);
+    tcg_gen_shli(S, u, u, 3);
+    tcg_gen_or(S, hf, hf, u);
+    tcg_gen_ori(S, hf, hf, keep | HF_CS64 | HF_CS32 | HF_SS32 | (uint32_t)cpl);
+    tcg_gen_st(S, INDEX_op_st32, hf, cpu_env, ENV_OFF(hflags));
+}
+
+/* SYSCALL (SDM Vol. 2B): valid only in 64-bit mode with EFER.SCE. */
+static void gen_syscall(DisasContext *dc)
+{
+    if (!dc->code64 || !(dc->flags & HF_SCE)) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    TCGv star = tmp(dc), sel = tmp(dc), fl = tmp(dc), t = tmp(dc);
+    gen_count_stat(dc, ENV_OFF(stat_syscall));
+    /* R11 = RFLAGS with RF clear, RCX = next RIP */
+    TCGv arith = gen_compute_eflags_all(dc);
+    tcg_gen_ld(S, INDEX_op_ld, fl, cpu_env, ENV_OFF(eflags));
+    tcg_gen_andi(S, fl, fl, ~(int64_t)(CC_ALL | RF_MASK));
+    tcg_gen_or(S, fl, fl, arith);
+    tcg_gen_mov(S, cpu_regs[R_R11], fl);
+    tcg_gen_movi(S, cpu_regs[R_ECX], (int64_t)dc->pc);
+    /* CS = STAR[47:32] & ~3, SS = that + 8: flat, ring 0 */
+    tcg_gen_ld(S, INDEX_op_ld, star, cpu_env, ENV_OFF(star));
+    tcg_gen_shri(S, sel, star, 32);
+    tcg_gen_andi(S, sel, sel, 0xfffc);
+    gen_load_flat_seg(dc, R_CS, sel, DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK |
+                      DESC_R_MASK | DESC_A_MASK | DESC_G_MASK | DESC_L_MASK);
+    tcg_gen_addi(S, sel, sel, 8);
+    gen_load_flat_seg(dc, R_SS, sel, DESC_P_MASK | DESC_S_MASK | DESC_W_MASK |
+                      DESC_A_MASK | DESC_G_MASK | DESC_B_MASK);
+    /* RFLAGS &= ~SFMASK (and RF) */
+    tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(fmask));
+    tcg_gen_not(S, t, t);
+    tcg_gen_and(S, fl, fl, t);
+    gen_set_rflags_hflags64(dc, fl, 0);
+    tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(lstar));
+    tcg_gen_st(S, INDEX_op_st, t, cpu_env, ENV_OFF(rip));
+    gen_jmp_indirect_end(dc);
+}
+
+/* SYSRET (SDM Vol. 2B): back to ring 3; 64-bit form inline. */
+static void gen_sysret(DisasContext *dc)
+{
+    if (!dc->code64 || !(dc->flags & HF_SCE)) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    if (check_cpl0(dc)) {
+        return;
+    }
+    if (dc->dflag != MO_64) {
+        /* SYSRETL to compatibility mode: rare, in C */
+        gen_sync_rip(dc);
+        gen_compute_eflags(dc);
+        tcg_gen_callN(S, helper_sysret, 0, NULL, cpu_env, cst(dc, 1));
+        dc->cc_op = CC_OP_DYNAMIC;
+        tcg_gen_exit_tb(S, 0);
+        dc->is_jmp = true;
+        return;
+    }
+    /* a non-canonical RCX faults in ring 0 (Intel) */
+    TCGv t = tmp(dc);
+    TCGLabel *ok = gen_new_label(S);
+    tcg_gen_shli(S, t, cpu_regs[R_ECX], 16);
+    tcg_gen_sari(S, t, t, 16);
+    tcg_gen_brcond(S, TCG_COND_EQ, t, cpu_regs[R_ECX], ok);
+    gen_exception_err(dc, EXCP0D_GPF, 0);
+    tcg_gen_set_label(S, ok);
+    dc->is_jmp = false;
+    dc->cc_op = CC_OP_DYNAMIC;
+
+    TCGv star = tmp(dc), sel = tmp(dc), fl = tmp(dc);
+    gen_count_stat(dc, ENV_OFF(stat_sysret));
+    tcg_gen_ld(S, INDEX_op_ld, star, cpu_env, ENV_OFF(star));
+    tcg_gen_shri(S, sel, star, 48);
+    tcg_gen_addi(S, sel, sel, 16);
+    tcg_gen_ori(S, sel, sel, 3);
+    tcg_gen_andi(S, sel, sel, 0xffff);
+    gen_load_flat_seg(dc, R_CS, sel, DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK |
+                      DESC_R_MASK | DESC_A_MASK | DESC_G_MASK | DESC_L_MASK |
+                      (3u << DESC_DPL_SHIFT));
+    tcg_gen_shri(S, sel, star, 48);
+    tcg_gen_addi(S, sel, sel, 8);
+    tcg_gen_ori(S, sel, sel, 3);
+    tcg_gen_andi(S, sel, sel, 0xffff);
+    gen_load_flat_seg(dc, R_SS, sel, DESC_P_MASK | DESC_S_MASK | DESC_W_MASK |
+                      DESC_A_MASK | DESC_G_MASK | DESC_B_MASK |
+                      (3u << DESC_DPL_SHIFT));
+    /* RFLAGS = (R11 & 3C7FD7H) | 2: reserved bits, RF and VM clear */
+    tcg_gen_andi(S, fl, cpu_regs[R_R11], 0x3c7fd7);
+    gen_set_rflags_hflags64(dc, fl, 3);
+    tcg_gen_st(S, INDEX_op_st, cpu_regs[R_ECX], cpu_env, ENV_OFF(rip));
+    gen_jmp_indirect_end(dc);
+}
+
+/* The MSRs the kernel touches on every context switch, handled inline;
+ * every other index (and any #GP) goes to helper_rdmsr/helper_wrmsr. */
+static const struct {
+    uint32_t index;
+    int offset;
+    bool canonical;
+} inline_msrs[] = {
+    { 0xc0000081, ENV_OFF(star), false },
+    { 0xc0000082, ENV_OFF(lstar), true },
+    { 0xc0000083, ENV_OFF(cstar), true },
+    { 0xc0000100, ENV_OFF(segs[R_FS].base), true },
+    { 0xc0000101, ENV_OFF(segs[R_GS].base), true },
+    { 0xc0000102, ENV_OFF(kernel_gs_base), true },
+};
+
+static void gen_wrmsr(DisasContext *dc)
+{
+    TCGv idx = tcg_temp_new_local(S), v = tcg_temp_new_local(S);
+    TCGv t = tmp(dc);
+    TCGLabel *slow = gen_new_label(S), *done = gen_new_label(S);
+    tcg_gen_ext32u(S, idx, cpu_regs[R_ECX]);
+    tcg_gen_shli(S, v, cpu_regs[R_EDX], 32);
+    tcg_gen_ext32u(S, t, cpu_regs[R_EAX]);
+    tcg_gen_or(S, v, v, t);
+    for (size_t i = 0; i < sizeof(inline_msrs) / sizeof(inline_msrs[0]); i++) {
+        TCGLabel *next = gen_new_label(S);
+        tcg_gen_brcondi(S, TCG_COND_NE, idx, inline_msrs[i].index, next);
+        if (inline_msrs[i].canonical) {
+            TCGv c = tmp(dc);
+            tcg_gen_shli(S, c, v, 16);
+            tcg_gen_sari(S, c, c, 16);
+            tcg_gen_brcond(S, TCG_COND_NE, c, v, slow);
+        }
+        tcg_gen_st(S, INDEX_op_st, v, cpu_env, inline_msrs[i].offset);
+        gen_count_stat(dc, ENV_OFF(stat_wrmsr));
+        tcg_gen_br(S, done);
+        tcg_gen_set_label(S, next);
+    }
+    tcg_gen_set_label(S, slow);
+    gen_sync_rip(dc);
+    tcg_gen_callN(S, helper_wrmsr, 0, NULL, cpu_env);
+    /* EFER and others may change the mode: leave to the loop */
+    gen_end_block_exit(dc, dc->pc);
+    tcg_gen_set_label(S, done);
+    dc->is_jmp = false;
+    dc->cc_op = CC_OP_DYNAMIC;
+}
+
+static void gen_rdmsr(DisasContext *dc)
+{
+    TCGv idx = tcg_temp_new_local(S);
+    TCGLabel *slow = gen_new_label(S), *done = gen_new_label(S);
+    tcg_gen_ext32u(S, idx, cpu_regs[R_ECX]);
+    for (size_t i = 0; i < sizeof(inline_msrs) / sizeof(inline_msrs[0]); i++) {
+        TCGLabel *next = gen_new_label(S);
+        tcg_gen_brcondi(S, TCG_COND_NE, idx, inline_msrs[i].index, next);
+        TCGv v = tmp(dc), hi = tmp(dc);
+        tcg_gen_ld(S, INDEX_op_ld, v, cpu_env, inline_msrs[i].offset);
+        tcg_gen_shri(S, hi, v, 32);
+        tcg_gen_ext32u(S, cpu_regs[R_EAX], v);
+        tcg_gen_mov(S, cpu_regs[R_EDX], hi);
+        gen_count_stat(dc, ENV_OFF(stat_rdmsr));
+        tcg_gen_br(S, done);
+        tcg_gen_set_label(S, next);
+    }
+    tcg_gen_set_label(S, slow);
+    gen_sync_rip(dc);
+    tcg_gen_callN(S, helper_rdmsr, 0, NULL, cpu_env);
+    tcg_gen_set_label(S, done);
+    dc->cc_op = CC_OP_DYNAMIC;
+}
+
 /* ---- the two-byte opcode map (0F xx) ---- */
 
 /* BT/BTS/BTR/BTC: op 0..3; bit offset from a register or an immediate. */
@@ -2254,27 +2476,10 @@ static void disas_two_byte(DisasContext *dc)
         break;
     }
     case 0x05: /* syscall */
-        if (!dc->code64 && !(dc->flags & HF_LMA)) {
-            /* legacy-mode SYSCALL is an AMD extension we do not offer */
-            gen_illegal_opcode(dc);
-            break;
-        }
-        gen_sync_rip(dc);
-        gen_compute_eflags(dc);
-        tcg_gen_callN(S, helper_syscall, 0, NULL, cpu_env,
-                      cst(dc, (int64_t)dc->pc));
-        dc->cc_op = CC_OP_DYNAMIC;
-        tcg_gen_exit_tb(S, 0);
-        dc->is_jmp = true;
+        gen_syscall(dc);
         break;
     case 0x07: /* sysret */
-        gen_sync_rip(dc);
-        gen_compute_eflags(dc);
-        tcg_gen_callN(S, helper_sysret, 0, NULL, cpu_env,
-                      cst(dc, dc->dflag == MO_64 ? 2 : 1));
-        dc->cc_op = CC_OP_DYNAMIC;
-        tcg_gen_exit_tb(S, 0);
-        dc->is_jmp = true;
+        gen_sysret(dc);
         break;
     case 0x06: /* clts */
         if (check_cpl0(dc)) {
@@ -2340,9 +2545,7 @@ static void disas_two_byte(DisasContext *dc)
         if (check_cpl0(dc)) {
             break;
         }
-        gen_sync_rip(dc);
-        tcg_gen_callN(S, helper_wrmsr, 0, NULL, cpu_env);
-        gen_end_block_exit(dc, dc->pc);
+        gen_wrmsr(dc);
         break;
     case 0x31: /* rdtsc */
         gen_sync_rip(dc);
@@ -2352,8 +2555,7 @@ static void disas_two_byte(DisasContext *dc)
         if (check_cpl0(dc)) {
             break;
         }
-        gen_sync_rip(dc);
-        tcg_gen_callN(S, helper_rdmsr, 0, NULL, cpu_env);
+        gen_rdmsr(dc);
         break;
     case 0x40 ... 0x4f: { /* cmovcc */
         ot = dc->dflag;
