@@ -26,6 +26,7 @@ void tlb_init_layout(void)
     L->write_off = (int)offsetof(CPUTLBEntry, addr_write);
     L->addend_off = (int)offsetof(CPUTLBEntry, addend);
     L->exit_request_off = (int)offsetof(CPUX86State, exit_request);
+    L->spill_off = (int)offsetof(CPUX86State, tcg_spill);
 }
 
 static inline unsigned tlb_index(uint64_t vaddr)

@@ -64,6 +64,8 @@ void tb_flush(CPUX86State *env)
     for (int i = 0; i < tbc->nb_tbs; i++) {
         g_free(tbc->tbs[i].insn_pc);
         g_free(tbc->tbs[i].insn_end);
+        g_free(tbc->tbs[i].ldst_sites);
+        g_free(tbc->tbs[i].ldst_map);
     }
     tbc->nb_tbs = 0;
     memset(tbc->hash, 0, sizeof(tbc->hash));
@@ -223,6 +225,19 @@ bool cpu_restore_state(CPUX86State *env, uintptr_t host_pc)
         return false;
     }
     uint32_t off = (uint32_t)(host_pc - 1 - (uintptr_t)tb->tc_ptr);
+    /* a faulting guest memory access: finish the register write-back */
+    for (int i = 0; i < tb->nb_ldst; i++) {
+        TBLdstSite *site = &tb->ldst_sites[i];
+        if (site->ret_offset != off + 1) {
+            continue;
+        }
+        for (int k = 0; k < site->map_count; k++) {
+            TCGGlobalLoc *g = &tb->ldst_map[site->map_first + k];
+            uint64_t v = g->reg >= 0 ? env->tcg_spill[g->reg] : (uint64_t)g->val;
+            memcpy((char *)env + g->env_offset, &v, sizeof(v));
+        }
+        break;
+    }
     for (int i = 0; i < tb->nb_insns; i++) {
         if (off < tb->insn_end[i] || i == tb->nb_insns - 1) {
             env->rip = tb->insn_pc[i];
@@ -287,6 +302,15 @@ static TranslationBlock *tb_gen_code(CPUX86State *env, uint64_t pc,
         tb->insn_pc = g_memdup2(s->insn_pc, sizeof(uint64_t) * s->nb_insns);
         tb->insn_end = g_memdup2(s->insn_end_off,
                                  sizeof(uint32_t) * s->nb_insns);
+        tb->nb_ldst = s->nb_ldst;
+        tb->ldst_sites = g_new(TBLdstSite, s->nb_ldst);
+        for (int i = 0; i < s->nb_ldst; i++) {
+            tb->ldst_sites[i] = (TBLdstSite){ (uint32_t)s->ldst[i].ret_offset,
+                                              s->ldst[i].map_first,
+                                              s->ldst[i].map_count };
+        }
+        tb->ldst_map = g_memdup2(s->ldst_map,
+                                 sizeof(TCGGlobalLoc) * s->nb_ldst_map);
         tbc->code_gen_ptr = (uint8_t *)(((uintptr_t)s->code_buf + size + 15) &
                                         ~(uintptr_t)15);
         tbc->nb_tbs++;

@@ -12,6 +12,11 @@
 #include "target-x86/cpu.h"
 #include "tcg/tcg.h"
 
+typedef struct TBLdstSite {
+    uint32_t ret_offset;    /* host return address of its slow path */
+    uint16_t map_first, map_count;
+} TBLdstSite;
+
 typedef struct TranslationBlock {
     uint64_t pc;            /* RIP of the first instruction */
     uint64_t cs_base;
@@ -39,6 +44,10 @@ typedef struct TranslationBlock {
     int nb_insns;
     uint64_t *insn_pc;
     uint32_t *insn_end;
+    /* per guest memory access: where unsynced guest registers are */
+    int nb_ldst;
+    struct TBLdstSite *ldst_sites;
+    TCGGlobalLoc *ldst_map;
 } TranslationBlock;
 
 #define TB_HASH_BITS 15

@@ -229,6 +229,9 @@ typedef struct CPUX86State {
 
     struct TranslationBlock *tb_jmp_cache[TB_JMP_CACHE_SIZE];
 
+    /* host registers saved by a guest-memory slow path, for faults */
+    uint64_t tcg_spill[16];
+
     struct TBCache *tbc;
     struct TranslationBlock *current_tb;   /* while generated code runs */
     sigjmp_buf jmp_env;

@@ -578,6 +578,43 @@ static void save_all(TCGContext *s)
     free_const_regs(s);
 }
 
+/*
+ * Instead of storing dirty globals before a guest memory access (which may
+ * fault), note where each one is; the access's slow path saves those
+ * registers and cpu_restore_state() completes the write-back on a fault.
+ * Called just before the access is emitted: s->ldst[s->nb_ldst] is its
+ * slow-path record.
+ */
+static void record_unsynced_globals(TCGContext *s)
+{
+    assert(s->nb_ldst < TCG_MAX_LDST);
+    TCGLdstSlow *l = &s->ldst[s->nb_ldst];
+    l->dirty_regs = 0;
+    l->map_first = (uint16_t)s->nb_ldst_map;
+    for (int i = 0; i < s->nb_globals; i++) {
+        TCGTemp *t = &s->temps[i];
+        if (t->kind != TEMP_GLOBAL || t->mem_coherent ||
+            (t->val_type != TEMP_VAL_REG && t->val_type != TEMP_VAL_CONST)) {
+            continue;
+        }
+        if (s->nb_ldst_map >= TCG_MAX_LDST_MAP) {
+            temp_sync(s, t);     /* out of map space: store it after all */
+            continue;
+        }
+        TCGGlobalLoc *g = &s->ldst_map[s->nb_ldst_map++];
+        g->env_offset = t->mem_offset;
+        if (t->val_type == TEMP_VAL_REG) {
+            g->reg = (int8_t)t->reg;
+            g->val = 0;
+            l->dirty_regs |= (uint16_t)(1u << t->reg);
+        } else {
+            g->reg = -1;
+            g->val = t->val;
+        }
+    }
+    l->map_count = (uint16_t)(s->nb_ldst_map - l->map_first);
+}
+
 static void kill_dead_inputs(TCGContext *s, TCGOp *op)
 {
     for (int k = op->nb_oargs; k < op->nb_oargs + op->nb_iargs; k++) {
@@ -627,15 +664,11 @@ static void reg_alloc_mov(TCGContext *s, TCGOp *op)
 
 static void reg_alloc_op(TCGContext *s, TCGOp *op)
 {
-    const TCGOpDef *def = &tcg_op_defs[op->opc];
     int nb_o = op->nb_oargs, nb_i = op->nb_iargs;
     TCGArgLoc in[TCG_MAX_OP_ARGS];
     int oregs[2];
     uint32_t locked = 0;
 
-    if (def->flags & TCG_OPF_SYNC_GLOBALS) {
-        sync_globals(s);
-    }
     for (int k = 0; k < nb_i; k++) {
         TCGTemp *t = arg_temp(op->args[nb_o + k]);
         int64_t cval;
@@ -670,6 +703,7 @@ static void reg_alloc_op(TCGContext *s, TCGOp *op)
         oregs[k] = reg;
     }
     if (op->opc == INDEX_op_qemu_ld || op->opc == INDEX_op_qemu_st) {
+        record_unsynced_globals(s);
         /* caller-saved registers holding values must survive the slow path */
         uint16_t saved = 0;
         for (int r = 0; r < TCG_NB_REGS; r++) {
@@ -798,6 +832,7 @@ int tcg_gen_code(TCGContext *s)
     s->reg_to_temp[TCG_AREG0] = temp_idx(s, s->env);
     s->frame_slots_used = 0;
     s->nb_ldst = 0;
+    s->nb_ldst_map = 0;
     s->jmp_insn_offset[0] = s->jmp_insn_offset[1] = 0xffff;
     s->code_ptr = s->code_buf;
 

@@ -16,7 +16,8 @@ enum {
     TCG_OPF_BB_END = 1 << 0,       /* ends a basic block: temps go to memory */
     TCG_OPF_BB_EXIT = 1 << 1,      /* leaves the block: globals must be saved */
     TCG_OPF_SIDE_EFFECTS = 1 << 2, /* never removed even if outputs are dead */
-    TCG_OPF_SYNC_GLOBALS = 1 << 3, /* may raise a guest exception: globals to memory first */
+    TCG_OPF_SYNC_GLOBALS = 1 << 3, /* may raise a guest exception: globals
+                                      must be recoverable (see TCGGlobalLoc) */
     TCG_OPF_CALL = 1 << 4,
     TCG_OPF_NOT_CODE = 1 << 5,
 };
@@ -134,6 +135,18 @@ typedef struct TCGLabel {
 } TCGLabel;
 
 /* A slow path for a guest memory access, emitted after the block's code. */
+/*
+ * A guest register not yet written back to env at a guest memory access.
+ * The fast path stores nothing; if the access faults, the slow path has
+ * saved the registers to env's spill area and cpu_restore_state() writes
+ * these values back, so the exception sees exact guest state.
+ */
+typedef struct TCGGlobalLoc {
+    int32_t env_offset;
+    int8_t reg;           /* host register, or -1: the value is `val` */
+    int64_t val;
+} TCGGlobalLoc;
+
 typedef struct TCGLdstSlow {
     bool is_ld;
     int memop_idx;        /* memop | mmu_idx << 8 */
@@ -141,7 +154,11 @@ typedef struct TCGLdstSlow {
     int jne_offset;       /* rel32 of the fast path's jne to patch */
     int ret_offset;       /* where the slow path returns to */
     uint16_t saved_regs;  /* caller-saved registers live across the access */
+    uint16_t dirty_regs;  /* registers holding unsynced globals */
+    uint16_t map_first, map_count;  /* its TCGGlobalLoc entries */
 } TCGLdstSlow;
+
+#define TCG_MAX_LDST_MAP 16384
 
 #define TCG_MAX_LDST 1024
 
@@ -166,6 +183,8 @@ typedef struct TCGContext {
     int frame_slots_used;
     TCGLdstSlow ldst[TCG_MAX_LDST];
     int nb_ldst;
+    TCGGlobalLoc ldst_map[TCG_MAX_LDST_MAP];
+    int nb_ldst_map;
     int exit_check_off;   /* rel32 of the block-entry exit check */
 
     /* results for the translation block */
@@ -461,6 +480,7 @@ typedef struct TCGTLBLayout {
     int page_bits;
     int read_off, write_off, addend_off;
     int exit_request_off;  /* int32 checked at every block entry */
+    int spill_off;         /* 16 x 64-bit register save area for faults */
 } TCGTLBLayout;
 extern TCGTLBLayout tcg_tlb_layout;
 

@@ -611,6 +611,7 @@ void tcg_out_qemu_ldst(TCGContext *s, bool is_ld, int data_reg, int addr_reg,
         tcg_out_modrm_sib_offset(s, st_opc[mop & MO_SIZE], data_reg, addr_reg,
                                  TCG_REG_R11, 0, 0);
     }
+    /* the register allocator filled in the unsynced-globals part */
     assert(s->nb_ldst < TCG_MAX_LDST);
     TCGLdstSlow *l = &s->ldst[s->nb_ldst++];
     l->is_ld = is_ld;
@@ -627,6 +628,12 @@ static void tcg_out_ldst_slow_path(TCGContext *s, TCGLdstSlow *l)
     int regs[16], n = 0;
 
     patch_rel32(s->code_buf + l->jne_offset, s->code_ptr);
+    /* for a fault: guest registers that live only in host registers */
+    for (int r = 0; r < 16; r++) {
+        if (l->dirty_regs & (1u << r)) {
+            tcg_out_st64(s, r, TCG_AREG0, tcg_tlb_layout.spill_off + 8 * r);
+        }
+    }
     for (int r = 0; r < 16; r++) {
         if (l->saved_regs & (1u << r)) {
             regs[n++] = r;
