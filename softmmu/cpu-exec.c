@@ -70,7 +70,9 @@ int cpu_exec(CPUX86State *env)
         }
         /* In an interrupt shadow, run one instruction alone (see translate) */
         bool inhibited = env->inhibit_irq;
-        uint32_t flags = env->hflags | (inhibited ? HF_INHIBIT_IRQ : 0);
+        bool single = env->single_insn;
+        uint32_t flags = env->hflags | (inhibited ? HF_INHIBIT_IRQ : 0) |
+                         (single ? HF_SINGLE_INSN : 0);
 
         if (log_enabled(LOG_CPU)) {
             x86_cpu_dump_state(env, log_file());
@@ -81,7 +83,7 @@ int cpu_exec(CPUX86State *env)
             flush_count = env->tbc->flush_count;
             last_tb = NULL;
         }
-        if (last_tb && !inhibited) {
+        if (last_tb && !inhibited && !single) {
             tb_add_jump(last_tb, last_slot, tb);
         }
         if (log_enabled(LOG_EXEC)) {
@@ -94,6 +96,7 @@ int cpu_exec(CPUX86State *env)
         if (inhibited) {
             env->inhibit_irq = false;
         }
+        env->single_insn = false;
         last_tb = (TranslationBlock *)(ret & ~(uintptr_t)3);
         last_slot = (int)(ret & 3);
         if (last_slot == TB_EXIT_REQUESTED) {

@@ -137,12 +137,12 @@ static uint64_t entry_tag(CPUTLBEntry *e, int access)
 
 /* The entry for addr, filled by a page walk if it misses (may raise). */
 static CPUTLBEntry *tlb_lookup(CPUX86State *env, uint64_t addr, int access,
-                               int mmu_idx, uintptr_t retaddr)
+                               int mmu_idx, bool stack, uintptr_t retaddr)
 {
     CPUTLBEntry *e = &env->tlb[mmu_idx][tlb_index(addr)];
     uint64_t tag = entry_tag(e, access);
     if ((tag & (TARGET_PAGE_MASK | TLB_INVALID)) != (addr & TARGET_PAGE_MASK)) {
-        x86_tlb_fill(env, addr, access, mmu_idx, retaddr);
+        x86_tlb_fill(env, addr, access, mmu_idx, stack, retaddr);
     }
     return e;
 }
@@ -161,20 +161,25 @@ static uint64_t sign_extend(uint64_t v, MemOp mop)
     }
 }
 
-uint64_t cpu_ld_mmu(CPUX86State *env, uint64_t addr, int size, int mmu_idx,
-                    uintptr_t retaddr)
+uint64_t cpu_ld_mmu_flags(CPUX86State *env, uint64_t addr, int size,
+                          int mmu_idx, unsigned mo_flags, uintptr_t retaddr)
 {
+    bool stack = mo_flags & MO_STACK;
+    int access = (mo_flags & MO_WRITE_INTENT) ? MMU_DATA_STORE : MMU_DATA_LOAD;
     if ((addr & ~TARGET_PAGE_MASK) + (uint64_t)size > TARGET_PAGE_SIZE) {
-        /* crosses a page: both pages must be accessible, low one first */
+        /* crosses a page: the whole access must be canonical, then both
+         * pages accessible, the low one first */
+        x86_check_canonical(env, addr + (uint64_t)size - 1, stack, retaddr);
         uint64_t v = 0;
         for (int i = 0; i < size; i++) {
-            v |= cpu_ld_mmu(env, addr + (uint64_t)i, 1, mmu_idx, retaddr)
-                 << (8 * i);
+            v |= cpu_ld_mmu_flags(env, addr + (uint64_t)i, 1, mmu_idx,
+                                  mo_flags, retaddr) << (8 * i);
         }
         return v;
     }
-    CPUTLBEntry *e = tlb_lookup(env, addr, MMU_DATA_LOAD, mmu_idx, retaddr);
-    if (e->addr_read & TLB_MMIO) {
+    CPUTLBEntry *e = tlb_lookup(env, addr, access, mmu_idx, stack, retaddr);
+    uint64_t tag = access == MMU_DATA_STORE ? e->addr_write : e->addr_read;
+    if (tag & TLB_MMIO) {
         uint64_t pa = env->tlb_paddr[mmu_idx][tlb_index(addr)] |
                       (addr & ~TARGET_PAGE_MASK);
         bql_lock();
@@ -187,21 +192,33 @@ uint64_t cpu_ld_mmu(CPUX86State *env, uint64_t addr, int size, int mmu_idx,
     return v;
 }
 
-void cpu_st_mmu(CPUX86State *env, uint64_t addr, uint64_t val, int size,
-                int mmu_idx, uintptr_t retaddr)
+uint64_t cpu_ld_mmu(CPUX86State *env, uint64_t addr, int size, int mmu_idx,
+                    uintptr_t retaddr)
 {
+    return cpu_ld_mmu_flags(env, addr, size, mmu_idx, 0, retaddr);
+}
+
+void cpu_st_mmu_flags(CPUX86State *env, uint64_t addr, uint64_t val,
+                      int size, int mmu_idx, unsigned mo_flags,
+                      uintptr_t retaddr)
+{
+    bool stack = mo_flags & MO_STACK;
     if ((addr & ~TARGET_PAGE_MASK) + (uint64_t)size > TARGET_PAGE_SIZE) {
-        /* probe both pages before writing anything (no partial store) */
+        /* canonical, then both pages writable before anything is written;
+         * a fault on the second page reports its first byte in CR2 */
         uint64_t last = addr + (uint64_t)size - 1;
-        tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, retaddr);
-        tlb_lookup(env, last, MMU_DATA_STORE, mmu_idx, retaddr);
+        x86_check_canonical(env, last, stack, retaddr);
+        tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, stack, retaddr);
+        tlb_lookup(env, last & TARGET_PAGE_MASK, MMU_DATA_STORE, mmu_idx,
+                   stack, retaddr);
         for (int i = 0; i < size; i++) {
-            cpu_st_mmu(env, addr + (uint64_t)i, (val >> (8 * i)) & 0xff, 1,
-                       mmu_idx, retaddr);
+            cpu_st_mmu_flags(env, addr + (uint64_t)i, (val >> (8 * i)) & 0xff,
+                             1, mmu_idx, mo_flags, retaddr);
         }
         return;
     }
-    CPUTLBEntry *e = tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, retaddr);
+    CPUTLBEntry *e = tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, stack,
+                                retaddr);
     uint64_t pa = env->tlb_paddr[mmu_idx][tlb_index(addr)] |
                   (addr & ~TARGET_PAGE_MASK);
     if (e->addr_write & TLB_MMIO) {
@@ -211,11 +228,15 @@ void cpu_st_mmu(CPUX86State *env, uint64_t addr, uint64_t val, int size,
         return;
     }
     if (e->addr_write & TLB_NOTDIRTY) {
-        if (!tb_invalidate_phys_range(env, pa, (uint64_t)size)) {
-            tlb_unprotect_code_page(env, pa & TARGET_PAGE_MASK);
-        }
+        tb_write_to_code_page(env, pa, (uint64_t)size, retaddr);
     }
     memcpy((void *)(uintptr_t)(addr + e->addend), &val, (size_t)size);
+}
+
+void cpu_st_mmu(CPUX86State *env, uint64_t addr, uint64_t val, int size,
+                int mmu_idx, uintptr_t retaddr)
+{
+    cpu_st_mmu_flags(env, addr, val, size, mmu_idx, 0, retaddr);
 }
 
 uint64_t tcg_slow_ld(void *opaque, uint64_t addr, uint32_t memop_idx,
@@ -223,8 +244,9 @@ uint64_t tcg_slow_ld(void *opaque, uint64_t addr, uint32_t memop_idx,
 {
     CPUX86State *env = opaque;
     MemOp mop = (MemOp)(memop_idx & 0xff);
-    uint64_t v = cpu_ld_mmu(env, addr, 1 << (mop & MO_SIZE),
-                            (int)(memop_idx >> 8), retaddr);
+    uint64_t v = cpu_ld_mmu_flags(env, addr, 1 << (mop & MO_SIZE),
+                                  (int)(memop_idx >> 8),
+                                  mop & (MO_WRITE_INTENT | MO_STACK), retaddr);
     return sign_extend(v, mop);
 }
 
@@ -233,8 +255,8 @@ void tcg_slow_st(void *opaque, uint64_t addr, uint64_t val, uint32_t memop_idx,
 {
     CPUX86State *env = opaque;
     MemOp mop = (MemOp)(memop_idx & 0xff);
-    cpu_st_mmu(env, addr, val, 1 << (mop & MO_SIZE), (int)(memop_idx >> 8),
-               retaddr);
+    cpu_st_mmu_flags(env, addr, val, 1 << (mop & MO_SIZE),
+                     (int)(memop_idx >> 8), mop & MO_STACK, retaddr);
 }
 
 static int code_mmu_idx(CPUX86State *env)
@@ -245,7 +267,7 @@ static int code_mmu_idx(CPUX86State *env)
 uint64_t get_page_addr_code(CPUX86State *env, uint64_t addr)
 {
     int mmu_idx = code_mmu_idx(env);
-    tlb_lookup(env, addr, MMU_INST_FETCH, mmu_idx, 0);
+    tlb_lookup(env, addr, MMU_INST_FETCH, mmu_idx, false, 0);
     return env->tlb_paddr[mmu_idx][tlb_index(addr)] | (addr & ~TARGET_PAGE_MASK);
 }
 
@@ -261,7 +283,7 @@ bool cpu_fetch_code_byte(CPUX86State *env, uint64_t addr, uint8_t *out,
                 return false;
             }
         } else {
-            x86_tlb_fill(env, addr, MMU_INST_FETCH, mmu_idx, 0);
+            x86_tlb_fill(env, addr, MMU_INST_FETCH, mmu_idx, false, 0);
         }
     }
     uint64_t pa = env->tlb_paddr[mmu_idx][tlb_index(addr)] |

@@ -32,6 +32,12 @@ uint64_t cpu_ld_mmu(CPUX86State *env, uint64_t addr, int size, int mmu_idx,
                     uintptr_t retaddr);
 void cpu_st_mmu(CPUX86State *env, uint64_t addr, uint64_t val, int size,
                 int mmu_idx, uintptr_t retaddr);
+/* The same with MemOp flags (MO_WRITE_INTENT, MO_STACK). */
+uint64_t cpu_ld_mmu_flags(CPUX86State *env, uint64_t addr, int size,
+                          int mmu_idx, unsigned mo_flags, uintptr_t retaddr);
+void cpu_st_mmu_flags(CPUX86State *env, uint64_t addr, uint64_t val,
+                      int size, int mmu_idx, unsigned mo_flags,
+                      uintptr_t retaddr);
 /* Code fetch for the translator; returns false (no exception) when the page
  * is not executable/mapped and nofault is set. */
 bool cpu_fetch_code_byte(CPUX86State *env, uint64_t addr, uint8_t *out,

@@ -150,6 +150,18 @@ static void tb_invalidate(CPUX86State *env, TranslationBlock *tb)
     tb->jmp_first = 0;
 }
 
+/* Does [paddr, paddr+len) on `page` touch the code of tb's part n? */
+static bool tb_part_overlaps(TranslationBlock *tb, int n, uint64_t page,
+                             uint64_t paddr, uint64_t len)
+{
+    uint64_t start = n == 0 ? tb->phys_pc : page;
+    uint64_t end = n == 0
+        ? MIN(tb->phys_pc + tb->size, page + TARGET_PAGE_SIZE)
+        : tb->page_addr[1] + ((tb->cs_base + tb->pc + tb->size - 1) &
+                              ~TARGET_PAGE_MASK) + 1;
+    return paddr < end && paddr + len > start;
+}
+
 bool tb_invalidate_phys_range(CPUX86State *env, uint64_t paddr, uint64_t len)
 {
     TBCache *tbc = env->tbc;
@@ -163,18 +175,8 @@ bool tb_invalidate_phys_range(CPUX86State *env, uint64_t paddr, uint64_t len)
         TranslationBlock *tb = (TranslationBlock *)(p & ~(uintptr_t)3);
         int n = (int)(p & 3);
         if (!tb->invalid) {
-            /* the part of the block's code that lies on this page */
-            uint64_t start = n == 0 ? tb->phys_pc : page;
-            uint64_t end = n == 0
-                ? MIN(tb->phys_pc + tb->size, page + TARGET_PAGE_SIZE)
-                : tb->page_addr[1] + ((tb->cs_base + tb->pc + tb->size - 1) &
-                                      ~TARGET_PAGE_MASK) + 1;
-            if (paddr < end && paddr + len > start) {
+            if (tb_part_overlaps(tb, n, page, paddr, len)) {
                 tb_invalidate(env, tb);
-                if (tb == env->current_tb) {
-                    /* finish this instruction, then retranslate */
-                    env->exit_request = 1;
-                }
             } else {
                 any_valid = true;
             }
@@ -186,6 +188,40 @@ bool tb_invalidate_phys_range(CPUX86State *env, uint64_t paddr, uint64_t len)
         g_free((uint64_t *)head - 1);
     }
     return any_valid;
+}
+
+/*
+ * A guest store is about to write [paddr, paddr+len) of a page that holds
+ * translated code. If it changes the block that is running (and that block
+ * has more than this one instruction), the store must not happen from
+ * here: the instruction is rolled back and re-run alone in a block of its
+ * own, after which the next instruction is translated from the new bytes
+ * (x86 sees self-modification at the very next instruction).
+ */
+void tb_write_to_code_page(CPUX86State *env, uint64_t paddr, uint64_t len,
+                           uintptr_t retaddr)
+{
+    TranslationBlock *cur = retaddr ? tb_find_by_host_pc(env->tbc, retaddr - 1)
+                                    : NULL;
+    uint64_t page = paddr & TARGET_PAGE_MASK;
+    bool cur_modified = false;
+    if (cur && !cur->invalid && cur->nb_insns > 1) {
+        for (int n = 0; n < 2; n++) {
+            if (cur->page_addr[n] == page &&
+                tb_part_overlaps(cur, n, page, paddr, len)) {
+                cur_modified = true;
+            }
+        }
+    }
+    if (!tb_invalidate_phys_range(env, paddr, len)) {
+        tlb_unprotect_code_page(env, page);
+    }
+    if (cur_modified) {
+        cpu_restore_state(env, retaddr);
+        env->single_insn = true;
+        env->exception_index = -1;
+        cpu_loop_exit(env);
+    }
 }
 
 static void tb_link_page(CPUX86State *env, TranslationBlock *tb, int n,

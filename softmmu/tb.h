@@ -81,6 +81,9 @@ void tb_add_jump(TranslationBlock *tb, int n, TranslationBlock *next);
  * Returns true if the page still holds code. */
 bool tb_invalidate_phys_range(CPUX86State *env, uint64_t paddr, uint64_t len);
 bool tb_page_has_code(TBCache *tbc, uint64_t page);
+/* Before a guest store into a page holding code (may not return). */
+void tb_write_to_code_page(CPUX86State *env, uint64_t paddr, uint64_t len,
+                           uintptr_t retaddr);
 void tb_flush(CPUX86State *env);
 /* The block containing host code address `host_pc`, or NULL. */
 TranslationBlock *tb_find_by_host_pc(TBCache *tbc, uintptr_t host_pc);

@@ -118,6 +118,8 @@ typedef struct DescriptorTable {
 #define HF_TF          (1u << 11)
 #define HF_INHIBIT_IRQ (1u << 12)  /* STI / MOV SS shadow */
 #define HF_SCE         (1u << 13)  /* EFER.SCE: SYSCALL/SYSRET enabled */
+/* Only in a block's key, never in env->hflags: */
+#define HF_SINGLE_INSN (1u << 14)  /* translate one instruction (SMC) */
 
 /* Lazy condition codes: which operation last set the flags (see cc_helper.c). */
 typedef enum CCOp {
@@ -221,6 +223,8 @@ typedef struct CPUX86State {
      * this RIP has run (SDM Vol. 2B STI). */
     bool inhibit_irq;
     uint64_t inhibit_irq_rip;
+    /* the next block is one instruction, after self-modifying code */
+    bool single_insn;
 
     CPUTLBEntry tlb[NB_MMU_MODES][CPU_TLB_SIZE];
     /* guest-physical page of each entry (for MMIO and code-page writes) */

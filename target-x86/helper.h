@@ -33,8 +33,11 @@ void helper_hlt(CPUX86State *env, uint64_t next_rip);
 void helper_log_unimp(CPUX86State *env, uint64_t rip, uint64_t insn_bytes);
 
 /* mmu.c */
+/* stack: a non-canonical address raises #SS(0) rather than #GP(0) */
 void x86_tlb_fill(CPUX86State *env, uint64_t addr, int access, int mmu_idx,
-                  uintptr_t retaddr);
+                  bool stack, uintptr_t retaddr);
+void x86_check_canonical(CPUX86State *env, uint64_t addr, bool stack,
+                         uintptr_t retaddr);
 bool x86_tlb_probe(CPUX86State *env, uint64_t addr, int access, int mmu_idx);
 void helper_invlpg(CPUX86State *env, uint64_t addr);
 

@@ -240,13 +240,20 @@ static bool addr_canonical(CPUX86State *env, uint64_t addr)
     return (uint64_t)(((int64_t)addr << 16) >> 16) == addr;
 }
 
+void x86_check_canonical(CPUX86State *env, uint64_t addr, bool stack,
+                         uintptr_t retaddr)
+{
+    if (!addr_canonical(env, addr)) {
+        raise_exception_err_ra(env, stack ? EXCP0C_STACK : EXCP0D_GPF, 0,
+                               retaddr);
+    }
+}
+
 void x86_tlb_fill(CPUX86State *env, uint64_t addr, int access, int mmu_idx,
-                  uintptr_t retaddr)
+                  bool stack, uintptr_t retaddr)
 {
     PageWalk w;
-    if (!addr_canonical(env, addr)) {
-        raise_exception_err_ra(env, EXCP0D_GPF, 0, retaddr);
-    }
+    x86_check_canonical(env, addr, stack, retaddr);
     if (!mmu_translate(env, addr, access, mmu_idx, true, &w)) {
         env->cr[2] = addr;
         raise_exception_err_ra(env, EXCP0E_PAGE, (int)w.error_code, retaddr);

@@ -68,6 +68,7 @@ typedef struct DisasContext {
     uint64_t imm, imm2;
 
     int cc_op;              /* known statically, or CC_OP_DYNAMIC */
+    bool ea_ss;             /* the last address computed is SS-relative */
     bool is_jmp;            /* the block ends after this instruction */
     int nb_insns;
     sigjmp_buf fetch_fail;
@@ -415,14 +416,28 @@ static void gen_op_mov_reg_v(DisasContext *dc, MemOp ot, int reg, TCGv t)
     }
 }
 
+/* Accesses through the address last computed by gen_lea_*: dc->ea_ss says
+ * whether it is stack-relative (#SS rather than #GP when non-canonical). */
+static MemOp ea_flags(DisasContext *dc)
+{
+    return dc->ea_ss ? MO_STACK : 0;
+}
+
 static void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
-    tcg_gen_qemu_ld(S, t, a0, ot, dc->mem_index);
+    tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc), dc->mem_index);
+}
+
+/* The load of a read-modify-write: it faults as a write would. */
+static void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
+{
+    tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc) | MO_WRITE_INTENT,
+                    dc->mem_index);
 }
 
 static void gen_op_st_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
-    tcg_gen_qemu_st(S, t, a0, ot, dc->mem_index);
+    tcg_gen_qemu_st(S, t, a0, ot | ea_flags(dc), dc->mem_index);
 }
 
 /* Adds the segment base and wraps to the address size. */
@@ -430,6 +445,9 @@ static void gen_lea_v_seg(DisasContext *dc, MemOp aflag, TCGv a0, int def_seg,
                           int ovr_seg)
 {
     int seg = ovr_seg >= 0 ? ovr_seg : def_seg;
+    /* 64-bit mode ignores CS/DS/ES/SS overrides (SDM Vol. 1 3.3.7.1) */
+    dc->ea_ss = (dc->code64 && ovr_seg != R_FS && ovr_seg != R_GS
+                 ? def_seg : seg) == R_SS;
     if (aflag == MO_32 || aflag == MO_16) {
         gen_ext(dc, aflag, a0, a0);
     }
@@ -490,7 +508,11 @@ static TCGv gen_lea_reg(DisasContext *dc, MemOp aflag, int reg, int def_seg,
     return a0;
 }
 
-/* Ev/Eb source: a register or memory. */
+/*
+ * Ev/Eb source: a register or memory. With a0_out, the operand is also the
+ * destination (read-modify-write): the load needs write permission, and
+ * *a0_out is the address for gen_store_rm.
+ */
 static TCGv gen_load_rm(DisasContext *dc, MemOp ot, TCGv *a0_out)
 {
     TCGv t = tmp(dc);
@@ -501,7 +523,11 @@ static TCGv gen_load_rm(DisasContext *dc, MemOp ot, TCGv *a0_out)
         }
     } else {
         TCGv a0 = gen_lea_modrm(dc);
-        gen_op_ld_v(dc, ot, t, a0);
+        if (a0_out) {
+            gen_op_ld_rmw(dc, ot, t, a0);
+        } else {
+            gen_op_ld_v(dc, ot, t, a0);
+        }
         if (a0_out) {
             *a0_out = a0;
         }
@@ -768,7 +794,7 @@ static void gen_lookup_and_goto(DisasContext *dc)
 
 static bool use_goto_tb(DisasContext *dc, uint64_t dest)
 {
-    if (dc->flags & (HF_INHIBIT_IRQ | HF_TF)) {
+    if (dc->flags & (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)) {
         return false;
     }
     return ((dc->cs_base + dest) & TARGET_PAGE_MASK) == dc->first_page;
@@ -783,7 +809,7 @@ static void gen_jmp_tb(DisasContext *dc, uint64_t dest, int slot)
         tcg_gen_exit_tb(S, (uintptr_t)dc->tb | (uintptr_t)slot);
     } else {
         gen_update_rip(dc, dest);
-        if (dc->flags & (HF_INHIBIT_IRQ | HF_TF)) {
+        if (dc->flags & (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)) {
             tcg_gen_exit_tb(S, 0);
         } else {
             gen_lookup_and_goto(dc);
@@ -795,12 +821,33 @@ static void gen_jmp_tb(DisasContext *dc, uint64_t dest, int slot)
 /* Ends the block after a jump whose target is already in env->rip. */
 static void gen_jmp_indirect_end(DisasContext *dc)
 {
-    if (dc->flags & (HF_INHIBIT_IRQ | HF_TF)) {
+    if (dc->flags & (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)) {
         tcg_gen_exit_tb(S, 0);
     } else {
         gen_lookup_and_goto(dc);
     }
     dc->is_jmp = true;
+}
+
+/*
+ * A near branch to a non-canonical address faults on the branch itself
+ * (#GP(0), RIP of the branch, nothing pushed or popped yet).
+ */
+static void gen_check_branch_target(DisasContext *dc, TCGv target)
+{
+    if (!dc->code64) {
+        return;
+    }
+    TCGv t = tcg_temp_new(S);
+    TCGLabel *ok = gen_new_label(S);
+    tcg_gen_shli(S, t, target, 16);
+    tcg_gen_sari(S, t, t, 16);
+    tcg_gen_brcond(S, TCG_COND_EQ, t, target, ok);
+    tcg_gen_callN(S, helper_raise_exception_err, 0, NULL, cpu_env,
+                  tcg_constant(S, EXCP0D_GPF), tcg_constant(S, 0),
+                  tcg_constant(S, (int64_t)dc->pc_start));
+    tcg_gen_set_label(S, ok);
+    dc->cc_op = CC_OP_DYNAMIC;
 }
 
 /* Ends the block and returns to the run loop (mode changes, interrupts). */
@@ -913,63 +960,82 @@ static void gen_pop_update(DisasContext *dc, MemOp ot)
 
 enum { OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP };
 
-static void gen_alu(DisasContext *dc, int op, MemOp ot, TCGv d, TCGv s1,
-                    TCGv s2)
+/*
+ * d = s1 OP s2 with the flags. With a0, the result is also stored to guest
+ * memory there, before any guest register or flag changes: an instruction
+ * rolled back at its store (a fault, or a write to its own code) must
+ * re-run from unchanged inputs.
+ */
+static void gen_alu_st(DisasContext *dc, int op, MemOp ot, TCGv d, TCGv s1,
+                       TCGv s2, TCGv a0)
 {
     TCGv r = tmp(dc);
-    TCGv c;
+    TCGv c = NULL;
     switch (op) {
     case OP_ADD:
         tcg_gen_add(S, r, s1, s2);
-        gen_ext(dc, ot, cpu_cc_dst, r);
-        tcg_gen_mov(S, cpu_cc_src, s2);
-        set_cc_op(dc, CC_OP_ADDB + ot);
         break;
     case OP_ADC:
         c = gen_compute_c(dc);
         tcg_gen_add(S, r, s1, s2);
         tcg_gen_add(S, r, r, c);
-        gen_ext(dc, ot, cpu_cc_dst, r);
-        tcg_gen_mov(S, cpu_cc_src, s2);
-        tcg_gen_mov(S, cpu_cc_src2, c);
-        set_cc_op(dc, CC_OP_ADCB + ot);
         break;
     case OP_SBB:
         c = gen_compute_c(dc);
         tcg_gen_sub(S, r, s1, s2);
         tcg_gen_sub(S, r, r, c);
-        gen_ext(dc, ot, cpu_cc_dst, r);
-        tcg_gen_mov(S, cpu_cc_src, s2);
-        tcg_gen_mov(S, cpu_cc_src2, c);
-        set_cc_op(dc, CC_OP_SBBB + ot);
         break;
     case OP_SUB:
     case OP_CMP:
         tcg_gen_sub(S, r, s1, s2);
+        break;
+    case OP_AND:
+        tcg_gen_and(S, r, s1, s2);
+        break;
+    case OP_OR:
+        tcg_gen_or(S, r, s1, s2);
+        break;
+    case OP_XOR:
+        tcg_gen_xor(S, r, s1, s2);
+        break;
+    }
+    if (a0) {
+        gen_op_st_v(dc, ot, r, a0);
+    }
+    switch (op) {
+    case OP_ADD:
+        gen_ext(dc, ot, cpu_cc_dst, r);
+        tcg_gen_mov(S, cpu_cc_src, s2);
+        set_cc_op(dc, CC_OP_ADDB + ot);
+        break;
+    case OP_ADC:
+    case OP_SBB:
+        gen_ext(dc, ot, cpu_cc_dst, r);
+        tcg_gen_mov(S, cpu_cc_src, s2);
+        tcg_gen_mov(S, cpu_cc_src2, c);
+        set_cc_op(dc, (op == OP_ADC ? CC_OP_ADCB : CC_OP_SBBB) + ot);
+        break;
+    case OP_SUB:
+    case OP_CMP:
         gen_ext(dc, ot, cpu_cc_dst, r);
         tcg_gen_mov(S, cpu_cc_src, s2);
         tcg_gen_mov(S, cpu_cc_src2, s1);
         set_cc_op(dc, CC_OP_SUBB + ot);
         break;
-    case OP_AND:
-        tcg_gen_and(S, r, s1, s2);
-        tcg_gen_mov(S, cpu_cc_dst, r);
-        set_cc_op(dc, CC_OP_LOGICB + ot);
-        break;
-    case OP_OR:
-        tcg_gen_or(S, r, s1, s2);
-        tcg_gen_mov(S, cpu_cc_dst, r);
-        set_cc_op(dc, CC_OP_LOGICB + ot);
-        break;
-    case OP_XOR:
-        tcg_gen_xor(S, r, s1, s2);
+    default:
         tcg_gen_mov(S, cpu_cc_dst, r);
         set_cc_op(dc, CC_OP_LOGICB + ot);
         break;
     }
-    if (op != OP_CMP) {
+    if (op != OP_CMP && d) {
         tcg_gen_mov(S, d, r);
     }
+}
+
+static void gen_alu(DisasContext *dc, int op, MemOp ot, TCGv d, TCGv s1,
+                    TCGv s2)
+{
+    gen_alu_st(dc, op, ot, d, s1, s2, NULL);
 }
 
 /* ALU op with operands as ModRM/immediate forms give them. */
@@ -995,7 +1061,7 @@ static void gen_alu_modrm(DisasContext *dc, int op, MemOp ot, int form)
         }
         return;
     }
-    d = gen_load_rm(dc, ot, &a0);
+    d = gen_load_rm(dc, ot, op == OP_CMP ? NULL : &a0);
     if (form == 0) {
         s2 = tmp(dc);
         gen_op_mov_v_reg(dc, ot, s2, dc->reg);
@@ -1003,17 +1069,26 @@ static void gen_alu_modrm(DisasContext *dc, int op, MemOp ot, int form)
         s2 = cst(dc, (int64_t)((uint64_t)dc->imm & (ot == MO_64 ? ~0ull
                                : (1ull << memop_bits(ot)) - 1)));
     }
-    gen_alu(dc, op, ot, d, d, s2);
-    if (op != OP_CMP) {
-        gen_store_rm(dc, ot, d, a0);
+    if (a0) {
+        gen_alu_st(dc, op, ot, NULL, d, s2, a0);
+    } else {
+        gen_alu(dc, op, ot, d, d, s2);
+        if (op != OP_CMP) {
+            gen_store_rm(dc, ot, d, NULL);
+        }
     }
 }
 
-static void gen_inc_dec(DisasContext *dc, MemOp ot, TCGv v, int delta)
+/* INC/DEC keep CF; a memory result is stored before the flags change. */
+static void gen_inc_dec(DisasContext *dc, MemOp ot, TCGv v, int delta,
+                        TCGv a0)
 {
     TCGv c = gen_compute_c(dc);
-    tcg_gen_mov(S, cpu_cc_src, c);
     tcg_gen_addi(S, v, v, delta);
+    if (a0) {
+        gen_op_st_v(dc, ot, v, a0);
+    }
+    tcg_gen_mov(S, cpu_cc_src, c);
     gen_ext(dc, ot, cpu_cc_dst, v);
     set_cc_op(dc, (delta > 0 ? CC_OP_INCB : CC_OP_DECB) + ot);
 }
@@ -1125,24 +1200,27 @@ static void gen_shift(DisasContext *dc, int op, MemOp ot, TCGv count_in,
         if (op == 4 || op == 6) {
             tcg_gen_shli(S, r, v, c);
             tcg_gen_shli(S, t1, v, c - 1);
+        } else if (is_sar) {
+            tcg_gen_sari(S, r, v, c);
+            tcg_gen_sari(S, t1, v, c - 1);
+        } else {
+            tcg_gen_shri(S, r, v, c);
+            tcg_gen_shri(S, t1, v, c - 1);
+        }
+        gen_store_rm(dc, ot, r, a0);   /* before the flags: see gen_alu_st */
+        if (op == 4 || op == 6) {
             gen_ext(dc, ot, cpu_cc_src, t1);
-            gen_ext(dc, ot, cpu_cc_dst, r);
             set_cc_op(dc, CC_OP_SHLB + ot);
         } else {
             if (is_sar) {
-                tcg_gen_sari(S, r, v, c);
-                tcg_gen_sari(S, t1, v, c - 1);
                 tcg_gen_movi(S, cpu_cc_src2, 0);
             } else {
-                tcg_gen_shri(S, r, v, c);
-                tcg_gen_shri(S, t1, v, c - 1);
                 tcg_gen_shri(S, cpu_cc_src2, v, bits - 1);
             }
             tcg_gen_mov(S, cpu_cc_src, t1);
-            gen_ext(dc, ot, cpu_cc_dst, r);
             set_cc_op(dc, CC_OP_SARB + ot);
         }
-        gen_store_rm(dc, ot, r, a0);
+        gen_ext(dc, ot, cpu_cc_dst, r);
         return;
     }
     /* variable count: a zero count leaves the flags alone */
@@ -1433,6 +1511,45 @@ static MemOp ot_of(DisasContext *dc)
     return (dc->b & 1) ? dc->dflag : MO_8;
 }
 
+/*
+ * ENTER imm16, level (SDM Vol. 2A): push RBP, copy level-1 frame pointers
+ * from the old frame, push the new frame pointer, then reserve imm16 bytes.
+ * Registers change only after every access has succeeded.
+ */
+static void gen_enter(DisasContext *dc, int size, int level)
+{
+    MemOp ot = push_size(dc);
+    MemOp sa = stack_addr_size(dc);
+    int d = 1 << ot;
+    TCGv frame = tmp(dc), v = tmp(dc), a0;
+
+    tcg_gen_addi(S, frame, cpu_regs[R_ESP], -d);    /* new RBP */
+    gen_op_mov_v_reg(dc, ot, v, R_EBP);
+    a0 = tmp(dc);
+    tcg_gen_mov(S, a0, frame);
+    gen_lea_v_seg(dc, sa, a0, R_SS, -1);
+    gen_op_st_v(dc, ot, v, a0);
+    for (int i = 1; i < level; i++) {
+        TCGv src = tmp(dc), dst = tmp(dc), w = tmp(dc);
+        tcg_gen_addi(S, src, cpu_regs[R_EBP], -d * i);
+        gen_lea_v_seg(dc, sa, src, R_SS, -1);
+        gen_op_ld_v(dc, ot, w, src);
+        tcg_gen_addi(S, dst, frame, -d * i);
+        gen_lea_v_seg(dc, sa, dst, R_SS, -1);
+        gen_op_st_v(dc, ot, w, dst);
+    }
+    if (level > 0) {
+        a0 = tmp(dc);
+        tcg_gen_addi(S, a0, frame, -d * level);
+        gen_lea_v_seg(dc, sa, a0, R_SS, -1);
+        gen_op_st_v(dc, ot, frame, a0);
+    }
+    TCGv sp = tmp(dc);
+    tcg_gen_addi(S, sp, frame, -d * level - size);
+    gen_op_mov_reg_v(dc, ot, R_EBP, frame);
+    gen_op_mov_reg_v(dc, sa, R_ESP, sp);
+}
+
 /* ---- the one-byte opcode map ---- */
 
 static void gen_movseg(DisasContext *dc, int seg, TCGv sel)
@@ -1500,7 +1617,7 @@ static void disas_one_byte(DisasContext *dc)
         ot = dc->dflag;
         t = tmp(dc);
         gen_op_mov_v_reg(dc, ot, t, b & 7);
-        gen_inc_dec(dc, ot, t, b < 0x48 ? 1 : -1);
+        gen_inc_dec(dc, ot, t, b < 0x48 ? 1 : -1, NULL);
         gen_op_mov_reg_v(dc, ot, b & 7, t);
         break;
     case 0x50 ... 0x57: /* push r */
@@ -1661,12 +1778,27 @@ static void disas_one_byte(DisasContext *dc)
         gen_end_block_exit(dc, dc->pc);
         break;
     }
-    case 0x8f: /* pop Ev */
+    case 0x8f: { /* pop Ev */
         ot = push_size(dc);
         t = gen_pop_load(dc, ot);
+        if (dc->mod == 3) {
+            gen_pop_update(dc, ot);
+            gen_op_mov_reg_v(dc, ot, dc->rm, t);
+            break;
+        }
+        /* the address uses RSP as already incremented (SDM POP), and RSP
+         * changes only once the store has succeeded */
+        a0 = gen_lea_modrm(dc);
+        if (dc->ea_base == R_ESP) {
+            tcg_gen_addi(S, a0, a0, 1 << ot);
+            if (!dc->code64) {
+                gen_ext(dc, dc->aflag, a0, a0);
+            }
+        }
+        gen_op_st_v(dc, ot, t, a0);
         gen_pop_update(dc, ot);
-        gen_store_rm(dc, ot, t, NULL);
         break;
+    }
     case 0x90: /* nop, pause, xchg r8, rax */
         if (dc->rex_b) {
             goto xchg_ax;
@@ -1802,14 +1934,24 @@ static void disas_one_byte(DisasContext *dc)
     case 0xc2: case 0xc3: { /* ret near */
         ot = push_size(dc);
         t = gen_pop_load(dc, ot);
-        gen_stack_update(dc, (1 << ot) + (b == 0xc2 ? (int64_t)dc->imm : 0));
         if (!dc->code64) {
             gen_ext(dc, dc->dflag, t, t);
         }
+        gen_check_branch_target(dc, t);
+        gen_stack_update(dc, (1 << ot) + (b == 0xc2 ? (int64_t)dc->imm : 0));
         tcg_gen_st(S, INDEX_op_st, t, cpu_env, ENV_OFF(rip));
         gen_jmp_indirect_end(dc);
         break;
     }
+    case 0xd7: /* xlat: AL = [seg:rBX + AL] */
+        a0 = tmp(dc);
+        t = tmp(dc);
+        tcg_gen_ext8u(S, t, cpu_regs[R_EAX]);
+        tcg_gen_add(S, a0, cpu_regs[R_EBX], t);
+        gen_lea_v_seg(dc, dc->aflag, a0, R_DS, dc->override);
+        gen_op_ld_v(dc, MO_8, t, a0);
+        gen_op_mov_reg_v(dc, MO_8, R_EAX, t);
+        break;
     case 0xc6: case 0xc7: /* mov Ev, imm */
         ot = ot_of(dc);
         if ((dc->modrm & 0x38) != 0) {
@@ -1819,28 +1961,18 @@ static void disas_one_byte(DisasContext *dc)
         gen_store_rm(dc, ot, cst(dc, ot == MO_64 ? sext(dc->imm, 32)
                                                  : (int64_t)dc->imm), NULL);
         break;
-    case 0xc8: { /* enter (level 0 only) */
-        if ((dc->imm2 & 31) != 0) {
-            gen_unimplemented(dc);
-            break;
-        }
-        ot = push_size(dc);
-        t = tmp(dc);
-        gen_op_mov_v_reg(dc, ot, t, R_EBP);
-        gen_push_v(dc, ot, t);
-        t2 = tmp(dc);
-        gen_op_mov_v_reg(dc, stack_addr_size(dc), t2, R_ESP);
-        gen_op_mov_reg_v(dc, ot, R_EBP, t2);
-        gen_stack_update(dc, -(int64_t)dc->imm);
+    case 0xc8: /* enter */
+        gen_enter(dc, (int)dc->imm, (int)(dc->imm2 & 31));
         break;
-    }
-    case 0xc9: { /* leave */
+    case 0xc9: { /* leave: load first, so that a fault changes nothing */
+        MemOp sa = stack_addr_size(dc);
         ot = push_size(dc);
+        a0 = gen_lea_reg(dc, sa, R_EBP, R_SS, -1);
         t = tmp(dc);
-        gen_op_mov_v_reg(dc, stack_addr_size(dc), t, R_EBP);
-        gen_op_mov_reg_v(dc, stack_addr_size(dc), R_ESP, t);
-        t = gen_pop_load(dc, ot);
-        gen_pop_update(dc, ot);
+        gen_op_ld_v(dc, ot, t, a0);
+        t2 = tmp(dc);
+        tcg_gen_addi(S, t2, cpu_regs[R_EBP], 1 << ot);
+        gen_op_mov_reg_v(dc, sa, R_ESP, t2);
         gen_op_mov_reg_v(dc, ot, R_EBP, t);
         break;
     }
@@ -1975,8 +2107,10 @@ static void disas_one_byte(DisasContext *dc)
         case 3: /* neg */
             t = gen_load_rm(dc, ot, &a0);
             t2 = tmp(dc);
-            gen_alu(dc, OP_SUB, ot, t2, cst(dc, 0), t);
-            gen_store_rm(dc, ot, t2, a0);
+            gen_alu_st(dc, OP_SUB, ot, t2, cst(dc, 0), t, a0);
+            if (!a0) {
+                gen_store_rm(dc, ot, t2, NULL);
+            }
             break;
         default:
             gen_mul_group(dc, op, ot);
@@ -2022,12 +2156,15 @@ static void disas_one_byte(DisasContext *dc)
         switch (op) {
         case 0: case 1: /* inc/dec */
             t = gen_load_rm(dc, ot, &a0);
-            gen_inc_dec(dc, ot, t, op == 0 ? 1 : -1);
-            gen_store_rm(dc, ot, t, a0);
+            gen_inc_dec(dc, ot, t, op == 0 ? 1 : -1, a0);
+            if (!a0) {
+                gen_store_rm(dc, ot, t, NULL);
+            }
             break;
         case 2: /* call near indirect */
             ot = dc->code64 ? MO_64 : dc->dflag;
             t = gen_load_rm(dc, ot, NULL);
+            gen_check_branch_target(dc, t);
             gen_push_v(dc, push_size(dc),
                        cst(dc, (int64_t)next_rip_mask(dc, dc->pc)));
             tcg_gen_st(S, INDEX_op_st, t, cpu_env, ENV_OFF(rip));
@@ -2036,6 +2173,7 @@ static void disas_one_byte(DisasContext *dc)
         case 4: /* jmp near indirect */
             ot = dc->code64 ? MO_64 : dc->dflag;
             t = gen_load_rm(dc, ot, NULL);
+            gen_check_branch_target(dc, t);
             tcg_gen_st(S, INDEX_op_st, t, cpu_env, ENV_OFF(rip));
             gen_jmp_indirect_end(dc);
             break;
@@ -2306,7 +2444,7 @@ static void gen_bt(DisasContext *dc, int op, MemOp ot, TCGv off, bool imm)
     int bits = memop_bits(ot);
     TCGv a0 = NULL, v, bit = tmp(dc), mask = tmp(dc), cf = tmp(dc);
     if (dc->mod == 3 || imm) {
-        v = gen_load_rm(dc, ot, &a0);
+        v = gen_load_rm(dc, ot, op == 0 ? NULL : &a0);
         tcg_gen_andi(S, bit, off, bits - 1);
     } else {
         /* a register offset can reach outside the operand (SDM BT) */
@@ -2320,7 +2458,11 @@ static void gen_bt(DisasContext *dc, int op, MemOp ot, TCGv off, bool imm)
             tcg_gen_ext32u(S, a0, a0);
         }
         v = tmp(dc);
-        gen_op_ld_v(dc, ot, v, a0);
+        if (op == 0) {
+            gen_op_ld_v(dc, ot, v, a0);
+        } else {
+            gen_op_ld_rmw(dc, ot, v, a0);
+        }
         tcg_gen_andi(S, bit, off, bits - 1);
     }
     tcg_gen_shr(S, cf, v, bit);
@@ -2361,19 +2503,83 @@ static void gen_cmpxchg(DisasContext *dc, MemOp ot)
 {
     TCGv a0 = NULL;
     TCGv old = gen_load_rm(dc, ot, &a0);
-    TCGv acc = tmp(dc), newv = tmp(dc), res = tmp(dc);
+    TCGv acc = tmp(dc), newv = tmp(dc);
     gen_op_mov_v_reg(dc, ot, acc, R_EAX);
     gen_op_mov_v_reg(dc, ot, newv, dc->reg);
-    tcg_gen_movcond(S, TCG_COND_EQ, res, old, acc, newv, old);
-    /* the destination is always written (SDM CMPXCHG) */
-    gen_store_rm(dc, ot, res, a0);
+    if (dc->mod != 3) {
+        /* a memory destination is always written (SDM CMPXCHG) */
+        TCGv res = tmp(dc);
+        tcg_gen_movcond(S, TCG_COND_EQ, res, old, acc, newv, old);
+        gen_store_rm(dc, ot, res, a0);
+    }
     gen_alu(dc, OP_CMP, ot, acc, acc, old);
-    /* on failure (only) the accumulator gets the old value */
-    TCGLabel *eq = gen_new_label(S);
-    tcg_gen_brcond(S, TCG_COND_EQ, acc, old, eq);
+    TCGLabel *ne = gen_new_label(S), *done = gen_new_label(S);
+    tcg_gen_brcond(S, TCG_COND_NE, acc, old, ne);
+    if (dc->mod == 3) {
+        /* a register destination is written only on success */
+        gen_op_mov_reg_v(dc, ot, dc->rm, newv);
+    }
+    tcg_gen_br(S, done);
+    tcg_gen_set_label(S, ne);
     gen_op_mov_reg_v(dc, ot, R_EAX, old);
-    tcg_gen_set_label(S, eq);
+    tcg_gen_set_label(S, done);
     dc->cc_op = CC_OP_SUBB + ot;
+}
+
+/* CMPXCHG8B/16B m64/m128 (0F C7 /1). */
+static void gen_cmpxchg8b16b(DisasContext *dc)
+{
+    bool q = dc->dflag == MO_64;
+    MemOp half = q ? MO_64 : MO_32;
+    if (dc->mod == 3) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    TCGv a0 = gen_lea_modrm(dc);
+    if (q) {
+        /* CMPXCHG16B needs a 16-byte aligned operand: #GP(0) */
+        TCGLabel *aligned = gen_new_label(S);
+        tcg_gen_brcondi(S, TCG_COND_TSTEQ, a0, 15, aligned);
+        gen_exception_err(dc, EXCP0D_GPF, 0);
+        tcg_gen_set_label(S, aligned);
+        dc->is_jmp = false;
+        a0 = gen_lea_modrm(dc);
+    }
+    TCGv a1 = tmp(dc), lo = tmp(dc), hi = tmp(dc);
+    tcg_gen_addi(S, a1, a0, q ? 8 : 4);
+    if (!dc->code64) {
+        tcg_gen_ext32u(S, a1, a1);
+    }
+    /* both halves must be writable before anything changes */
+    tcg_gen_op3(S, INDEX_op_qemu_ld, TA(lo), TA(a0),
+                (uint64_t)(half | MO_WRITE_INTENT | (dc->mem_index << 8)));
+    tcg_gen_op3(S, INDEX_op_qemu_ld, TA(hi), TA(a1),
+                (uint64_t)(half | MO_WRITE_INTENT | (dc->mem_index << 8)));
+    TCGv ea = tmp(dc), ed = tmp(dc), eq = tmp(dc), t = tmp(dc);
+    gen_ext(dc, half, ea, cpu_regs[R_EAX]);
+    gen_ext(dc, half, ed, cpu_regs[R_EDX]);
+    tcg_gen_setcond(S, TCG_COND_EQ, eq, lo, ea);
+    tcg_gen_setcond(S, TCG_COND_EQ, t, hi, ed);
+    tcg_gen_and(S, eq, eq, t);
+    TCGv nlo = tmp(dc), nhi = tmp(dc);
+    gen_ext(dc, half, nlo, cpu_regs[R_EBX]);
+    gen_ext(dc, half, nhi, cpu_regs[R_ECX]);
+    tcg_gen_movcond(S, TCG_COND_NE, nlo, eq, cst(dc, 0), nlo, lo);
+    tcg_gen_movcond(S, TCG_COND_NE, nhi, eq, cst(dc, 0), nhi, hi);
+    gen_op_st_v(dc, half, nlo, a0);
+    gen_op_st_v(dc, half, nhi, a1);
+    /* ZF = equal; the other flags are unchanged */
+    gen_compute_eflags(dc);
+    tcg_gen_andi(S, cpu_cc_src, cpu_cc_src, ~(int64_t)CC_Z);
+    tcg_gen_shli(S, t, eq, 6);
+    tcg_gen_or(S, cpu_cc_src, cpu_cc_src, t);
+    /* on failure EDX:EAX (RDX:RAX) get the memory value */
+    TCGLabel *done = gen_new_label(S);
+    tcg_gen_brcondi(S, TCG_COND_NE, eq, 0, done);
+    gen_op_mov_reg_v(dc, half, R_EAX, lo);
+    gen_op_mov_reg_v(dc, half, R_EDX, hi);
+    tcg_gen_set_label(S, done);
+    dc->cc_op = CC_OP_EFLAGS;
 }
 
 static void disas_two_byte(DisasContext *dc)
@@ -2664,11 +2870,20 @@ static void disas_two_byte(DisasContext *dc)
         TCGv d = gen_load_rm(dc, ot, &a0p);
         TCGv s2 = tmp(dc), sum = tmp(dc);
         gen_op_mov_v_reg(dc, ot, s2, dc->reg);
-        gen_alu(dc, OP_ADD, ot, sum, d, s2);
+        gen_alu_st(dc, OP_ADD, ot, sum, d, s2, a0p);
         gen_op_mov_reg_v(dc, ot, dc->reg, d);
-        gen_store_rm(dc, ot, sum, a0p);
+        if (!a0p) {
+            gen_store_rm(dc, ot, sum, NULL);
+        }
         break;
     }
+    case 0xc7: /* group 9 */
+        if (((dc->modrm >> 3) & 7) == 1) {
+            gen_cmpxchg8b16b(dc);
+        } else {
+            gen_unimplemented(dc);
+        }
+        break;
     case 0xc8 ... 0xcf: { /* bswap */
         int reg = (b & 7) | dc->rex_b;
         t = tmp(dc);
@@ -2683,6 +2898,37 @@ static void disas_two_byte(DisasContext *dc)
     default:
         gen_unimplemented(dc);
         break;
+    }
+}
+
+/* LOCK is valid only on these read-modify-write forms with a memory
+ * destination; anywhere else it raises #UD (SDM Vol. 2B LOCK). */
+static bool lock_allowed(DisasContext *dc)
+{
+    int reg = (dc->modrm >> 3) & 7;
+    if (dc->mod == 3) {
+        return false;
+    }
+    switch (dc->b) {
+    case 0x00: case 0x01: case 0x08: case 0x09: case 0x10: case 0x11:
+    case 0x18: case 0x19: case 0x20: case 0x21: case 0x28: case 0x29:
+    case 0x30: case 0x31: case 0x86: case 0x87:
+        return true;
+    case 0x80: case 0x81: case 0x82: case 0x83:
+        return reg != 7;
+    case 0xf6: case 0xf7:
+        return reg == 2 || reg == 3;
+    case 0xfe: case 0xff:
+        return reg == 0 || reg == 1;
+    case 0x1ab: case 0x1b3: case 0x1bb: case 0x1b0: case 0x1b1:
+    case 0x1c0: case 0x1c1:
+        return true;
+    case 0x1ba:
+        return reg >= 5;
+    case 0x1c7:
+        return reg == 1;
+    default:
+        return false;
     }
 }
 
@@ -2783,6 +3029,10 @@ static void disas_insn(DisasContext *dc)
     /* Immediates are fetched before any semantics, so dc->pc is the end of
      * the instruction when RIP-relative addresses are computed. */
     decode_immediates(dc, attr & 0x7f);
+    if ((dc->prefix & PREFIX_LOCK) && !lock_allowed(dc)) {
+        gen_illegal_opcode(dc);
+        return;
+    }
     if (dc->b < 0x100) {
         disas_one_byte(dc);
     } else {
@@ -2822,7 +3072,7 @@ void gen_intermediate_code(CPUX86State *env, TCGContext *s,
 {
     static DisasContext dcs;
     DisasContext *dc = &dcs;
-    int max_insns = (tb->flags & (HF_INHIBIT_IRQ | HF_TF)) ? 1 : TB_MAX_INSNS;
+    int max_insns = (tb->flags & (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)) ? 1 : TB_MAX_INSNS;
 
     opcode_maps_init();
     init_disas_context(dc, env, s, tb);

@@ -72,6 +72,11 @@ typedef enum MemOp {
     MO_8 = 0, MO_16 = 1, MO_32 = 2, MO_64 = 3,
     MO_SIZE = 3,
     MO_SIGN = 4,
+    /* a load that a store to the same address follows (read-modify-write):
+     * it needs write permission, and a fault reports a write */
+    MO_WRITE_INTENT = 8,
+    /* the access is stack-relative (x86: #SS instead of #GP) */
+    MO_STACK = 16,
     MO_SB = MO_8 | MO_SIGN, MO_SW = MO_16 | MO_SIGN, MO_SL = MO_32 | MO_SIGN,
 } MemOp;
 

@@ -589,7 +589,8 @@ void tcg_out_qemu_ldst(TCGContext *s, bool is_ld, int data_reg, int addr_reg,
     tcg_out32(s, (uint32_t)(-(1 << L->page_bits)));
     tcg_out_modrm_sib_offset(s, OPC_ARITH_GvEv | (ARITH_CMP << 3) | P_REXW,
                              TCG_REG_R11, TCG_AREG0, TCG_REG_RCX, 0,
-                             ent + (is_ld ? L->read_off : L->write_off));
+                             ent + (is_ld && !(mop & MO_WRITE_INTENT)
+                                    ? L->read_off : L->write_off));
     tcg_out_opc(s, OPC_JCC_long + JCC_JNE, 0, 0, 0);
     int jne_off = (int)(s->code_ptr - s->code_buf);
     tcg_out32(s, 0);

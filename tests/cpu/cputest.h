@@ -1,0 +1,170 @@
+/*
+ * Differential CPU test harness: the same instruction sequence runs natively
+ * (in a forked child) and in bt86's CPU, and the results are compared.
+ *
+ * Guest/native virtual memory seen by a test:
+ *   CODE_BASE   the snippet (at the start of the page unless the test says
+ *               otherwise), int3 (0xCC) everywhere else; read, write,
+ *               execute (so that self-modifying code can be tested)
+ *   DATA_BASE   two pages of read/write data, filled from a per-test seed
+ *   STACK_BASE  one page of read/write stack, RSP starts in its middle
+ * Nothing else is mapped (natively: nothing the generators ever point at).
+ */
+#ifndef TESTS_CPU_CPUTEST_H
+#define TESTS_CPU_CPUTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CODE_BASE   UINT64_C(0x10000000)
+#define CODE_SIZE   0x1000u
+#define DATA_BASE   UINT64_C(0x20000000)
+#define DATA_SIZE   0x2000u
+#define STACK_BASE  UINT64_C(0x30000000)
+#define STACK_SIZE  0x1000u
+#define STACK_INIT  (STACK_BASE + 0x800)
+
+#define MAX_CODE    768
+#define MAX_PATCH   8
+#define MAX_INSNS   64
+
+/* Register numbers (as in the ModRM encoding) */
+enum {
+    RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+    R8, R9, R10, R11, R12, R13, R14, R15,
+};
+
+/* RFLAGS bits the harness sets and compares */
+#define F_CF 0x0001u
+#define F_PF 0x0004u
+#define F_AF 0x0010u
+#define F_ZF 0x0040u
+#define F_SF 0x0080u
+#define F_DF 0x0400u
+#define F_OF 0x0800u
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+#define F_CMP   (F_ARITH | F_DF)
+/* Always set in the flags the test starts with (bit 1, IF) */
+#define F_FIXED 0x0202u
+
+/* A byte range of the data or stack region set before the test runs. */
+typedef struct MemPatch {
+    uint8_t region;     /* 0: data, 1: stack */
+    uint8_t len;        /* 1..8 */
+    uint16_t off;
+    uint64_t val;       /* little-endian */
+} MemPatch;
+
+typedef struct TestCase {
+    uint64_t regs[16];
+    uint64_t rflags;        /* arithmetic flags and DF */
+    uint64_t mem_seed;      /* initial contents of the data and stack pages */
+    uint32_t code_len;      /* the bytes, including the final int3 */
+    uint16_t nb_patch;
+    uint16_t nb_insns;      /* instructions, not counting the final int3 */
+    uint16_t code_at;       /* where in the code page the code starts */
+    MemPatch patch[MAX_PATCH];
+    /* insn_off[i]: where instruction i starts; insn_off[nb_insns] is the
+     * final int3 */
+    uint16_t insn_off[MAX_INSNS + 1];
+    /* flags architecturally undefined after instruction i has run: the
+     * comparison ignores them. undef[nb_insns - 1] is the end state. */
+    uint16_t undef[MAX_INSNS];
+    /* registers whose bits 63:32 are undefined at the end (BSF/BSR r32
+     * with a zero source: Intel clears them, AMD keeps them) */
+    uint16_t hi32_undef;
+    uint8_t code[MAX_CODE];
+    char name[64];          /* the form, for reports and deduplication */
+} TestCase;
+
+enum {
+    ST_OK = 0,          /* stopped at an exception (int3 = the normal end) */
+    ST_TIMEOUT,         /* did not stop in time */
+    ST_CRASH,           /* native child died; or bt86 left cpu_exec oddly */
+    ST_SHUTDOWN,        /* bt86: triple fault */
+};
+
+typedef struct TestResult {
+    int32_t status;
+    int32_t vector;     /* exception vector: 3 for the final int3 */
+    uint32_t err;       /* error code, when the vector has one */
+    uint32_t pad;
+    uint64_t regs[16];
+    uint64_t rip;       /* as in the exception frame: after int3, at faults */
+    uint64_t rflags;
+    uint64_t cr2;
+    uint8_t data[DATA_SIZE];
+    uint8_t stack[STACK_SIZE];
+    uint8_t code[CODE_SIZE];
+} TestResult;
+
+/* The test's first instruction */
+static inline uint64_t tc_entry(const TestCase *tc)
+{
+    return CODE_BASE + tc->code_at;
+}
+
+/* Code bytes that fit in the code page (the rest would be on the next,
+ * unmapped page) */
+static inline unsigned tc_code_fit(const TestCase *tc)
+{
+    unsigned room = CODE_SIZE - tc->code_at;
+    return tc->code_len < room ? tc->code_len : room;
+}
+
+/* Vectors that push an error code */
+static inline bool vector_has_err(int v)
+{
+    return v == 8 || (v >= 10 && v <= 14) || v == 17;
+}
+
+/* mem.c: the initial data and stack page contents */
+void mem_pattern(uint64_t seed, uint8_t *data, uint8_t *stack);
+void mem_apply_patches(const TestCase *tc, uint8_t *data, uint8_t *stack);
+
+/* native.c: the forked child that runs tests on the host CPU */
+bool native_start(void);
+void native_stop(void);
+/* Starts tests[0..n) on the host (n <= NATIVE_BATCH) ... */
+void native_submit(const TestCase *tests, int n);
+/* ... and waits for their results (valid until the next submit). */
+const TestResult *native_collect(void);
+/* Both at once; results copied to out[]. */
+void native_run(const TestCase *tests, TestResult *out, int n);
+/* Batch size native_run accepts at once */
+#define NATIVE_BATCH 64
+
+/* bt86run.c: the same on bt86's CPU, in process */
+void bt86_init(void);
+/* Flush the whole translation cache before each test, instead of
+ * invalidating the test pages (slower; to rule out invalidation bugs) */
+extern bool bt86_full_flush;
+void bt86_run(const TestCase *tc, TestResult *out);
+
+/* encode.c / gen.c: building test cases */
+typedef struct Rng {
+    uint64_t s;
+} Rng;
+static inline uint64_t rng_next(Rng *r)
+{
+    /* splitmix64 */
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+static inline uint64_t rng_below(Rng *r, uint64_t n)
+{
+    return n ? rng_next(r) % n : 0;
+}
+
+/* A sink for generated tests: returns false to stop generating. */
+typedef bool (*TestSink)(TestCase *tc, void *opaque);
+
+/* directed.c */
+void directed_generate(TestSink sink, void *opaque, const char *filter);
+/* random.c */
+void random_generate_one(Rng *rng, TestCase *tc);
+
+#endif

@@ -1,0 +1,2475 @@
+/*
+ * The directed table: every form of the general-purpose instructions the
+ * harness covers, with edge operands (0, 1, the sign boundaries, all ones,
+ * alternating bits) and edge counts, in registers and in memory through the
+ * different addressing forms. Each test is one instruction (or a short fixed
+ * sequence) followed by int3; its name is the form, and failures are
+ * grouped by name.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+
+typedef struct D {
+    TestSink sink;
+    void *opaque;
+    const char *filter;
+    Rng rng;
+    uint64_t idx;
+    uint64_t dropped;
+    TestCase tc;
+    Builder b;
+} D;
+
+static uint64_t maskof(int sz)
+{
+    return sz == 64 ? ~0ull : (1ull << sz) - 1;
+}
+
+static bool begin(D *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static bool begin(D *d, const char *fmt, ...)
+{
+    char name[sizeof(d->tc.name)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof(name), fmt, ap);
+    va_end(ap);
+    if (d->filter && !strstr(name, d->filter)) {
+        return false;
+    }
+    TestCase *tc = &d->tc;
+    memset(tc, 0, offsetof(TestCase, code));
+    memcpy(tc->name, name, sizeof(name));
+    for (int i = 0; i < 16; i++) {
+        tc->regs[i] = rng_next(&d->rng);
+    }
+    tc->regs[RSP] = STACK_INIT;
+    tc->rflags = (d->idx & 1) ? F_ARITH : 0;
+    tc->mem_seed = 0x5eed0001;
+    b_init(&d->b, tc);
+    d->idx++;
+    return true;
+}
+
+static void end(D *d)
+{
+    b_finish(&d->b);
+    if (d->b.bad || d->b.reads) {
+        d->dropped++;
+        if (d->dropped <= 10) {
+            fprintf(stderr, "cputest: directed: %s [%s] (generator bug)\n",
+                    d->b.bad ? "cannot encode" : "reads undefined flags",
+                    d->tc.name);
+        }
+        return;
+    }
+    d->sink(&d->tc, d->opaque);
+}
+
+static int ureg(int r)
+{
+    return r >= REG_AH ? r - REG_AH : r;
+}
+
+static unsigned rbit(int r)
+{
+    return 1u << ureg(r);
+}
+
+static void setr(D *d, int reg, int sz, uint64_t v)
+{
+    if (reg >= REG_AH) {
+        uint64_t *r = &d->tc.regs[reg - REG_AH];
+        *r = (*r & ~0xff00ull) | (v & 0xff) << 8;
+        return;
+    }
+    uint64_t m = maskof(sz);
+    d->tc.regs[reg] = (d->tc.regs[reg] & ~m) | (v & m);
+}
+
+static void setf(D *d, uint64_t f)
+{
+    d->tc.rflags = f;
+}
+
+static void poke(D *d, int region, unsigned off, int len, uint64_t v)
+{
+    TestCase *tc = &d->tc;
+    if (tc->nb_patch >= MAX_PATCH) {
+        d->b.bad = true;
+        return;
+    }
+    tc->patch[tc->nb_patch++] = (MemPatch){ (uint8_t)region, (uint8_t)len,
+                                            (uint16_t)off, v };
+}
+
+/* ----- operands ----- */
+
+static const int P64[][2] = {
+    { RAX, RCX }, { RDX, RBX }, { RSI, RDI }, { R8, R15 }, { R14, R9 },
+    { RBP, R12 }, { R11, RAX }, { RDI, R13 }, { R10, RSI }, { RCX, R8 },
+};
+static const int P8[][2] = {
+    { RAX, RCX }, { REG_AH, RBX }, { REG_CH, REG_DH }, { REG_BH, REG_AH },
+    { RSI, RDI }, { R8, RSP }, { RBP, R15 }, { RDX, R11 }, { RAX, REG_CH },
+    { R12, R9 },
+};
+#define NPAIRS 10
+
+static void pick_pair(D *d, int sz, int *a, int *b)
+{
+    unsigned k = (unsigned)(d->idx % NPAIRS);
+    *a = sz == 8 ? P8[k][0] : P64[k][0];
+    *b = sz == 8 ? P8[k][1] : P64[k][1];
+}
+
+/* One register (not RSP), rotating; for 8-bit also AH..BH. */
+static int pick_reg(D *d, int sz, unsigned avoid)
+{
+    static const int r64[] = { RAX, RCX, RDX, RBX, RBP, RSI, RDI, R8, R9,
+                               R10, R11, R12, R13, R14, R15 };
+    static const int r8[] = { RAX, RCX, RDX, RBX, REG_AH, REG_CH, REG_DH,
+                              REG_BH, RBP, RSI, RDI, R8, R12, R15, RSP };
+    const int *t = sz == 8 ? r8 : r64;
+    for (unsigned i = 0; i < 15; i++) {
+        int r = t[(d->idx + i) % 15];
+        if (!(avoid & rbit(r))) {
+            return r;
+        }
+    }
+    return RAX;
+}
+
+static const unsigned mem_offs[] = {
+    0x100, 0x7ff, 0xffd, 0xffe, 0x1001, 0x1ff8, 0x123, 0x800, 0xfff, 0x1ffc,
+};
+
+/* Data offset for an access of `bytes` at rotating places (some cross the
+ * boundary between the two data pages). */
+static unsigned pick_off(D *d, int bytes)
+{
+    unsigned off = mem_offs[d->idx % 10];
+    if (off + (unsigned)bytes > DATA_SIZE) {
+        off = DATA_SIZE - (unsigned)bytes;
+    }
+    return off;
+}
+
+/*
+ * A memory operand addressing DATA_BASE + off through registers not in
+ * `avoid`, in one of several addressing forms (chosen by `variant`); with
+ * `legacy`, only registers that need no REX prefix.
+ */
+static Opnd memop(D *d, unsigned variant, unsigned off, unsigned avoid,
+                  bool legacy)
+{
+    static const int bases[] = { RBX, RSI, RDI, R9, RBP, R13, R12, R10, R14,
+                                 RDX, R11, R8, RCX, R15, RAX };
+    static const int lbases[] = { RBX, RSI, RDI, RBP, RDX, RCX, RAX };
+    const int *t = legacy ? lbases : bases;
+    unsigned nt = legacy ? 7 : 15;
+    int base = -1, index = -1;
+    uint64_t addr = DATA_BASE + off;
+    avoid |= 1u << RSP;
+    for (unsigned i = 0; i < nt && base < 0; i++) {
+        int r = t[(d->idx / 3 + i) % nt];
+        if (!(avoid & (1u << r))) {
+            base = r;
+        }
+    }
+    for (unsigned i = 0; i < nt && index < 0; i++) {
+        int r = t[(d->idx / 5 + 3 + i) % nt];
+        if (!(avoid & (1u << r)) && r != base) {
+            index = r;
+        }
+    }
+    if (base < 0 || index < 0) {
+        d->b.bad = true;
+        return M(RBX, -1, 1, 0);
+    }
+    uint64_t *regs = d->tc.regs;
+    int scale = 1 << (d->idx % 4);
+    int64_t iv = (int64_t)(d->idx % 41) - 20;
+    int32_t d8 = (int32_t)(d->idx * 37 % 256) - 128;
+    int32_t d32 = (int32_t)(d->idx * 7919 % 0x20000) - 0x10000;
+    Opnd o;
+    switch (variant % 8) {
+    case 0:
+        regs[base] = addr;
+        return M(base, -1, 1, 0);
+    case 1:
+        regs[base] = addr - (uint64_t)(int64_t)d8;
+        return M(base, -1, 1, d8);
+    case 2:
+        regs[base] = addr - (uint64_t)(int64_t)d32;
+        o = M(base, -1, 1, d32);
+        o.dispsz = 4;
+        return o;
+    case 3:
+        regs[index] = (uint64_t)iv;
+        regs[base] = addr - (uint64_t)(iv * scale) - (uint64_t)(int64_t)d8;
+        return M(base, index, scale, d8);
+    case 4:
+        regs[index] = (uint64_t)iv;
+        return M(BASE_NONE, index, scale,
+                 (int32_t)(addr - (uint64_t)(iv * scale)));
+    case 5:
+        return M(BASE_NONE, -1, 1, (int32_t)addr);
+    case 6:
+        return MRIP(addr);
+    default:
+        /* 32-bit addressing: the upper halves must not matter */
+        regs[base] = (regs[base] & ~0xffffffffull) |
+                     (uint32_t)(addr - (uint64_t)(int64_t)d8);
+        if (!(regs[base] >> 32)) {
+            regs[base] |= 0xdead0000ull << 32;
+        }
+        o = M(base, -1, 1, d8);
+        o.addr32 = true;
+        return o;
+    }
+}
+
+static int edges(int sz, uint64_t *v)
+{
+    uint64_t m = maskof(sz), h = 1ull << (sz - 1);
+    int n = 0;
+    v[n++] = 0;
+    v[n++] = 1;
+    v[n++] = 2;
+    v[n++] = h - 1;
+    v[n++] = h;
+    v[n++] = h + 1;
+    v[n++] = m - 1;
+    v[n++] = m;
+    v[n++] = 0x5555555555555555ull & m;
+    v[n++] = 0xaaaaaaaaaaaaaaaaull & m;
+    v[n++] = 0x0123456789abcdefull & m;
+    return n;
+}
+
+static int edges_small(int sz, uint64_t *v)
+{
+    uint64_t m = maskof(sz), h = 1ull << (sz - 1);
+    int n = 0;
+    v[n++] = 0;
+    v[n++] = 1;
+    v[n++] = h - 1;
+    v[n++] = h;
+    v[n++] = m;
+    v[n++] = 0x0123456789abcdefull & m;
+    return n;
+}
+
+/* immediates of the operand's immediate size */
+static int imm_edges(int sz, uint64_t *v)
+{
+    int n = 0;
+    v[n++] = 0;
+    v[n++] = 1;
+    v[n++] = 0x80;
+    if (sz == 8) {
+        v[n++] = 0x7f;
+        v[n++] = 0xff;
+    } else if (sz == 16) {
+        v[n++] = 0x7fff;
+        v[n++] = 0x8000;
+        v[n++] = 0xffff;
+    } else {
+        v[n++] = 0x7fffffff;
+        v[n++] = 0x80000000;
+        v[n++] = 0xffffffff;
+    }
+    return n;
+}
+
+static const uint64_t imm8_edges[] = { 0, 1, 0x7f, 0x80, 0xff, 0x55 };
+
+static const int sizes[4] = { 8, 16, 32, 64 };
+
+static const char *rm_kind(bool mem)
+{
+    return mem ? "mem" : "reg";
+}
+
+/* ----- ALU ----- */
+
+static void gen_alu(D *d)
+{
+    uint64_t ev[16], iv[8];
+    for (int op = 0; op < 8; op++) {
+        bool carry = op == ALU_ADC || op == ALU_SBB;
+        for (int si = 0; si < 4; si++) {
+            int sz = sizes[si];
+            int n = edges(sz, ev);
+            for (int cf = 0; cf < (carry ? 2 : 1); cf++) {
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        for (int form = 0; form < 4; form++) {
+                            bool mem = form & 1, rev = form & 2;
+                            if (!begin(d, "%s %s, %s (%s)", alu_names[op],
+                                       rev ? "r" : "r/m", rev ? "r/m" : "r",
+                                       rm_kind(mem))) {
+                                continue;
+                            }
+                            int a, b;
+                            pick_pair(d, sz, &a, &b);
+                            if (carry) {
+                                setf(d, cf ? F_CF | (d->tc.rflags & ~F_CF)
+                                           : d->tc.rflags & ~F_CF);
+                            }
+                            Opnd rm = R(a);
+                            if (mem) {
+                                unsigned off = pick_off(d, sz / 8);
+                                rm = memop(d, (unsigned)d->idx, off,
+                                           rbit(a) | rbit(b), b >= REG_AH);
+                                poke(d, 0, off, sz / 8, ev[i]);
+                            } else {
+                                setr(d, a, sz, ev[i]);
+                            }
+                            setr(d, b, sz, ev[j]);
+                            if (rev) {
+                                g_alu_r_rm(&d->b, op, sz, b, rm);
+                            } else {
+                                g_alu_rm_r(&d->b, op, sz, rm, b);
+                            }
+                            end(d);
+                        }
+                    }
+                }
+                /* same register on both sides (xor r,r; sub r,r; sbb r,r) */
+                for (int i = 0; i < n; i++) {
+                    if (!begin(d, "%s r, r (same)", alu_names[op])) {
+                        continue;
+                    }
+                    int a, b;
+                    pick_pair(d, sz, &a, &b);
+                    if (carry) {
+                        setf(d, cf ? F_CF : 0);
+                    }
+                    setr(d, a, sz, ev[i]);
+                    if (i & 1) {
+                        g_alu_r_rm(&d->b, op, sz, a, R(a));
+                    } else {
+                        g_alu_rm_r(&d->b, op, sz, R(a), a);
+                    }
+                    end(d);
+                }
+                /* immediates */
+                int ni = imm_edges(sz, iv);
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < ni; j++) {
+                        if (begin(d, "%s acc, imm", alu_names[op])) {
+                            if (carry) {
+                                setf(d, cf ? F_CF : 0);
+                            }
+                            setr(d, RAX, sz, ev[i]);
+                            g_alu_acc_imm(&d->b, op, sz, iv[j]);
+                            end(d);
+                        }
+                        for (int mem = 0; mem < 2; mem++) {
+                            if (!begin(d, "%s r/m, imm (%s)", alu_names[op],
+                                       rm_kind(mem))) {
+                                continue;
+                            }
+                            if (carry) {
+                                setf(d, cf ? F_CF : 0);
+                            }
+                            int a = pick_reg(d, sz, 0);
+                            Opnd rm = R(a);
+                            if (mem) {
+                                unsigned off = pick_off(d, sz / 8);
+                                rm = memop(d, (unsigned)d->idx, off, 0, false);
+                                poke(d, 0, off, sz / 8, ev[i]);
+                            } else {
+                                setr(d, a, sz, ev[i]);
+                            }
+                            g_alu_rm_imm(&d->b, op, sz, rm, iv[j]);
+                            end(d);
+                        }
+                    }
+                    if (sz == 8) {
+                        continue;
+                    }
+                    for (int j = 0; j < 6; j++) {
+                        for (int mem = 0; mem < 2; mem++) {
+                            if (!begin(d, "%s r/m, imm8 (%s)", alu_names[op],
+                                       rm_kind(mem))) {
+                                continue;
+                            }
+                            if (carry) {
+                                setf(d, cf ? F_CF : 0);
+                            }
+                            int a = pick_reg(d, sz, 0);
+                            Opnd rm = R(a);
+                            if (mem) {
+                                unsigned off = pick_off(d, sz / 8);
+                                rm = memop(d, (unsigned)d->idx, off, 0, false);
+                                poke(d, 0, off, sz / 8, ev[i]);
+                            } else {
+                                setr(d, a, sz, ev[i]);
+                            }
+                            g_alu_rm_imm8(&d->b, op, sz, rm, imm8_edges[j]);
+                            end(d);
+                        }
+                    }
+                }
+            }
+        }
+        /* LOCK with a memory destination */
+        if (op != ALU_CMP) {
+            for (int si = 0; si < 4; si++) {
+                int sz = sizes[si];
+                int n = edges_small(sz, ev);
+                for (int i = 0; i < n; i++) {
+                    if (!begin(d, "lock %s m, r", alu_names[op])) {
+                        continue;
+                    }
+                    unsigned off = pick_off(d, sz / 8);
+                    Opnd rm = memop(d, (unsigned)d->idx, off, rbit(RCX), false);
+                    poke(d, 0, off, sz / 8, ev[i]);
+                    setr(d, RCX, sz, ev[n - 1 - i]);
+                    d->b.lock = true;
+                    g_alu_rm_r(&d->b, op, sz, rm, RCX);
+                    end(d);
+                }
+            }
+        }
+    }
+    /* LOCK with a register destination: #UD */
+    if (begin(d, "lock add r, r (#UD)")) {
+        d->b.lock = true;
+        g_alu_rm_r(&d->b, ALU_ADD, 32, R(RAX), RCX);
+        end(d);
+    }
+}
+
+static void gen_test(D *d)
+{
+    uint64_t ev[16], iv[8];
+    for (int si = 0; si < 4; si++) {
+        int sz = sizes[si];
+        int n = edges(sz, ev);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "test r/m, r (%s)", rm_kind(mem))) {
+                        continue;
+                    }
+                    int a, b;
+                    pick_pair(d, sz, &a, &b);
+                    Opnd rm = R(a);
+                    if (mem) {
+                        unsigned off = pick_off(d, sz / 8);
+                        rm = memop(d, (unsigned)d->idx, off, rbit(a) | rbit(b),
+                                   b >= REG_AH);
+                        poke(d, 0, off, sz / 8, ev[i]);
+                    } else {
+                        setr(d, a, sz, ev[i]);
+                    }
+                    setr(d, b, sz, ev[j]);
+                    g_test_rm_r(&d->b, sz, rm, b);
+                    end(d);
+                }
+            }
+            if (begin(d, "test r, r (same)")) {
+                int a = pick_reg(d, sz, 0);
+                setr(d, a, sz, ev[i]);
+                g_test_rm_r(&d->b, sz, R(a), a);
+                end(d);
+            }
+            int ni = imm_edges(sz, iv);
+            for (int j = 0; j < ni; j++) {
+                if (begin(d, "test acc, imm")) {
+                    setr(d, RAX, sz, ev[i]);
+                    g_test_acc_imm(&d->b, sz, iv[j]);
+                    end(d);
+                }
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "test r/m, imm (%s)", rm_kind(mem))) {
+                        continue;
+                    }
+                    int a = pick_reg(d, sz, 0);
+                    Opnd rm = R(a);
+                    if (mem) {
+                        unsigned off = pick_off(d, sz / 8);
+                        rm = memop(d, (unsigned)d->idx, off, 0, false);
+                        poke(d, 0, off, sz / 8, ev[i]);
+                    } else {
+                        setr(d, a, sz, ev[i]);
+                    }
+                    g_test_rm_imm(&d->b, sz, rm, iv[j]);
+                    end(d);
+                }
+            }
+        }
+    }
+}
+
+/* ----- inc, dec, neg, not ----- */
+
+static void gen_unary(D *d)
+{
+    static const char *const names[4] = { "inc", "dec", "not", "neg" };
+    uint64_t ev[16];
+    for (int k = 0; k < 4; k++) {
+        for (int si = 0; si < 4; si++) {
+            int sz = sizes[si];
+            int n = edges(sz, ev);
+            for (int i = 0; i < n; i++) {
+                for (int f = 0; f < 2; f++) {
+                    for (int mem = 0; mem < 2; mem++) {
+                        for (int lock = 0; lock < 1 + mem; lock++) {
+                            if (!begin(d, "%s%s r/m (%s)", lock ? "lock " : "",
+                                       names[k], rm_kind(mem))) {
+                                continue;
+                            }
+                            setf(d, f ? F_ARITH : 0);
+                            int a = pick_reg(d, sz, 0);
+                            Opnd rm = R(a);
+                            if (mem) {
+                                unsigned off = pick_off(d, sz / 8);
+                                rm = memop(d, (unsigned)d->idx, off, 0, false);
+                                poke(d, 0, off, sz / 8, ev[i]);
+                            } else {
+                                setr(d, a, sz, ev[i]);
+                            }
+                            d->b.lock = lock;
+                            if (k < 2) {
+                                g_incdec(&d->b, k == 1, sz, rm);
+                            } else {
+                                g_grp3(&d->b, k, sz, rm);
+                            }
+                            end(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ----- mul, imul, div, idiv ----- */
+
+static void gen_muldiv(D *d)
+{
+    static const char *const names[4] = { "mul", "imul", "div", "idiv" };
+    static const int dregs[] = { RCX, RBX, RSI, R9, R15, RBP };
+    static const int dregs8[] = { RCX, REG_BH, RSI, R9, REG_CH, RBX };
+    uint64_t ev[16], hv[8];
+    for (int k = 0; k < 4; k++) {
+        for (int si = 0; si < 4; si++) {
+            int sz = sizes[si];
+            int n = edges(sz, ev);
+            uint64_t m = maskof(sz), h = 1ull << (sz - 1);
+            for (int i = 0; i < n; i++) {          /* the operand */
+                int nh = 1;
+                hv[0] = 0;
+                if (k >= 2) {
+                    /* high half of the dividend */
+                    hv[nh++] = 1;
+                    hv[nh++] = m;
+                    hv[nh++] = h - 1;
+                    hv[nh++] = (ev[i] - 1) & m;
+                }
+                for (int hi = 0; hi < nh; hi++) {
+                    for (int j = 0; j < n; j++) {  /* rAX / the low half */
+                        for (int mem = 0; mem < 2; mem++) {
+                            if (!begin(d, "%s r/m (%s)", names[k],
+                                       rm_kind(mem))) {
+                                continue;
+                            }
+                            int r = sz == 8 ? dregs8[d->idx % 6]
+                                            : dregs[d->idx % 6];
+                            Opnd rm = R(r);
+                            if (sz == 8) {
+                                setr(d, RAX, 8, ev[j]);
+                                setr(d, REG_AH, 8, hv[hi]);
+                            } else {
+                                setr(d, RAX, sz, ev[j]);
+                                setr(d, RDX, sz, hv[hi]);
+                            }
+                            if (mem) {
+                                unsigned off = pick_off(d, sz / 8);
+                                rm = memop(d, (unsigned)d->idx, off,
+                                           rbit(RAX) | rbit(RDX), false);
+                                poke(d, 0, off, sz / 8, ev[i]);
+                            } else {
+                                setr(d, r, sz, ev[i]);
+                            }
+                            g_grp3(&d->b, 4 + k, sz, rm);
+                            end(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    /* imul r, r/m; imul r, r/m, imm */
+    for (int si = 1; si < 4; si++) {
+        int sz = sizes[si];
+        int n = edges(sz, ev);
+        uint64_t iv[8];
+        int ni = imm_edges(sz, iv);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "imul r, r/m (%s)", rm_kind(mem))) {
+                        continue;
+                    }
+                    int a, b;
+                    pick_pair(d, sz, &a, &b);
+                    Opnd rm = R(b);
+                    if (mem) {
+                        unsigned off = pick_off(d, sz / 8);
+                        rm = memop(d, (unsigned)d->idx, off, rbit(a), false);
+                        poke(d, 0, off, sz / 8, ev[j]);
+                    } else {
+                        setr(d, b, sz, ev[j]);
+                    }
+                    setr(d, a, sz, ev[i]);
+                    g_imul_r_rm(&d->b, sz, a, rm);
+                    end(d);
+                }
+            }
+            for (int j = 0; j < ni + 6; j++) {
+                bool imm8 = j >= ni;
+                uint64_t imm = imm8 ? imm8_edges[j - ni] : iv[j];
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "imul r, r/m, %s (%s)", imm8 ? "imm8" : "imm",
+                               rm_kind(mem))) {
+                        continue;
+                    }
+                    int a, b;
+                    pick_pair(d, sz, &a, &b);
+                    Opnd rm = R(b);
+                    if (mem) {
+                        unsigned off = pick_off(d, sz / 8);
+                        rm = memop(d, (unsigned)d->idx, off, rbit(a), false);
+                        poke(d, 0, off, sz / 8, ev[i]);
+                    } else {
+                        setr(d, b, sz, ev[i]);
+                    }
+                    g_imul_r_rm_imm(&d->b, sz, a, rm, imm, imm8);
+                    end(d);
+                }
+            }
+        }
+        /* the same register as source and destination */
+        for (int i = 0; i < n; i++) {
+            if (!begin(d, "imul r, r (same)")) {
+                continue;
+            }
+            int a = pick_reg(d, sz, 0);
+            setr(d, a, sz, ev[i]);
+            g_imul_r_rm(&d->b, sz, a, R(a));
+            end(d);
+        }
+    }
+}
+
+/* ----- shifts and rotates ----- */
+
+static const int counts[] = { 0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33,
+                              63, 64, 65, 255 };
+#define NCOUNTS 18
+
+static void gen_shift(D *d)
+{
+    static const int exts[7] = { 0, 1, 2, 3, 4, 5, 7 };
+    uint64_t ev[16];
+    for (int e = 0; e < 7; e++) {
+        int ext = exts[e];
+        bool rc = ext == 2 || ext == 3;
+        for (int si = 0; si < 4; si++) {
+            int sz = sizes[si];
+            int n = edges(sz, ev);
+            for (int form = 0; form < 3; form++) {
+                int nc = form == SH_BY1 ? 1 : NCOUNTS;
+                for (int c = 0; c < nc; c++) {
+                    int count = form == SH_BY1 ? 1 : counts[c];
+                    for (int i = 0; i < n; i++) {
+                        for (int f = 0; f < 2; f++) {
+                            for (int mem = 0; mem < 2; mem++) {
+                                if (mem && (i + c) % 3) {
+                                    continue;   /* fewer memory cases */
+                                }
+                                if (!begin(d, "%s r/m, %s (%s)",
+                                           shift_names[ext],
+                                           form == SH_BY1 ? "1" :
+                                           form == SH_IMM ? "imm8" : "cl",
+                                           rm_kind(mem))) {
+                                    continue;
+                                }
+                                setf(d, f ? (rc ? F_CF : F_ARITH)
+                                          : (rc ? 0 : F_OF | F_ZF));
+                                int a = pick_reg(d, sz, rbit(RCX));
+                                Opnd rm = R(a);
+                                if (mem) {
+                                    unsigned off = pick_off(d, sz / 8);
+                                    rm = memop(d, (unsigned)d->idx, off,
+                                               rbit(RCX), false);
+                                    poke(d, 0, off, sz / 8, ev[i]);
+                                } else {
+                                    setr(d, a, sz, ev[i]);
+                                }
+                                if (form == SH_CL) {
+                                    setr(d, RCX, 8, (uint64_t)count);
+                                }
+                                g_shift(&d->b, ext, sz, rm, form,
+                                        (uint8_t)count, count);
+                                end(d);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    /* shift by CL of CL itself */
+    for (int c = 0; c < NCOUNTS; c++) {
+        for (int e = 0; e < 7; e++) {
+            if (!begin(d, "%s cl, cl", shift_names[exts[e]])) {
+                continue;
+            }
+            setr(d, RCX, 8, (uint64_t)counts[c]);
+            g_shift(&d->b, exts[e], 8, R(RCX), SH_CL, 0, counts[c]);
+            end(d);
+        }
+    }
+}
+
+static void gen_shxd(D *d)
+{
+    uint64_t ev[8];
+    for (int right = 0; right < 2; right++) {
+        for (int si = 1; si < 4; si++) {
+            int sz = sizes[si];
+            int n = edges_small(sz, ev);
+            for (int cl = 0; cl < 2; cl++) {
+                for (int c = 0; c < NCOUNTS; c++) {
+                    int count = counts[c];
+                    int masked = count & (sz == 64 ? 63 : 31);
+                    if (sz == 16 && masked > 16) {
+                        continue;   /* undefined result */
+                    }
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < n; j++) {
+                            for (int mem = 0; mem < 2; mem++) {
+                                if (mem && (i + j) % 3) {
+                                    continue;
+                                }
+                                if (!begin(d, "%s r/m, r, %s (%s)",
+                                           right ? "shrd" : "shld",
+                                           cl ? "cl" : "imm8", rm_kind(mem))) {
+                                    continue;
+                                }
+                                int a = pick_reg(d, sz, rbit(RCX));
+                                int b = pick_reg(d, sz, rbit(RCX) | rbit(a));
+                                Opnd rm = R(a);
+                                if (mem) {
+                                    unsigned off = pick_off(d, sz / 8);
+                                    rm = memop(d, (unsigned)d->idx, off,
+                                               rbit(RCX) | rbit(b), false);
+                                    poke(d, 0, off, sz / 8, ev[i]);
+                                } else {
+                                    setr(d, a, sz, ev[i]);
+                                }
+                                setr(d, b, sz, ev[n - 1 - j]);
+                                if (cl) {
+                                    setr(d, RCX, 8, (uint64_t)count);
+                                }
+                                g_shxd(&d->b, right, sz, rm, b, cl,
+                                       (uint8_t)count, count);
+                                end(d);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ----- bit tests and scans ----- */
+
+static void gen_bt(D *d)
+{
+    static const int64_t offs[] = {
+        0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, -1, -2, -8, -9,
+        -16, -17, -32, -33, -64, -65, -128, 1000, -1000, 0x3fff, -0x4000,
+    };
+    static const uint8_t imms[] = { 0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63,
+                                    64, 127, 255 };
+    uint64_t ev[8];
+    for (int op = 0; op < 4; op++) {
+        for (int si = 1; si < 4; si++) {
+            int sz = sizes[si];
+            int n = edges_small(sz, ev);
+            /* register destination, register offset */
+            for (unsigned o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+                for (int i = 0; i < n; i++) {
+                    if (!begin(d, "%s r, r", bt_names[op])) {
+                        continue;
+                    }
+                    int a, b;
+                    pick_pair(d, sz, &a, &b);
+                    setr(d, a, sz, ev[i]);
+                    setr(d, b, sz, (uint64_t)offs[o]);
+                    g_bt_r(&d->b, op, sz, R(a), b);
+                    end(d);
+                }
+                /* memory: the offset reaches outside the operand */
+                for (int lock = 0; lock < (op ? 2 : 1); lock++) {
+                    if (!begin(d, "%s%s m, r", lock ? "lock " : "",
+                               bt_names[op])) {
+                        continue;
+                    }
+                    int b = pick_reg(d, sz, 0);
+                    Opnd rm = memop(d, (unsigned)d->idx % 7, 0x1000, rbit(b),
+                                    false);
+                    setr(d, b, sz, (uint64_t)offs[o]);
+                    d->b.lock = lock;
+                    g_bt_r(&d->b, op, sz, rm, b);
+                    end(d);
+                }
+            }
+            /* immediate offsets */
+            for (unsigned o = 0; o < sizeof(imms); o++) {
+                for (int i = 0; i < n; i++) {
+                    for (int mem = 0; mem < 2; mem++) {
+                        if (!begin(d, "%s r/m, imm8 (%s)", bt_names[op],
+                                   rm_kind(mem))) {
+                            continue;
+                        }
+                        int a = pick_reg(d, sz, 0);
+                        Opnd rm = R(a);
+                        if (mem) {
+                            unsigned off = pick_off(d, sz / 8);
+                            rm = memop(d, (unsigned)d->idx, off, 0, false);
+                            poke(d, 0, off, sz / 8, ev[i]);
+                        } else {
+                            setr(d, a, sz, ev[i]);
+                        }
+                        g_bt_imm(&d->b, op, sz, rm, imms[o]);
+                        end(d);
+                    }
+                }
+            }
+        }
+    }
+    /* a bit offset far outside the data: #PF */
+    if (begin(d, "bt m, r (far: #PF)")) {
+        Opnd rm = memop(d, 0, 0x800, rbit(RCX), false);
+        setr(d, RCX, 64, 0x7fffffffull);
+        g_bt_r(&d->b, 0, 64, rm, RCX);
+        end(d);
+    }
+}
+
+static void gen_bsx(D *d)
+{
+    for (int bsr = 0; bsr < 2; bsr++) {
+        for (int si = 1; si < 4; si++) {
+            int sz = sizes[si];
+            uint64_t m = maskof(sz);
+            uint64_t vals[24];
+            int n = 0;
+            vals[n++] = 0;
+            vals[n++] = 1;
+            vals[n++] = 2;
+            vals[n++] = 3;
+            vals[n++] = m;
+            vals[n++] = 0x0123456789abcdefull & m;
+            vals[n++] = 0x8000000000000000ull & m;
+            vals[n++] = (1ull << (sz - 1));
+            vals[n++] = (1ull << (sz / 2));
+            vals[n++] = (1ull << (sz / 2)) | 1;
+            vals[n++] = 0x100;
+            vals[n++] = (0x100000001ull << 4) & m;
+            for (int i = 0; i < n; i++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "%s r, r/m (%s)", bsr ? "bsr" : "bsf",
+                               rm_kind(mem))) {
+                        continue;
+                    }
+                    int a, b;
+                    pick_pair(d, sz, &a, &b);
+                    Opnd rm = R(b);
+                    if (mem) {
+                        unsigned off = pick_off(d, sz / 8);
+                        rm = memop(d, (unsigned)d->idx, off, rbit(a), false);
+                        poke(d, 0, off, sz / 8, vals[i]);
+                    } else {
+                        setr(d, b, sz, vals[i]);
+                    }
+                    if (vals[i] == 0 && sz == 32) {
+                        /* Intel zeroes bits 63:32, AMD keeps them */
+                        d->tc.hi32_undef = (uint16_t)rbit(a);
+                    }
+                    g_bsx(&d->b, bsr, sz, a, rm);
+                    end(d);
+                }
+            }
+        }
+    }
+}
+
+static void gen_bswap(D *d)
+{
+    for (int si = 2; si < 4; si++) {
+        for (int r = 0; r < 16; r++) {
+            for (int v = 0; v < 3; v++) {
+                if (!begin(d, "bswap r%d", sizes[si])) {
+                    continue;
+                }
+                static const uint64_t vals[3] = {
+                    0x0123456789abcdefull, 0xff00000000000080ull, 0
+                };
+                d->tc.regs[r] = vals[v] ^ (v == 2 ? d->tc.regs[r] : 0);
+                g_bswap(&d->b, sizes[si], r);
+                end(d);
+            }
+        }
+    }
+}
+
+/* ----- exchange and compare-exchange ----- */
+
+static void gen_xchg(D *d)
+{
+    uint64_t ev[8];
+    for (int si = 0; si < 4; si++) {
+        int sz = sizes[si];
+        int n = edges_small(sz, ev);
+        for (int i = 0; i < n; i++) {
+            for (int mem = 0; mem < 2; mem++) {
+                for (int lock = 0; lock < 1 + mem; lock++) {
+                    if (!begin(d, "%sxchg r/m, r (%s)", lock ? "lock " : "",
+                               rm_kind(mem))) {
+                        continue;
+                    }
+                    int a, b;
+                    pick_pair(d, sz, &a, &b);
+                    Opnd rm = R(a);
+                    if (mem) {
+                        unsigned off = pick_off(d, sz / 8);
+                        rm = memop(d, (unsigned)d->idx, off, rbit(a) | rbit(b),
+                                   b >= REG_AH);
+                        poke(d, 0, off, sz / 8, ev[i]);
+                    } else {
+                        setr(d, a, sz, ev[i]);
+                    }
+                    setr(d, b, sz, ev[n - 1 - i]);
+                    d->b.lock = lock;
+                    g_xchg(&d->b, sz, rm, b);
+                    end(d);
+                }
+            }
+            if (begin(d, "xchg r, r (same)")) {
+                int a = pick_reg(d, sz, 0);
+                g_xchg(&d->b, sz, R(a), a);
+                end(d);
+            }
+            /* xadd */
+            for (int j = 0; j < n; j++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    for (int lock = 0; lock < 1 + mem; lock++) {
+                        if (!begin(d, "%sxadd r/m, r (%s)",
+                                   lock ? "lock " : "", rm_kind(mem))) {
+                            continue;
+                        }
+                        int a, b;
+                        pick_pair(d, sz, &a, &b);
+                        Opnd rm = R(a);
+                        if (mem) {
+                            unsigned off = pick_off(d, sz / 8);
+                            rm = memop(d, (unsigned)d->idx, off,
+                                       rbit(a) | rbit(b), b >= REG_AH);
+                            poke(d, 0, off, sz / 8, ev[i]);
+                        } else {
+                            setr(d, a, sz, ev[i]);
+                        }
+                        setr(d, b, sz, ev[j]);
+                        d->b.lock = lock;
+                        g_xadd(&d->b, sz, rm, b);
+                        end(d);
+                    }
+                }
+            }
+            if (begin(d, "xadd r, r (same)")) {
+                int a = pick_reg(d, sz, 0);
+                setr(d, a, sz, ev[i]);
+                g_xadd(&d->b, sz, R(a), a);
+                end(d);
+            }
+            /* cmpxchg: equal and not equal */
+            for (int j = 0; j < n; j++) {
+                for (int eq = 0; eq < 2; eq++) {
+                    for (int mem = 0; mem < 2; mem++) {
+                        for (int lock = 0; lock < 1 + mem; lock++) {
+                            if (!begin(d, "%scmpxchg r/m, r (%s, %s)",
+                                       lock ? "lock " : "", rm_kind(mem),
+                                       eq ? "equal" : "different")) {
+                                continue;
+                            }
+                            static const int dst[] = { RCX, RBX, RSI, R9, R14 };
+                            static const int src[] = { RDX, R8, RDI, R15, RBP };
+                            int a = dst[d->idx % 5], b = src[d->idx % 5];
+                            if (sz == 8 && d->idx % 3 == 0) {
+                                a = REG_CH;
+                                b = REG_DH;
+                            }
+                            uint64_t dv = ev[i];
+                            uint64_t av = eq ? dv : ev[j] ^ 1;
+                            Opnd rm = R(a);
+                            if (mem) {
+                                unsigned off = pick_off(d, sz / 8);
+                                rm = memop(d, (unsigned)d->idx, off,
+                                           rbit(RAX) | rbit(b), b >= REG_AH);
+                                poke(d, 0, off, sz / 8, dv);
+                            } else {
+                                setr(d, a, sz, dv);
+                            }
+                            setr(d, RAX, sz, av);
+                            setr(d, b, sz, ev[j]);
+                            d->b.lock = lock;
+                            g_cmpxchg(&d->b, sz, rm, b);
+                            end(d);
+                        }
+                    }
+                }
+            }
+            /* the accumulator as the destination or the source */
+            for (int k = 0; k < 2; k++) {
+                if (!begin(d, "cmpxchg %s", k ? "r, rax" : "rax, r")) {
+                    continue;
+                }
+                setr(d, RAX, sz, ev[i]);
+                setr(d, RCX, sz, ev[n - 1 - i]);
+                if (k) {
+                    g_cmpxchg(&d->b, sz, R(RCX), RAX);
+                } else {
+                    g_cmpxchg(&d->b, sz, R(RAX), RCX);
+                }
+                end(d);
+            }
+        }
+    }
+    /* 90+r: xchg with the accumulator (90 itself is NOP) */
+    for (int si = 1; si < 4; si++) {
+        for (int r = 0; r < 16; r++) {
+            if (!begin(d, "xchg acc, r (90+r)")) {
+                continue;
+            }
+            g_xchg_acc(&d->b, sizes[si], r);
+            end(d);
+        }
+    }
+    /* cmpxchg8b / cmpxchg16b */
+    for (int w = 0; w < 2; w++) {
+        for (int eq = 0; eq < 4; eq++) {
+            for (int lock = 0; lock < 2; lock++) {
+                if (!begin(d, "%scmpxchg%s m (%s)", lock ? "lock " : "",
+                           w ? "16b" : "8b",
+                           eq == 0 ? "equal" : eq == 1 ? "low differs" :
+                           eq == 2 ? "high differs" : "misaligned")) {
+                    continue;
+                }
+                unsigned off = w ? 0x400 : 0x404;
+                if (eq == 3) {
+                    off += 8;   /* 16b: #GP; 8b: allowed */
+                    if (!w) {
+                        off = 0x403;
+                    }
+                }
+                Opnd m = memop(d, (unsigned)d->idx % 7, off,
+                               rbit(RAX) | rbit(RDX) | rbit(RBX) | rbit(RCX),
+                               false);
+                uint64_t lo = 0x1111222233334444ull, hi = 0x5555666677778888ull;
+                if (!w) {
+                    lo = 0x33334444;
+                    hi = 0x77778888;
+                }
+                int bytes = w ? 8 : 4;
+                poke(d, 0, off, bytes, lo);
+                poke(d, 0, off + (unsigned)bytes, bytes, hi);
+                setr(d, RAX, w ? 64 : 32, lo ^ (eq == 1));
+                setr(d, RDX, w ? 64 : 32, hi ^ (eq == 2 ? 0x100 : 0));
+                d->b.lock = lock;
+                g_cmpxchg8b(&d->b, w, m);
+                end(d);
+            }
+        }
+    }
+}
+
+/* ----- moves, extensions, conversions ----- */
+
+static void gen_mov(D *d)
+{
+    static const int ext[][2] = {
+        { 16, 8 }, { 32, 8 }, { 64, 8 }, { 16, 16 }, { 32, 16 }, { 64, 16 },
+    };
+    uint64_t ev[16];
+    for (int sign = 0; sign < 2; sign++) {
+        for (int e = 0; e < 6; e++) {
+            int dsz = ext[e][0], ssz = ext[e][1];
+            int n = edges(ssz, ev);
+            for (int i = 0; i < n; i++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    for (int k = 0; k < 2; k++) {
+                        if (!begin(d, "%s r%d, r/m%d (%s)",
+                                   sign ? "movsx" : "movzx", dsz, ssz,
+                                   rm_kind(mem))) {
+                            continue;
+                        }
+                        static const int srcs[] = { RCX, REG_AH, REG_BH, RSI,
+                                                    R9, RSP, RAX };
+                        int b = ssz == 8 ? srcs[(d->idx + (unsigned)k) % 7]
+                                         : pick_reg(d, ssz, 0);
+                        if (b >= REG_AH && dsz == 64) {
+                            b = RCX;   /* AH..BH cannot go with REX.W */
+                        }
+                        int a = k ? ureg(b) : pick_reg(d, 64, rbit(b));
+                        if (b >= REG_AH && a >= 8) {
+                            a = RDX;
+                        }
+                        Opnd rm = R(b);
+                        if (mem) {
+                            unsigned off = pick_off(d, ssz / 8);
+                            rm = memop(d, (unsigned)d->idx, off, rbit(a),
+                                       false);
+                            poke(d, 0, off, ssz / 8, ev[i]);
+                        } else {
+                            setr(d, b, ssz, ev[i]);
+                        }
+                        g_movx(&d->b, sign, dsz, ssz, a, rm);
+                        end(d);
+                    }
+                }
+            }
+        }
+    }
+    for (int si = 1; si < 4; si++) {
+        int n = edges(32, ev);
+        for (int i = 0; i < n; i++) {
+            for (int mem = 0; mem < 2; mem++) {
+                if (!begin(d, "movsxd r%d, r/m (%s)", sizes[si],
+                           rm_kind(mem))) {
+                    continue;
+                }
+                int a, b;
+                pick_pair(d, 64, &a, &b);
+                Opnd rm = R(b);
+                if (mem) {
+                    unsigned off = pick_off(d, 4);
+                    rm = memop(d, (unsigned)d->idx, off, rbit(a), false);
+                    poke(d, 0, off, 4, ev[i]);
+                } else {
+                    setr(d, b, 32, ev[i]);
+                }
+                g_movsxd(&d->b, sizes[si], a, rm);
+                end(d);
+            }
+        }
+    }
+    /* cbw/cwde/cdqe, cwd/cdq/cqo */
+    for (int si = 1; si < 4; si++) {
+        for (int k = 0; k < 2; k++) {
+            uint64_t vals[16];
+            int n = edges(sizes[si], vals);
+            vals[n++] = 0x80;
+            vals[n++] = 0x7f;
+            vals[n++] = 0x8000;
+            vals[n++] = 0x80000000;
+            for (int i = 0; i < n; i++) {
+                static const char *const nm[2][3] = {
+                    { "cbw", "cwde", "cdqe" }, { "cwd", "cdq", "cqo" },
+                };
+                if (!begin(d, "%s", nm[k][si - 1])) {
+                    continue;
+                }
+                setr(d, RAX, 64, vals[i] | (d->tc.regs[RAX] &
+                                            ~maskof(sizes[si])));
+                if (k) {
+                    g_cwd(&d->b, sizes[si]);
+                } else {
+                    g_cbw(&d->b, sizes[si]);
+                }
+                end(d);
+            }
+        }
+    }
+    /* plain moves */
+    for (int si = 0; si < 4; si++) {
+        int sz = sizes[si];
+        int n = edges_small(sz, ev);
+        for (int i = 0; i < n; i++) {
+            for (int form = 0; form < 4; form++) {
+                bool mem = form & 1, rev = form & 2;
+                if (!begin(d, "mov %s, %s (%s)", rev ? "r" : "r/m",
+                           rev ? "r/m" : "r", rm_kind(mem))) {
+                    continue;
+                }
+                int a, b;
+                pick_pair(d, sz, &a, &b);
+                Opnd rm = R(a);
+                if (mem) {
+                    unsigned off = pick_off(d, sz / 8);
+                    rm = memop(d, (unsigned)d->idx, off, rbit(a) | rbit(b),
+                               b >= REG_AH);
+                    poke(d, 0, off, sz / 8, ev[i]);
+                } else {
+                    setr(d, a, sz, ev[i]);
+                }
+                setr(d, b, sz, ev[n - 1 - i]);
+                if (rev) {
+                    g_mov_r_rm(&d->b, sz, b, rm);
+                } else {
+                    g_mov_rm_r(&d->b, sz, rm, b);
+                }
+                end(d);
+            }
+            uint64_t iv[8];
+            int ni = imm_edges(sz, iv);
+            for (int j = 0; j < ni; j++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "mov r/m, imm (%s)", rm_kind(mem))) {
+                        continue;
+                    }
+                    int a = pick_reg(d, sz, 0);
+                    Opnd rm = R(a);
+                    if (mem) {
+                        rm = memop(d, (unsigned)d->idx, pick_off(d, sz / 8), 0,
+                                   false);
+                    }
+                    g_mov_rm_imm(&d->b, sz, rm, iv[j]);
+                    end(d);
+                }
+            }
+        }
+        /* B0+r / B8+r for every register */
+        for (int r = 0; r < 16 + (sz == 8 ? 4 : 0); r++) {
+            int reg = r < 16 ? r : REG_AH + (r - 16);
+            for (int v = 0; v < 3; v++) {
+                static const uint64_t vals[3] = {
+                    0, 0xfedcba9876543210ull, 0x0000000080000001ull,
+                };
+                if (!begin(d, "mov r, imm (B0/B8+r)")) {
+                    continue;
+                }
+                g_mov_r_imm(&d->b, sz, reg, vals[v]);
+                end(d);
+            }
+        }
+        /* moffs */
+        for (int store = 0; store < 2; store++) {
+            if (!begin(d, "mov %s (moffs64)", store ? "moffs, acc" : "acc, moffs")) {
+                continue;
+            }
+            g_mov_moffs(&d->b, sz, store, DATA_BASE + pick_off(d, sz / 8));
+            end(d);
+        }
+    }
+}
+
+/* ----- addresses ----- */
+
+static void gen_lea(D *d)
+{
+    static const int32_t disps[] = { 0, 1, -1, 0x7f, -0x80, 0x80, -0x81,
+                                     0x12345678, -0x7fffffff - 1, 0x7fffffff };
+    static const uint64_t vals[] = {
+        0, 1, 0xffffffffffffffffull, 0x7fffffffffffffffull,
+        0x00000000fffffff0ull, 0x123456789abcdef0ull,
+    };
+    for (int a32 = 0; a32 < 2; a32++) {
+        for (int si = 1; si < 4; si++) {
+            int sz = sizes[si];
+            /* [base + disp] for every base */
+            for (int base = 0; base < 16; base++) {
+                for (unsigned k = 0; k < 10; k++) {
+                    if (!begin(d, "lea r%d, [base+disp]%s", sz,
+                               a32 ? " addr32" : "")) {
+                        continue;
+                    }
+                    if (base != RSP) {
+                        d->tc.regs[base] = vals[(d->idx + k) % 6];
+                    }
+                    Opnd m = M(base, -1, 1, disps[k]);
+                    m.addr32 = a32;
+                    if (k == 0 && d->idx % 2) {
+                        m.dispsz = 1;
+                    }
+                    if (k == 1 && d->idx % 2) {
+                        m.dispsz = 4;
+                    }
+                    g_lea(&d->b, sz, pick_reg(d, 64, 0), m);
+                    end(d);
+                }
+            }
+            /* [base + index * scale + disp] for every index */
+            for (int index = 0; index < 16; index++) {
+                if (index == RSP) {
+                    continue;
+                }
+                for (int sc = 0; sc < 4; sc++) {
+                    for (unsigned k = 0; k < 4; k++) {
+                        if (!begin(d, "lea r%d, [base+index*scale+disp]%s", sz,
+                                   a32 ? " addr32" : "")) {
+                            continue;
+                        }
+                        int base = (int)((d->idx + (unsigned)index) % 16);
+                        d->tc.regs[index] = vals[(d->idx + k) % 6];
+                        if (base != RSP && base != index) {
+                            d->tc.regs[base] = vals[(d->idx + k + 3) % 6];
+                        }
+                        Opnd m = M(base, index, 1 << sc, disps[(k * 3) % 10]);
+                        m.addr32 = a32;
+                        g_lea(&d->b, sz, pick_reg(d, 64, 0), m);
+                        end(d);
+                    }
+                    /* no base */
+                    if (!begin(d, "lea r%d, [index*scale+disp32]%s", sz,
+                               a32 ? " addr32" : "")) {
+                        continue;
+                    }
+                    d->tc.regs[index] = vals[(d->idx + (unsigned)sc) % 6];
+                    Opnd m = M(BASE_NONE, index, 1 << sc,
+                               disps[d->idx % 10]);
+                    m.addr32 = a32;
+                    g_lea(&d->b, sz, pick_reg(d, 64, 0), m);
+                    end(d);
+                }
+            }
+            for (unsigned k = 0; k < 10; k++) {
+                if (begin(d, "lea r%d, [disp32]%s", sz, a32 ? " addr32" : "")) {
+                    Opnd m = M(BASE_NONE, -1, 1, disps[k]);
+                    m.addr32 = a32;
+                    g_lea(&d->b, sz, pick_reg(d, 64, 0), m);
+                    end(d);
+                }
+                if (begin(d, "lea r%d, [rip+disp32]%s", sz,
+                          a32 ? " addr32" : "")) {
+                    Opnd m = MRIP(CODE_BASE + 7 + (uint64_t)(int64_t)disps[k]);
+                    m.addr32 = a32;
+                    g_lea(&d->b, sz, pick_reg(d, 64, 0), m);
+                    end(d);
+                }
+            }
+        }
+    }
+    /* every addressing form reaching memory */
+    for (int v = 0; v < 8; v++) {
+        static const char *const forms[8] = {
+            "[base]", "[base+disp8]", "[base+disp32]",
+            "[base+index*scale+disp8]", "[index*scale+disp32]", "[disp32]",
+            "[rip+disp32]", "[base+disp8] addr32",
+        };
+        for (int k = 0; k < 60; k++) {
+            for (int store = 0; store < 2; store++) {
+                if (!begin(d, "mov %s %s", store ? "m64, r" : "r, m64",
+                           forms[v])) {
+                    continue;
+                }
+                int r = pick_reg(d, 64, 0);
+                unsigned off = pick_off(d, 8);
+                poke(d, 0, off, 8, 0x1122334455667788ull * (unsigned)(k + 1));
+                Opnd m = memop(d, (unsigned)v, off, rbit(r), false);
+                if (store) {
+                    g_mov_rm_r(&d->b, 64, m, r);
+                } else {
+                    g_mov_r_rm(&d->b, 64, r, m);
+                }
+                end(d);
+            }
+        }
+    }
+    /* RSP and R12 as bases (SIB), RBP and R13 (disp) */
+    static const int sbases[4] = { RSP, R12, RBP, R13 };
+    for (int k = 0; k < 4; k++) {
+        for (int disp = -16; disp <= 16; disp += 8) {
+            if (!begin(d, "mov r, m64 [%s+disp]", reg_name(sbases[k], 64))) {
+                continue;
+            }
+            if (sbases[k] != RSP) {
+                d->tc.regs[sbases[k]] = DATA_BASE + 0x800;
+            }
+            g_mov_r_rm(&d->b, 64, RAX, M(sbases[k], -1, 1, disp));
+            end(d);
+        }
+    }
+    /* faults: unmapped, non-canonical, write to code */
+    static const uint64_t bad[] = {
+        0, 0x1000, DATA_BASE - 8, DATA_BASE + DATA_SIZE - 4,
+        0x0000800000000000ull, 0xffff7fffffffffffull, 0x8000000000000000ull,
+        CODE_BASE + 0x10,
+    };
+    for (unsigned k = 0; k < 8; k++) {
+        for (int store = 0; store < 2; store++) {
+            for (int base = 0; base < 2; base++) {
+                if (!begin(d, "mov %s (fault)", store ? "m64, r" : "r, m64")) {
+                    continue;
+                }
+                int b = base ? RSP : RBX;
+                if (base) {
+                    d->tc.regs[RSP] = bad[k];
+                } else {
+                    d->tc.regs[RBX] = bad[k];
+                }
+                if (store) {
+                    g_mov_rm_r(&d->b, 64, M(b, -1, 1, 0), RCX);
+                } else {
+                    g_mov_r_rm(&d->b, 64, RCX, M(b, -1, 1, 0));
+                }
+                end(d);
+            }
+        }
+    }
+}
+
+/* ----- conditions ----- */
+
+enum {
+    PR_CMP, PR_SUB, PR_ADD, PR_ADC, PR_SBB, PR_AND, PR_OR, PR_XOR, PR_TEST,
+    PR_INC, PR_DEC, PR_NEG, PR_SHL1, PR_SHR1, PR_SAR1, PR_SHLCL, PR_IMUL,
+    PR_BT, PR_NB,
+};
+static const char *const pr_names[PR_NB] = {
+    "cmp", "sub", "add", "adc", "sbb", "and", "or", "xor", "test", "inc",
+    "dec", "neg", "shl 1", "shr 1", "sar 1", "shl cl", "imul", "bt",
+};
+
+static void producer(D *d, int pr, int sz, uint64_t a, uint64_t b)
+{
+    setr(d, RAX, sz, a);
+    setr(d, RCX, sz, b);
+    switch (pr) {
+    case PR_CMP: g_alu_rm_r(&d->b, ALU_CMP, sz, R(RAX), RCX); break;
+    case PR_SUB: g_alu_rm_r(&d->b, ALU_SUB, sz, R(RAX), RCX); break;
+    case PR_ADD: g_alu_rm_r(&d->b, ALU_ADD, sz, R(RAX), RCX); break;
+    case PR_ADC: g_alu_rm_r(&d->b, ALU_ADC, sz, R(RAX), RCX); break;
+    case PR_SBB: g_alu_rm_r(&d->b, ALU_SBB, sz, R(RAX), RCX); break;
+    case PR_AND: g_alu_rm_r(&d->b, ALU_AND, sz, R(RAX), RCX); break;
+    case PR_OR: g_alu_rm_r(&d->b, ALU_OR, sz, R(RAX), RCX); break;
+    case PR_XOR: g_alu_rm_r(&d->b, ALU_XOR, sz, R(RAX), RCX); break;
+    case PR_TEST: g_test_rm_r(&d->b, sz, R(RAX), RCX); break;
+    case PR_INC: g_incdec(&d->b, false, sz, R(RAX)); break;
+    case PR_DEC: g_incdec(&d->b, true, sz, R(RAX)); break;
+    case PR_NEG: g_grp3(&d->b, 3, sz, R(RAX)); break;
+    case PR_SHL1: g_shift(&d->b, 4, sz, R(RAX), SH_BY1, 1, 1); break;
+    case PR_SHR1: g_shift(&d->b, 5, sz, R(RAX), SH_BY1, 1, 1); break;
+    case PR_SAR1: g_shift(&d->b, 7, sz, R(RAX), SH_BY1, 1, 1); break;
+    case PR_SHLCL:
+        setr(d, RCX, 8, b % 5);
+        g_shift(&d->b, 4, sz, R(RAX), SH_CL, 0, (int)(b % 5));
+        break;
+    case PR_IMUL:
+        g_imul_r_rm(&d->b, sz == 8 ? 16 : sz, RAX, R(RCX));
+        break;
+    default:
+        g_bt_r(&d->b, 0, sz == 8 ? 16 : sz, R(RAX), RCX);
+        break;
+    }
+}
+
+static void gen_cond(D *d)
+{
+    uint64_t ev[8];
+    for (int pr = 0; pr <= PR_NB; pr++) {     /* PR_NB: from RFLAGS */
+        for (int si = 0; si < 4; si++) {
+            int sz = sizes[si];
+            int n = edges_small(sz, ev);
+            int na = pr == PR_NB ? 64 : n, nb = pr == PR_NB ? 1 : n;
+            if (pr == PR_NB && si) {
+                break;
+            }
+            for (int i = 0; i < na; i++) {
+                for (int j = 0; j < nb; j++) {
+                    for (int kind = 0; kind < 5; kind++) {
+                        static const char *const kinds[5] = {
+                            "setcc r/m8", "jcc rel8", "jcc rel32",
+                            "cmovcc r, r", "cmovcc r32, m32",
+                        };
+                        if (pr == PR_NB) {
+                            if (!begin(d, "%s (flags from input)",
+                                       kinds[kind])) {
+                                continue;
+                            }
+                            uint64_t f = 0;
+                            static const uint16_t bits[6] = {
+                                F_CF, F_PF, F_AF, F_ZF, F_SF, F_OF,
+                            };
+                            for (int k = 0; k < 6; k++) {
+                                if (i & (1 << k)) {
+                                    f |= bits[k];
+                                }
+                            }
+                            setf(d, f);
+                        } else {
+                            if (!begin(d, "%s after %s r%d", kinds[kind],
+                                       pr_names[pr], sz)) {
+                                continue;
+                            }
+                            setf(d, (i + j) & 1 ? F_CF : 0);
+                            producer(d, pr, sz, ev[i], ev[j]);
+                        }
+                        d->tc.regs[RBX] = DATA_BASE + 0x200;
+                        d->tc.regs[RDX] = 0x1111111111111111ull;
+                        d->tc.regs[RSI] = 0x2222222222222222ull;
+                        uint16_t undef = d->b.undef;
+                        for (int cc = 0; cc < 16; cc++) {
+                            if (cc_reads(cc) & undef) {
+                                continue;
+                            }
+                            switch (kind) {
+                            case 0:
+                                if (cc & 1) {
+                                    g_setcc(&d->b, cc, M(RBX, -1, 1, cc));
+                                } else {
+                                    static const int r8[4] = {
+                                        REG_DH, R9, RDI, REG_AH,
+                                    };
+                                    int r = r8[(cc / 2) % 4];
+                                    g_setcc(&d->b, cc, R(r));
+                                    if (r >= REG_AH) {
+                                        g_mov_rm_r(&d->b, 64,
+                                                   M(RBX, -1, 1, 16 + 8 * cc),
+                                                   ureg(r));
+                                    }
+                                }
+                                break;
+                            case 1:
+                            case 2: {
+                                /* taken: skip the store */
+                                g_jcc(&d->b, cc, 4, kind == 2);
+                                Opnd m = M(RBX, -1, 1, 0x10 + cc);
+                                m.dispsz = 1;   /* c6 43 dd ii: 4 bytes */
+                                g_mov_rm_imm(&d->b, 8, m, 0x40 + (unsigned)cc);
+                                break;
+                            }
+                            case 3: {
+                                int r = R8 + cc % 8;
+                                g_mov_r_rm(&d->b, 64, r, R(RDX));
+                                g_cmovcc(&d->b, cc, cc < 8 ? 64 : 16, r,
+                                         R(RSI));
+                                break;
+                            }
+                            default:
+                                g_mov_r_rm(&d->b, 64, R9, R(RDX));
+                                g_cmovcc(&d->b, cc, 32, R9,
+                                         M(RBX, -1, 1, 0x100 + 4 * cc));
+                                g_mov_rm_r(&d->b, 64,
+                                           M(RBX, -1, 1, 0x200 + 8 * cc), R9);
+                                break;
+                            }
+                        }
+                        end(d);
+                    }
+                }
+            }
+        }
+    }
+    /* a CMOV whose condition is false still reads its memory operand */
+    for (int cc = 0; cc < 2; cc++) {
+        if (!begin(d, "cmovcc r, m (unmapped, %s)", cc ? "true" : "false")) {
+            continue;
+        }
+        setf(d, F_OF);
+        d->tc.regs[RBX] = 0x1000;
+        g_cmovcc(&d->b, cc, 64, RAX, M(RBX, -1, 1, 0));
+        end(d);
+    }
+    /* loop, loope, loopne, jrcxz */
+    static const uint64_t rcx[] = { 0, 1, 2, 0x100000000ull, 0x100000001ull,
+                                    ~0ull };
+    for (int kind = 0; kind < 4; kind++) {
+        static const char *const nm[4] = { "loopne", "loope", "loop", "jrcxz" };
+        for (int a32 = 0; a32 < 2; a32++) {
+            for (unsigned k = 0; k < 6; k++) {
+                for (int zf = 0; zf < 2; zf++) {
+                    if (!begin(d, "%s%s", nm[kind], a32 ? " addr32" : "")) {
+                        continue;
+                    }
+                    setf(d, zf ? F_ZF : 0);
+                    d->tc.regs[RCX] = rcx[k];
+                    g_loop(&d->b, kind, 2, a32);
+                    g_incdec(&d->b, false, 32, R(RAX));
+                    end(d);
+                }
+            }
+        }
+    }
+}
+
+/* ----- stack ----- */
+
+static void gen_stack(D *d)
+{
+    for (int r = 0; r < 16; r++) {
+        for (int sz = 16; sz <= 64; sz += 48) {
+            if (begin(d, "push r%d", sz)) {
+                g_push_r(&d->b, sz, r);
+                end(d);
+            }
+            if (begin(d, "pop r%d", sz)) {
+                poke(d, 1, 0x800, 8, 0x8877665544332211ull);
+                g_pop_r(&d->b, sz, r);
+                end(d);
+            }
+        }
+    }
+    static const uint64_t imms[] = { 0, 1, 0x7f, 0x80, 0xff, 0x7fffffff,
+                                     0x80000000, 0xffffffff, 0x8000, 0xffff };
+    for (unsigned k = 0; k < 10; k++) {
+        for (int form = 0; form < 4; form++) {
+            bool imm8 = form & 1;
+            int sz = form & 2 ? 16 : 64;
+            if (!begin(d, "push imm%s%s", imm8 ? "8" : "",
+                       sz == 16 ? " (16-bit)" : "")) {
+                continue;
+            }
+            g_push_imm(&d->b, sz, imm8 ? imms[k] & 0xff : imms[k], imm8);
+            end(d);
+        }
+    }
+    for (int sz = 16; sz <= 64; sz += 48) {
+        for (int v = 0; v < 8; v++) {
+            if (begin(d, "push m%d", sz)) {
+                unsigned off = pick_off(d, sz / 8);
+                poke(d, 0, off, 8, 0x0102030405060708ull);
+                g_push_rm(&d->b, sz, memop(d, (unsigned)v, off, 0, false));
+                end(d);
+            }
+            if (begin(d, "pop m%d", sz)) {
+                g_pop_rm(&d->b, sz, memop(d, (unsigned)v, pick_off(d, sz / 8),
+                                          0, false));
+                end(d);
+            }
+        }
+        /* RSP-relative operands: pop computes the address after the pop */
+        for (int disp = -8; disp <= 16; disp += 8) {
+            if (begin(d, "push m%d [rsp+disp]", sz)) {
+                g_push_rm(&d->b, sz, M(RSP, -1, 1, disp));
+                end(d);
+            }
+            if (begin(d, "pop m%d [rsp+disp]", sz)) {
+                g_pop_rm(&d->b, sz, M(RSP, -1, 1, disp));
+                end(d);
+            }
+        }
+        if (begin(d, "push/pop r%d pair", sz)) {
+            g_push_r(&d->b, sz, RAX);
+            g_push_r(&d->b, sz, R12);
+            g_pop_r(&d->b, sz, RCX);
+            g_pop_r(&d->b, sz, R13);
+            end(d);
+        }
+    }
+    /* near call and return: call f; jmp end; f: ret; end: */
+    for (int k = 0; k < 6; k++) {
+        static const int rets[6] = { -1, 0, 8, 16, 0x100, 0xfff8 };
+        if (!begin(d, "call rel32 / ret%s", rets[k] < 0 ? "" : " imm16")) {
+            continue;
+        }
+        g_call_rel(&d->b, 2);
+        g_jmp(&d->b, rets[k] < 0 ? 1 : 3, false);
+        g_ret(&d->b, rets[k]);
+        end(d);
+    }
+    if (begin(d, "call rel32 (next)")) {
+        g_call_rel(&d->b, 0);
+        end(d);
+    }
+    /* indirect: through a register and through memory */
+    for (int r = 0; r < 16; r++) {
+        if (r == RSP) {
+            continue;
+        }
+        if (!begin(d, "call r64")) {
+            continue;
+        }
+        /* lea r, [rip + to the int3 after the call] (7 + 2 or 3 bytes) */
+        int len = 2 + (r >= 8 ? 1 : 0);
+        g_lea(&d->b, 64, r, MRIP(CODE_BASE + 7 + (unsigned)len));
+        g_call_rm(&d->b, R(r));
+        end(d);
+    }
+    for (int v = 0; v < 7; v++) {
+        if (!begin(d, "call m64")) {
+            continue;
+        }
+        unsigned off = pick_off(d, 8);
+        Opnd m = memop(d, (unsigned)v, off, 0, false);
+        /* the target is the int3 after the call: patched once the call's
+         * length is known */
+        int start = b_pos(&d->b);
+        g_call_rm(&d->b, m);
+        poke(d, 0, off, 8, CODE_BASE + (unsigned)b_pos(&d->b));
+        (void)start;
+        end(d);
+    }
+    for (int r = 0; r < 16; r += 5) {
+        if (!begin(d, "jmp r64")) {
+            continue;
+        }
+        int len = 2 + (r >= 8 ? 1 : 0);
+        g_lea(&d->b, 64, r, MRIP(CODE_BASE + 7 + (unsigned)len + 2));
+        g_jmp_rm(&d->b, R(r));
+        g_incdec(&d->b, false, 8, R(RDX));   /* skipped: fe c2 is 2 bytes */
+        end(d);
+    }
+    for (int k = 0; k < 2; k++) {
+        if (begin(d, "jmp rel%s", k ? "32" : "8")) {
+            g_jmp(&d->b, 2, k);
+            g_incdec(&d->b, false, 32, R(RAX));
+            end(d);
+        }
+    }
+    /* return to bad addresses */
+    static const uint64_t bad[] = { 0x8000000000000000ull, 0x1000,
+                                    0x0000800000000000ull,
+                                    CODE_BASE + CODE_SIZE };
+    for (int k = 0; k < 4; k++) {
+        if (!begin(d, "ret (to a bad address)")) {
+            continue;
+        }
+        poke(d, 1, 0x800, 8, bad[k]);
+        g_ret(&d->b, -1);
+        end(d);
+    }
+    /* enter and leave */
+    static const uint8_t levels[] = { 0, 1, 2, 3, 31, 32, 33 };
+    static const uint16_t frames[] = { 0, 8, 0x18, 0x100 };
+    for (int sz = 16; sz <= 64; sz += 48) {
+        for (int l = 0; l < 7; l++) {
+            for (int f = 0; f < 4; f++) {
+                if (!begin(d, "enter imm16, %s%s",
+                           levels[l] == 0 ? "0" : levels[l] == 1 ? "1" : ">1",
+                           sz == 16 ? " (16-bit)" : "")) {
+                    continue;
+                }
+                d->tc.regs[RBP] = STACK_BASE + 0xc00 + 8 * (d->idx % 4);
+                d->tc.regs[RSP] = STACK_BASE + 0xa00;
+                g_enter(&d->b, sz, frames[f], levels[l]);
+                end(d);
+            }
+        }
+        for (int k = 0; k < 3; k++) {
+            if (!begin(d, "leave%s", sz == 16 ? " (16-bit)" : "")) {
+                continue;
+            }
+            /* bits 63:16 of RBP matter: RSP gets all of it */
+            d->tc.regs[RBP] = STACK_BASE + 0x900 + 8 * (unsigned)k +
+                              (sz == 16 && k == 0 ? 0x10000000000ull : 0);
+            g_leave(&d->b, sz);
+            end(d);
+        }
+        if (begin(d, "enter/leave pair%s", sz == 16 ? " (16-bit)" : "")) {
+            d->tc.regs[RBP] = STACK_BASE + 0xc00;
+            g_enter(&d->b, sz, 0x20, 2);
+            g_leave(&d->b, sz);
+            end(d);
+        }
+    }
+}
+
+/* ----- strings ----- */
+
+static void gen_string(D *d)
+{
+    static const int64_t rcxs[] = { 0, 1, 2, 5 };
+    for (int kind = 0; kind < 5; kind++) {
+        bool cmp = kind == STR_CMPS || kind == STR_SCAS;
+        for (int si = 0; si < 4; si++) {
+            int sz = sizes[si];
+            int bytes = sz / 8;
+            for (int rep = 0; rep < (cmp ? 3 : 2); rep++) {
+                int pfx = rep == 0 ? 0 : rep == 1 ? 0xf3 : 0xf2;
+                for (int df = 0; df < 2; df++) {
+                    for (int a32 = 0; a32 < 2; a32++) {
+                        for (int c = 0; c < (rep ? 4 : 1); c++) {
+                            for (int match = 0; match < (cmp ? 3 : 1);
+                                 match++) {
+                                if (!begin(d, "%s%s%c%s%s",
+                                           rep == 0 ? "" : rep == 1 ?
+                                           (cmp ? "repe " : "rep ") : "repne ",
+                                           str_names[kind],
+                                           "bwdq"[si], df ? " (DF=1)" : "",
+                                           a32 ? " addr32" : "")) {
+                                    continue;
+                                }
+                                setf(d, (df ? F_DF : 0) |
+                                        (d->idx & 2 ? F_ARITH : 0));
+                                unsigned so = df ? 0x600 : 0x400;
+                                unsigned dof = df ? 0x1600 : 0x1400;
+                                uint64_t hi = a32 ? 0xdead00000000ull : 0;
+                                d->tc.regs[RSI] = DATA_BASE + so + hi;
+                                d->tc.regs[RDI] = DATA_BASE + dof + hi;
+                                d->tc.regs[RCX] = (uint64_t)rcxs[c] +
+                                                  (a32 ? 0x100000000ull : 0);
+                                int step = df ? -bytes : bytes;
+                                /* the first `match` elements compare equal */
+                                for (int e = 0; e < match; e++) {
+                                    uint64_t v = 0x0101010101010101ull *
+                                                 (unsigned)(e + 1);
+                                    poke(d, 0, so + (unsigned)(e * step),
+                                         bytes, v);
+                                    poke(d, 0, dof + (unsigned)(e * step),
+                                         bytes, v);
+                                }
+                                if (kind == STR_SCAS && match) {
+                                    /* scas compares rAX with [rdi] */
+                                    setr(d, RAX, sz, 0x0101010101010101ull *
+                                                     (unsigned)match);
+                                    poke(d, 0, dof + (unsigned)((match - 1) *
+                                                                step),
+                                         bytes, 0x0101010101010101ull *
+                                                (unsigned)match);
+                                }
+                                g_string(&d->b, kind, sz, pfx, a32,
+                                         rep ? rcxs[c] : 1);
+                                end(d);
+                            }
+                        }
+                    }
+                }
+            }
+            /* a fault partway: the registers show the iterations done */
+            for (int df = 0; df < 2; df++) {
+                if (!begin(d, "rep %s%c (#PF partway)%s", str_names[kind],
+                           "bwdq"[si], df ? " (DF=1)" : "")) {
+                    continue;
+                }
+                setf(d, df ? F_DF : 0);
+                unsigned n = 4;
+                /* the destination (or source) runs off the data pages */
+                uint64_t edge = df ? DATA_BASE + (unsigned)bytes
+                                   : DATA_BASE + DATA_SIZE - 2u * (unsigned)bytes;
+                d->tc.regs[RSI] = kind == STR_LODS || kind == STR_CMPS
+                                      ? edge : DATA_BASE + 0x800;
+                d->tc.regs[RDI] = kind == STR_LODS ? DATA_BASE + 0x800 : edge;
+                d->tc.regs[RCX] = n;
+                g_string(&d->b, kind, sz, cmp ? 0xf2 : 0xf3, false, n);
+                end(d);
+            }
+        }
+    }
+    /* overlapping rep movsb forwards: a byte-by-byte copy */
+    for (int k = 1; k <= 8; k++) {
+        if (!begin(d, "rep movsb (overlapping)")) {
+            continue;
+        }
+        d->tc.regs[RSI] = DATA_BASE + 0x300;
+        d->tc.regs[RDI] = DATA_BASE + 0x300 + (unsigned)k;
+        d->tc.regs[RCX] = 40;
+        g_string(&d->b, STR_MOVS, 8, 0xf3, false, 40);
+        end(d);
+    }
+    for (int k = 0; k < 8; k++) {
+        if (!begin(d, "rep movsq (long)")) {
+            continue;
+        }
+        d->tc.regs[RSI] = DATA_BASE + 0x100 + (unsigned)k;
+        d->tc.regs[RDI] = DATA_BASE + 0x1000 - (unsigned)k;
+        d->tc.regs[RCX] = 300 + (unsigned)k;
+        g_string(&d->b, STR_MOVS, 64, 0xf3, false, 300 + k);
+        end(d);
+    }
+    /* xlat */
+    for (int k = 0; k < 8; k++) {
+        if (!begin(d, "xlat")) {
+            continue;
+        }
+        d->tc.regs[RBX] = DATA_BASE + 0x100;
+        setr(d, RAX, 8, (uint64_t)(k * 37));
+        g_xlat(&d->b);
+        end(d);
+    }
+}
+
+/* ----- flags ----- */
+
+static void gen_flags(D *d)
+{
+    static const uint8_t ops[5] = { 0xf8, 0xf9, 0xf5, 0xfc, 0xfd };
+    static const char *const nm[5] = { "clc", "stc", "cmc", "cld", "std" };
+    static const uint16_t bits[7] = { F_CF, F_PF, F_AF, F_ZF, F_SF, F_OF, F_DF };
+    for (int f = 0; f < 128; f++) {
+        uint64_t fl = 0;
+        for (int k = 0; k < 7; k++) {
+            if (f & (1 << k)) {
+                fl |= bits[k];
+            }
+        }
+        for (int k = 0; k < 5; k++) {
+            if (begin(d, "%s", nm[k])) {
+                setf(d, fl);
+                g_flagop(&d->b, ops[k], 32);
+                /* and observe everything through pushf */
+                g_flagop(&d->b, 0x9c, 64);
+                end(d);
+            }
+        }
+        if (begin(d, "lahf")) {
+            setf(d, fl);
+            g_flagop(&d->b, 0x9f, 32);
+            end(d);
+        }
+        for (int sz = 16; sz <= 64; sz += 48) {
+            if (begin(d, "pushf%s", sz == 16 ? " (16-bit)" : "")) {
+                setf(d, fl);
+                g_flagop(&d->b, 0x9c, sz);
+                end(d);
+            }
+        }
+    }
+    for (int v = 0; v < 256; v++) {
+        for (int f = 0; f < 2; f++) {
+            if (!begin(d, "sahf")) {
+                continue;
+            }
+            setf(d, f ? F_ARITH : 0);
+            setr(d, REG_AH, 8, (uint64_t)v);
+            g_flagop(&d->b, 0x9e, 32);
+            g_flagop(&d->b, 0x9c, 64);
+            end(d);
+        }
+    }
+    /* popf: arithmetic flags, DF, and bits that must stay 0 or 1 */
+    for (int f = 0; f < 128 + 6; f++) {
+        for (int sz = 16; sz <= 64; sz += 48) {
+            uint64_t fl = F_FIXED;
+            if (f < 128) {
+                for (int k = 0; k < 7; k++) {
+                    if (f & (1 << k)) {
+                        fl |= bits[k];
+                    }
+                }
+            } else {
+                /* reserved bits (3, 5, 15, 22+), NT, ID, RF, VM, bit 1 off */
+                static const uint64_t odd[6] = {
+                    0x8028, 0x4000, 0x200000, 0x10000, 0xffc00000, 0x20000,
+                };
+                fl = (F_FIXED | odd[f - 128]) & (f == 128 + 4 ? ~2ull : ~0ull);
+            }
+            if (!begin(d, "popf%s%s", sz == 16 ? " (16-bit)" : "",
+                       f >= 128 ? " (system bits)" : "")) {
+                continue;
+            }
+            setf(d, f & 1 ? F_ARITH : 0);
+            g_push_imm(&d->b, 64, (uint32_t)fl, false);
+            if (sz == 16) {
+                /* pop the low word as flags, then drop the rest */
+                g_flagop(&d->b, 0x9d, 16);
+                g_alu_rm_imm8(&d->b, ALU_ADD, 64, R(RSP), 6);
+            } else {
+                g_flagop(&d->b, 0x9d, 64);
+            }
+            g_flagop(&d->b, 0x9c, 64);
+            g_pop_r(&d->b, 64, RAX);
+            end(d);
+        }
+    }
+}
+
+
+/* ----- raw encodings, self-modifying code, page edges, precise faults ----- */
+
+/* One instruction given as hex bytes ("48 66 01 c8") */
+static void raw(D *d, const char *hex, uint16_t wdef, uint16_t wundef)
+{
+    uint8_t bytes[32];
+    int n = 0;
+    while (*hex && n < 32) {
+        char *endp;
+        unsigned long v = strtoul(hex, &endp, 16);
+        if (endp == hex) {
+            break;
+        }
+        bytes[n++] = (uint8_t)v;
+        hex = endp;
+    }
+    b_start(&d->b);
+    b_bytes(&d->b, bytes, n);
+    b_flags(&d->b, 0, wdef, wundef);
+}
+
+static void gen_prefixes(D *d)
+{
+    static const struct {
+        const char *hex;
+        const char *what;
+        bool arith;
+    } t[] = {
+        { "48 66 01 c8", "REX then 66: REX ignored", true },
+        { "66 48 01 c8", "66 then REX.W: 64-bit", true },
+        { "66 66 01 c8", "66 66", true },
+        { "41 48 01 c8", "two REX: the first ignored", true },
+        { "48 41 01 c8", "two REX: the last counts", true },
+        { "40 40 00 e0", "two empty REX", true },
+        { "f3 01 c8", "F3 on add: ignored", true },
+        { "f2 48 01 c8", "F2 on add: ignored", true },
+        { "2e 48 8b 03", "CS override: ignored", false },
+        { "26 8b 03", "ES override: ignored", false },
+        { "36 8b 03", "SS override: ignored", false },
+        { "3e 48 03 03", "DS override: ignored", true },
+        { "66 f3 ab", "66 F3: rep stosw", false },
+        { "f3 66 ab", "F3 66: rep stosw", false },
+        { "67 66 8d 04 08", "67 66 lea", false },
+        { "40 88 e0", "REX 40: mov al, spl", false },
+        { "88 e0", "no REX: mov al, ah", false },
+        { "40 00 e0", "REX 40: add al, spl", true },
+        { "00 e0", "no REX: add al, ah", true },
+        { "48 66 98", "REX then 66 on cbw", false },
+        { "66 48 98", "66 then REX.W on cbw", false },
+        { "f0 f0 01 03", "two LOCK prefixes", true },
+        { "66 66 66 66 66 66 66 66 66 66 66 66 66 66 90",
+          "15 bytes: nop", false },
+        { "66 66 66 66 66 66 66 66 66 66 66 66 66 66 66 90",
+          "16 bytes: #GP", false },
+        { "2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 48 8b 03",
+          "16 bytes with a memory operand: #GP", false },
+        { "f0 89 03", "lock mov: #UD", false },
+        { "f0 39 03", "lock cmp: #UD", false },
+        { "f0 85 03", "lock test: #UD", false },
+        { "f0 0f a3 03", "lock bt: #UD", false },
+        { "f0 ff c0", "lock inc r: #UD", false },
+        { "f0 87 c8", "lock xchg r, r: #UD", false },
+        { "f0 0f c1 c8", "lock xadd r, r: #UD", false },
+        { "f0 0f b1 c8", "lock cmpxchg r, r: #UD", false },
+        { "f0 90", "lock nop: #UD", false },
+        { "f0 8d 03", "lock lea: #UD", false },
+    };
+    for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+        for (int v = 0; v < 4; v++) {
+            if (!begin(d, "prefixes: %s", t[k].what)) {
+                continue;
+            }
+            d->tc.regs[RBX] = DATA_BASE + 0x100 + 8 * (unsigned)v;
+            d->tc.regs[RDI] = DATA_BASE + 0x300;
+            d->tc.regs[RCX] = (uint64_t)v;
+            raw(d, t[k].hex, t[k].arith ? F_ARITH : 0, 0);
+            end(d);
+        }
+    }
+}
+
+static void gen_smc(D *d)
+{
+    /* store to the immediate of the next instruction */
+    for (int v = 0; v < 2; v++) {
+        if (begin(d, "smc: store into the next instruction")) {
+            /* mov dword [rip + X], imm32 (10 bytes); X: the imm32 of the
+             * mov eax, imm32 that follows (its byte 1) */
+            g_mov_rm_imm(&d->b, 32, MRIP(tc_entry(&d->tc) + 10 + 1),
+                         0x55667788);
+            g_mov_r_imm(&d->b, 32, RAX, 0x11223344);
+            end(d);
+        }
+        if (begin(d, "smc: store three instructions ahead")) {
+            g_mov_rm_imm(&d->b, 32, MRIP(tc_entry(&d->tc) + 10 + 4 + 1),
+                         0x55667788);
+            g_incdec(&d->b, false, 32, R(RCX));     /* 2 bytes */
+            g_incdec(&d->b, false, 32, R(RDX));     /* 2 bytes */
+            g_mov_r_imm(&d->b, 32, RAX, 0x11223344);
+            end(d);
+        }
+        if (begin(d, "smc: opcode byte of the next instruction")) {
+            /* mov byte [rip+X], 0x48 turns "nop; add eax, ecx" into
+             * "add rax, rcx" */
+            g_mov_rm_imm(&d->b, 8, MRIP(tc_entry(&d->tc) + 7), 0x48);
+            g_nop(&d->b, 0);
+            g_alu_rm_r(&d->b, ALU_ADD, 32, R(RAX), RCX);
+            end(d);
+        }
+        if (begin(d, "smc: rep stosb over the following code")) {
+            /* lea rdi, [rip+X] (7); mov ecx, 8 (5); mov al, 0x90 (2);
+             * rep stosb (2); then 8 bytes of code that become NOPs */
+            g_lea(&d->b, 64, RDI, MRIP(tc_entry(&d->tc) + 16));
+            g_mov_r_imm(&d->b, 32, RCX, 8);
+            g_mov_r_imm(&d->b, 8, RAX, 0x90);
+            g_string(&d->b, STR_STOS, 8, 0xf3, false, 8);
+            g_mov_r_imm(&d->b, 32, RDX, 0x12345678);   /* 5 bytes */
+            g_incdec(&d->b, false, 32, R(RSI));        /* 2 bytes */
+            g_nop(&d->b, 0);                           /* 1 byte */
+            end(d);
+        }
+        if (begin(d, "smc: the second pass of a loop runs modified code")) {
+            /* L: mov eax, imm32; add ecx, eax; mov dword [L+1], 5;
+             *    dec edx; jnz L */
+            d->tc.regs[RCX] = 0;
+            d->tc.regs[RDX] = 2 + (unsigned)v;
+            g_mov_r_imm(&d->b, 32, RAX, 1);                       /* 5 */
+            g_alu_rm_r(&d->b, ALU_ADD, 32, R(RCX), RAX);          /* 2 */
+            g_mov_rm_imm(&d->b, 32, MRIP(tc_entry(&d->tc) + 1), 5); /* 10 */
+            g_incdec(&d->b, true, 32, R(RDX));                    /* 2 */
+            g_jcc(&d->b, 5, -(5 + 2 + 10 + 2 + 2), false);
+            end(d);
+        }
+        if (begin(d, "smc: store through a register into this block")) {
+            g_lea(&d->b, 64, RBX, MRIP(tc_entry(&d->tc) + 7 + 4 + 1));
+            g_mov_rm_r(&d->b, 32, M(RBX, -1, 1, 0), RSI);         /* 2 */
+            g_incdec(&d->b, false, 32, R(RDX));                   /* 2 */
+            g_mov_r_imm(&d->b, 32, RAX, 0x11223344);
+            end(d);
+        }
+    }
+}
+
+static void gen_edges(D *d)
+{
+    /* an instruction straddling the end of the code page */
+    for (int k = 1; k <= 4; k++) {
+        if (!begin(d, "fetch: instruction crossing into an unmapped page")) {
+            continue;
+        }
+        d->tc.code_at = (uint16_t)(CODE_SIZE - (unsigned)k);
+        g_mov_r_imm(&d->b, 32, RAX, 0x11223344);
+        end(d);
+    }
+    if (begin(d, "fetch: int3 in the last byte of the page")) {
+        d->tc.code_at = CODE_SIZE - 6;
+        g_mov_r_imm(&d->b, 32, RAX, 0x11223344);
+        end(d);
+    }
+    if (begin(d, "fetch: a block running into the unmapped page")) {
+        d->tc.code_at = CODE_SIZE - 6;
+        g_mov_r_imm(&d->b, 32, RAX, 0x11223344);
+        g_incdec(&d->b, false, 32, R(RCX));
+        end(d);
+    }
+    /* branches to bad places */
+    /* (not the kernel half, mapped for the host's kernel; not the data
+     * pages, executable in bt86 with EFER.NXE off) */
+    static const uint64_t bad[] = {
+        CODE_BASE + CODE_SIZE + 0x10, 0x8000000000000000ull,
+        0x0000800000000000ull, 0x1000,
+    };
+    for (unsigned k = 0; k < 4; k++) {
+        for (int how = 0; how < 3; how++) {
+            static const char *const hn[3] = { "jmp r", "call r", "jmp m" };
+            if (!begin(d, "branch to a bad address: %s", hn[how])) {
+                continue;
+            }
+            d->tc.regs[RAX] = bad[k];
+            d->tc.regs[RBX] = DATA_BASE + 0x80;
+            poke(d, 0, 0x80, 8, bad[k]);
+            if (how == 0) {
+                g_jmp_rm(&d->b, R(RAX));
+            } else if (how == 1) {
+                g_call_rm(&d->b, R(RAX));
+            } else {
+                g_jmp_rm(&d->b, M(RBX, -1, 1, 0));
+            }
+            end(d);
+        }
+    }
+    if (begin(d, "branch to a bad address: jmp rel32")) {
+        g_jmp(&d->b, CODE_SIZE, true);
+        end(d);
+    }
+}
+
+/* A fault must leave everything as before the instruction. */
+static void gen_precise(D *d)
+{
+    static const uint64_t badp[] = { 0x1000, 0x8000000000000000ull };
+    for (int k = 0; k < 2; k++) {
+        uint64_t bp = badp[k];
+        const char *kind = k ? "non-canonical" : "unmapped";
+        if (begin(d, "fault atomicity: leave (%s rbp)", kind)) {
+            d->tc.regs[RBP] = bp;
+            g_leave(&d->b, 64);
+            end(d);
+        }
+        if (begin(d, "fault atomicity: pop m64 (%s destination)", kind)) {
+            d->tc.regs[RBX] = bp;
+            g_pop_rm(&d->b, 64, M(RBX, -1, 1, 0));
+            end(d);
+        }
+        if (begin(d, "fault atomicity: push m64 (%s source)", kind)) {
+            d->tc.regs[RBX] = bp;
+            g_push_rm(&d->b, 64, M(RBX, -1, 1, 0));
+            end(d);
+        }
+        if (begin(d, "fault atomicity: call m64 (%s pointer)", kind)) {
+            d->tc.regs[RBX] = bp;
+            g_call_rm(&d->b, M(RBX, -1, 1, 0));
+            end(d);
+        }
+        for (int sz = 16; sz <= 64; sz += 48) {
+            if (begin(d, "fault atomicity: push r%d (%s stack)", sz, kind)) {
+                d->tc.regs[RSP] = bp + 8;
+                g_push_r(&d->b, sz, RAX);
+                end(d);
+            }
+            if (begin(d, "fault atomicity: pop r%d (%s stack)", sz, kind)) {
+                d->tc.regs[RSP] = bp;
+                g_pop_r(&d->b, sz, RAX);
+                end(d);
+            }
+        }
+        if (begin(d, "fault atomicity: call rel32 (%s stack)", kind)) {
+            d->tc.regs[RSP] = bp + 8;
+            g_call_rel(&d->b, 0);
+            end(d);
+        }
+        if (begin(d, "fault atomicity: ret (%s stack)", kind)) {
+            d->tc.regs[RSP] = bp;
+            g_ret(&d->b, -1);
+            end(d);
+        }
+        if (begin(d, "fault atomicity: enter (%s stack)", kind)) {
+            d->tc.regs[RSP] = bp + 8;
+            g_enter(&d->b, 64, 0x10, 0);
+            end(d);
+        }
+        if (begin(d, "fault atomicity: pushf (%s stack)", kind)) {
+            d->tc.regs[RSP] = bp + 8;
+            g_flagop(&d->b, 0x9c, 64);
+            end(d);
+        }
+        if (begin(d, "fault atomicity: popf (%s stack)", kind)) {
+            d->tc.regs[RSP] = bp;
+            g_flagop(&d->b, 0x9d, 64);
+            end(d);
+        }
+        for (int si = 0; si < 4; si++) {
+            int sz = sizes[si];
+            if (begin(d, "fault atomicity: xchg m, r (%s)", kind)) {
+                d->tc.regs[RBX] = bp;
+                g_xchg(&d->b, sz, M(RBX, -1, 1, 0), RCX);
+                end(d);
+            }
+            if (begin(d, "fault atomicity: cmpxchg m, r (%s)", kind)) {
+                d->tc.regs[RBX] = bp;
+                g_cmpxchg(&d->b, sz, M(RBX, -1, 1, 0), RCX);
+                end(d);
+            }
+            if (begin(d, "fault atomicity: xadd m, r (%s)", kind)) {
+                d->tc.regs[RBX] = bp;
+                g_xadd(&d->b, sz, M(RBX, -1, 1, 0), RCX);
+                end(d);
+            }
+            for (int op = 0; op < 8; op++) {
+                if (begin(d, "fault atomicity: %s m, r (%s)", alu_names[op],
+                          kind)) {
+                    d->tc.regs[RBX] = bp;
+                    g_alu_rm_r(&d->b, op, sz, M(RBX, -1, 1, 0), RCX);
+                    end(d);
+                }
+            }
+            static const char *const un[4] = { "inc", "dec", "not", "neg" };
+            for (int k2 = 0; k2 < 4; k2++) {
+                if (begin(d, "fault atomicity: %s m (%s)", un[k2], kind)) {
+                    d->tc.regs[RBX] = bp;
+                    if (k2 < 2) {
+                        g_incdec(&d->b, k2 == 1, sz, M(RBX, -1, 1, 0));
+                    } else {
+                        g_grp3(&d->b, k2, sz, M(RBX, -1, 1, 0));
+                    }
+                    end(d);
+                }
+            }
+            if (begin(d, "fault atomicity: shl m, 1 (%s)", kind)) {
+                d->tc.regs[RBX] = bp;
+                g_shift(&d->b, 4, sz, M(RBX, -1, 1, 0), SH_BY1, 1, 1);
+                end(d);
+            }
+            if (sz > 8 && begin(d, "fault atomicity: bts m, r (%s)", kind)) {
+                d->tc.regs[RBX] = bp;
+                d->tc.regs[RCX] = 3;
+                g_bt_r(&d->b, 1, sz, M(RBX, -1, 1, 0), RCX);
+                end(d);
+            }
+            if (begin(d, "fault atomicity: setcc m (%s)", kind)) {
+                d->tc.regs[RBX] = bp;
+                g_setcc(&d->b, 4, M(RBX, -1, 1, 0));
+                end(d);
+            }
+            if (begin(d, "fault atomicity: div m (%s)", kind)) {
+                d->tc.regs[RBX] = bp;
+                g_grp3(&d->b, 6, sz, M(RBX, -1, 1, 0));
+                end(d);
+            }
+            for (int kd = 0; kd < 5; kd++) {
+                if (!begin(d, "fault atomicity: %s (%s)", str_names[kd],
+                           kind)) {
+                    continue;
+                }
+                d->tc.regs[RSI] = kd == STR_LODS || kd == STR_CMPS
+                                      ? bp : DATA_BASE + 0x100;
+                d->tc.regs[RDI] = kd == STR_LODS ? DATA_BASE + 0x100 : bp;
+                d->tc.regs[RCX] = 3;
+                g_string(&d->b, kd, sz, si & 1 ? 0xf3 : 0, false, 3);
+                end(d);
+            }
+        }
+    }
+    /* page-crossing stores: nothing is written unless all of it can be */
+    for (int si = 1; si < 4; si++) {
+        int sz = sizes[si];
+        for (int k = 1; k < sz / 8; k++) {
+            if (!begin(d, "fault atomicity: page-crossing store m%d", sz)) {
+                continue;
+            }
+            d->tc.regs[RBX] = DATA_BASE + DATA_SIZE - (unsigned)k;
+            g_mov_rm_r(&d->b, sz, M(RBX, -1, 1, 0), RCX);
+            end(d);
+        }
+        for (int k = 1; k < sz / 8; k++) {
+            if (!begin(d, "fault atomicity: page-crossing load m%d", sz)) {
+                continue;
+            }
+            d->tc.regs[RBX] = DATA_BASE + DATA_SIZE - (unsigned)k;
+            g_mov_r_rm(&d->b, sz, RCX, M(RBX, -1, 1, 0));
+            end(d);
+        }
+        if (begin(d, "fault atomicity: page-crossing push m%d", sz)) {
+            d->tc.regs[RSP] = STACK_BASE + 4;
+            g_push_r(&d->b, sz == 32 ? 64 : sz, RCX);
+            end(d);
+        }
+    }
+    /* an access whose last bytes are non-canonical: #GP, not #PF */
+    for (int store = 0; store < 2; store++) {
+        for (int k = 1; k < 8; k += 3) {
+            if (!begin(d, "fault: %s crossing into non-canonical (#GP)",
+                       store ? "store" : "load")) {
+                continue;
+            }
+            d->tc.regs[RBX] = 0x0000800000000000ull - (unsigned)k;
+            if (store) {
+                g_mov_rm_r(&d->b, 64, M(RBX, -1, 1, 0), RCX);
+            } else {
+                g_mov_r_rm(&d->b, 64, RCX, M(RBX, -1, 1, 0));
+            }
+            end(d);
+        }
+    }
+    /* the flags of earlier instructions in the block survive the fault */
+    static const int prods[] = { PR_CMP, PR_ADD, PR_SUB, PR_ADC, PR_SBB,
+                                 PR_AND, PR_XOR, PR_INC, PR_DEC, PR_NEG,
+                                 PR_SHL1, PR_SAR1, PR_SHLCL, PR_IMUL, PR_BT };
+    uint64_t ev[8];
+    int n = edges_small(32, ev);
+    for (unsigned p = 0; p < sizeof(prods) / sizeof(prods[0]); p++) {
+        for (int i = 0; i < n; i++) {
+            for (int how = 0; how < 4; how++) {
+                static const char *const hn[4] = {
+                    "load fault", "store fault", "#DE", "#UD",
+                };
+                if (!begin(d, "flags at a %s after %s", hn[how],
+                           pr_names[prods[p]])) {
+                    continue;
+                }
+                setf(d, i & 1 ? F_ARITH : 0);
+                producer(d, prods[p], 32, ev[i], ev[n - 1 - i]);
+                d->tc.regs[RBX] = 0x1000;
+                d->tc.regs[RSI] = 0;
+                g_incdec(&d->b, false, 64, R(RDI));   /* keeps CF */
+                switch (how) {
+                case 0:
+                    g_mov_r_rm(&d->b, 64, RDX, M(RBX, -1, 1, 0));
+                    break;
+                case 1:
+                    g_mov_rm_r(&d->b, 64, M(RBX, -1, 1, 0), RDX);
+                    break;
+                case 2:
+                    g_grp3(&d->b, 6, 32, R(RSI));
+                    break;
+                default:
+                    raw(d, "0f 0b", 0, 0);
+                    break;
+                }
+                end(d);
+            }
+        }
+    }
+}
+
+/* ----- the rest ----- */
+
+static void gen_misc(D *d)
+{
+    for (int k = 0; k < 11; k++) {
+        if (begin(d, "nop (form %d)", k)) {
+            g_nop(&d->b, k);
+            end(d);
+        }
+    }
+    /* opcodes that are invalid in 64-bit mode: #UD on both */
+    static const uint8_t inval[][3] = {
+        { 1, 0x06 }, { 1, 0x07 }, { 1, 0x0e }, { 1, 0x16 }, { 1, 0x17 },
+        { 1, 0x1e }, { 1, 0x1f }, { 1, 0x27 }, { 1, 0x2f }, { 1, 0x37 },
+        { 1, 0x3f }, { 1, 0x60 }, { 1, 0x61 }, { 2, 0xd4, 0x0a },
+        { 2, 0xd5, 0x0a }, { 1, 0xd6 }, { 1, 0xce }, { 2, 0x82, 0xc0 },
+        { 2, 0x0f, 0x0b }, { 2, 0x0f, 0xb9 }, { 2, 0x0f, 0xff },
+    };
+    for (unsigned k = 0; k < sizeof(inval) / sizeof(inval[0]); k++) {
+        char hex[8];
+        if (inval[k][0] > 1) {
+            snprintf(hex, sizeof(hex), "%02x %02x", inval[k][1], inval[k][2]);
+        } else {
+            snprintf(hex, sizeof(hex), "%02x", inval[k][1]);
+        }
+        if (!begin(d, "invalid in 64-bit mode: %s (#UD)", hex)) {
+            continue;
+        }
+        b_start(&d->b);
+        b_bytes(&d->b, inval[k] + 1, inval[k][0]);
+        b_flags(&d->b, 0, 0, 0);
+        end(d);
+    }
+    /* int3 in the middle */
+    if (begin(d, "int3")) {
+        g_int3(&d->b);
+        g_incdec(&d->b, false, 32, R(RAX));
+        end(d);
+    }
+}
+
+void directed_generate(TestSink sink, void *opaque, const char *filter)
+{
+    D *d = calloc(1, sizeof(*d));
+    d->sink = sink;
+    d->opaque = opaque;
+    d->filter = filter;
+    d->rng.s = 0xd1ec7edull;
+    gen_alu(d);
+    gen_test(d);
+    gen_unary(d);
+    gen_muldiv(d);
+    gen_shift(d);
+    gen_shxd(d);
+    gen_bt(d);
+    gen_bsx(d);
+    gen_bswap(d);
+    gen_xchg(d);
+    gen_mov(d);
+    gen_lea(d);
+    gen_cond(d);
+    gen_stack(d);
+    gen_string(d);
+    gen_flags(d);
+    gen_misc(d);
+    gen_prefixes(d);
+    gen_smc(d);
+    gen_edges(d);
+    gen_precise(d);
+    if (d->dropped) {
+        fprintf(stderr, "cputest: directed: %" PRIu64 " tests could not be "
+                "built (generator bug)\n", d->dropped);
+    }
+    free(d);
+}
