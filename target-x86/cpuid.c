@@ -15,6 +15,9 @@
 #define CPUID_CMOV (1u << 15)
 #define CPUID_PAT (1u << 16)
 #define CPUID_PGE (1u << 13)
+#define CPUID_CX8 (1u << 8)
+/* CPUID.1:ECX */
+#define CPUID_EXT_CX16 (1u << 13)
 /* CPUID.80000001:EDX */
 #define CPUID_EXT2_SYSCALL (1u << 11)
 #define CPUID_EXT2_NX (1u << 20)
@@ -46,8 +49,9 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
     case 1:
         *eax = 0x00000663;   /* family 6, model 6, stepping 3 */
         *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
-        *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_PGE |
-               CPUID_CMOV | CPUID_PAT;
+        *ecx = CPUID_EXT_CX16;
+        *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
+               CPUID_PGE | CPUID_CMOV | CPUID_PAT;
         break;
     case 0x80000000u:
         *eax = CPUID_MAX_EXT_LEAF;
