@@ -1392,10 +1392,12 @@ static void gen_string_body(DisasContext *dc, int kind, MemOp ot)
         break;
     case STR_CMPS: {
         TCGv w = tmp(dc);
-        a0 = gen_lea_reg(dc, dc->aflag, R_ESI, R_DS, dc->override);
-        gen_op_ld_v(dc, ot, v, a0);
+        /* ES:rDI is read first: when both operands fault, the hardware
+         * reports the second one (seen on the host CPU; the SDM is silent) */
         a0 = gen_lea_reg(dc, dc->aflag, R_EDI, R_ES, -1);
         gen_op_ld_v(dc, ot, w, a0);
+        a0 = gen_lea_reg(dc, dc->aflag, R_ESI, R_DS, dc->override);
+        gen_op_ld_v(dc, ot, v, a0);
         gen_alu(dc, OP_CMP, ot, v, v, w);
         gen_string_advance(dc, ot, R_ESI);
         gen_string_advance(dc, ot, R_EDI);

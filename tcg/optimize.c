@@ -11,6 +11,9 @@
 typedef struct OptState {
     bool is_const[TCG_MAX_TEMPS];
     int64_t val[TCG_MAX_TEMPS];
+    /* bits that may be non-zero (TCG's "z_mask"): lets zero-extensions of
+     * values that are already zero-extended become plain moves */
+    uint64_t z[TCG_MAX_TEMPS];
 } OptState;
 
 static TCGTemp *temp_of(uint64_t a)
@@ -36,11 +39,119 @@ static bool arg_const(TCGContext *s, OptState *st, uint64_t a, int64_t *v)
 static void forget_all(TCGContext *s, OptState *st)
 {
     memset(st->is_const, 0, sizeof(bool) * (size_t)s->nb_temps);
+    memset(st->z, 0xff, sizeof(uint64_t) * (size_t)s->nb_temps);
 }
 
 static void forget_globals(TCGContext *s, OptState *st)
 {
     memset(st->is_const, 0, sizeof(bool) * (size_t)s->nb_globals);
+    memset(st->z, 0xff, sizeof(uint64_t) * (size_t)s->nb_globals);
+}
+
+static uint64_t z_of(TCGContext *s, OptState *st, uint64_t a)
+{
+    TCGTemp *t = (TCGTemp *)(uintptr_t)a;
+    if (t->kind == TEMP_CONST) {
+        return (uint64_t)t->val;
+    }
+    return st->z[temp_idx(s, t)];
+}
+
+/* All bits up to the highest that may be set. */
+static uint64_t z_fill(uint64_t z)
+{
+    return z ? ~0ull >> __builtin_clzll(z) : 0;
+}
+
+/* The possibly-non-zero bits of an op's result. */
+static uint64_t z_result(TCGContext *s, OptState *st, TCGOp *op)
+{
+    const uint64_t *a = op->args;
+    uint64_t za = op->nb_iargs >= 1 ? z_of(s, st, a[1]) : ~0ull;
+    uint64_t zb = op->nb_iargs >= 2 ? z_of(s, st, a[2]) : ~0ull;
+    int64_t c;
+    switch (op->opc) {
+    case INDEX_op_mov:
+        return za;
+    case INDEX_op_and:
+        return za & zb;
+    case INDEX_op_or:
+    case INDEX_op_xor:
+        return za | zb;
+    case INDEX_op_add:
+        if ((za | zb) >> 62) {
+            return ~0ull;
+        }
+        return z_fill((za | zb) << 1);
+    case INDEX_op_shl:
+        return arg_const(s, st, a[2], &c) ? za << (c & 63) : ~0ull;
+    case INDEX_op_shr:
+        return arg_const(s, st, a[2], &c) ? za >> (c & 63) : z_fill(za);
+    case INDEX_op_sar:
+        if (!(za >> 63)) {
+            return arg_const(s, st, a[2], &c) ? za >> (c & 63) : z_fill(za);
+        }
+        return ~0ull;
+    case INDEX_op_ext8u:
+    case INDEX_op_ld8u:
+        return za & 0xff;
+    case INDEX_op_ext16u:
+    case INDEX_op_ld16u:
+        return za & 0xffff;
+    case INDEX_op_ext32u:
+    case INDEX_op_ld32u:
+        return za & 0xffffffff;
+    case INDEX_op_ext8s:
+        return (za & 0x80) ? ~0ull : za & 0x7f;
+    case INDEX_op_ext16s:
+        return (za & 0x8000) ? ~0ull : za & 0x7fff;
+    case INDEX_op_ext32s:
+        return (za & 0x80000000) ? ~0ull : za & 0x7fffffff;
+    case INDEX_op_bswap16:
+        return 0xffff;
+    case INDEX_op_bswap32:
+        return 0xffffffff;
+    case INDEX_op_setcond:
+        return 1;
+    case INDEX_op_movcond:
+        return z_of(s, st, a[3]) | z_of(s, st, a[4]);
+    case INDEX_op_deposit: {
+        int pos = (int)a[3], len = (int)a[4];
+        uint64_t field = len == 64 ? ~0ull : (1ull << len) - 1;
+        return (za & ~(field << pos)) | ((zb & field) << pos);
+    }
+    case INDEX_op_qemu_ld: {
+        MemOp mop = (MemOp)(a[2] & 0xff);
+        if (mop & MO_SIGN) {
+            return ~0ull;
+        }
+        return (mop & MO_SIZE) == MO_64 ? ~0ull
+               : (1ull << (8 << (mop & MO_SIZE))) - 1;
+    }
+    default:
+        return ~0ull;
+    }
+}
+
+/* ext*u / and-with-mask of a value that has no bits outside the mask */
+static bool is_redundant_ext(TCGContext *s, OptState *st, TCGOp *op)
+{
+    uint64_t mask;
+    int64_t c;
+    switch (op->opc) {
+    case INDEX_op_ext8u: mask = 0xff; break;
+    case INDEX_op_ext16u: mask = 0xffff; break;
+    case INDEX_op_ext32u: mask = 0xffffffff; break;
+    case INDEX_op_and:
+        if (!arg_const(s, st, op->args[2], &c)) {
+            return false;
+        }
+        mask = (uint64_t)c;
+        break;
+    default:
+        return false;
+    }
+    return (z_of(s, st, op->args[1]) & ~mask) == 0;
 }
 
 static bool eval_cond(TCGCond c, uint64_t a, uint64_t b)
@@ -143,7 +254,9 @@ void tcg_optimize(TCGContext *s)
                 forget_globals(s, &st);
             }
             if (nb_o) {
-                st.is_const[temp_idx(s, temp_of(op->args[0]))] = false;
+                int i = temp_idx(s, temp_of(op->args[0]));
+                st.is_const[i] = false;
+                st.z[i] = ~0ull;
             }
             continue;
         }
@@ -175,7 +288,11 @@ void tcg_optimize(TCGContext *s)
             continue;
         }
         int oidx = temp_idx(s, temp_of(op->args[0]));
+        if (is_redundant_ext(s, &st, op)) {
+            make_mov(s, op, op->args[0], temp_of(op->args[1]));
+        }
         if (op->opc == INDEX_op_mov) {
+            st.z[oidx] = z_of(s, &st, op->args[1]);
             if (arg_const(s, &st, op->args[1], &a)) {
                 op->args[1] = (uint64_t)(uintptr_t)tcg_constant(s, a);
                 st.is_const[oidx] = true;
@@ -186,6 +303,7 @@ void tcg_optimize(TCGContext *s)
             continue;
         }
         st.is_const[oidx] = false;
+        st.z[oidx] = z_result(s, &st, op);
         if (op->opc == INDEX_op_qemu_ld || op->opc == INDEX_op_movcond ||
             (op->opc >= INDEX_op_ld8u && op->opc <= INDEX_op_ld)) {
             continue;
@@ -197,6 +315,7 @@ void tcg_optimize(TCGContext *s)
             eval_op(op->opc, (uint64_t)a, (uint64_t)b, &op->args[1 + nb_i],
                     &r)) {
             make_mov(s, op, op->args[0], tcg_constant(s, (int64_t)r));
+            st.z[oidx] = r;
             st.is_const[oidx] = true;
             st.val[oidx] = (int64_t)r;
             continue;
