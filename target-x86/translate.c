@@ -1114,6 +1114,9 @@ static void gen_rotate_const(DisasContext *dc, bool right, MemOp ot, int c)
     if (ot == MO_64) {
         tcg_gen_op3(S, right ? INDEX_op_rotr : INDEX_op_rotl, TA(r), TA(v),
                     TA(cst(dc, n)));
+    } else if (ot == MO_32) {
+        tcg_gen_op3(S, right ? INDEX_op_rotr32 : INDEX_op_rotl32, TA(r),
+                    TA(v), TA(cst(dc, n)));
     } else if (n == 0) {
         tcg_gen_mov(S, r, v);
     } else {

@@ -110,6 +110,8 @@ static uint64_t z_result(TCGContext *s, OptState *st, TCGOp *op)
     case INDEX_op_bswap16:
         return 0xffff;
     case INDEX_op_bswap32:
+    case INDEX_op_rotl32:
+    case INDEX_op_rotr32:
         return 0xffffffff;
     case INDEX_op_setcond:
         return 1;
@@ -197,6 +199,16 @@ static bool eval_op(TCGOpcode opc, uint64_t a, uint64_t b, const uint64_t *c,
         b &= 63;
         *r = b ? (a >> b) | (a << (64 - b)) : a;
         return true;
+    case INDEX_op_rotl32:
+    case INDEX_op_rotr32: {
+        uint32_t x = (uint32_t)a;
+        int n = (int)(b & 31);
+        if (opc == INDEX_op_rotr32) {
+            n = (32 - n) & 31;
+        }
+        *r = n ? (uint32_t)((x << n) | (x >> (32 - n))) : x;
+        return true;
+    }
     case INDEX_op_neg: *r = -a; return true;
     case INDEX_op_not: *r = ~a; return true;
     case INDEX_op_ext8s: *r = (uint64_t)(int64_t)(int8_t)a; return true;

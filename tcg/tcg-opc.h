@@ -38,6 +38,8 @@ DEF(shr, 1, 2, 0, 0)
 DEF(sar, 1, 2, 0, 0)
 DEF(rotl, 1, 2, 0, 0)
 DEF(rotr, 1, 2, 0, 0)
+DEF(rotl32, 1, 2, 0, 0)                       /* of the low 32 bits, zero-extended */
+DEF(rotr32, 1, 2, 0, 0)
 DEF(neg, 1, 1, 0, 0)
 DEF(not, 1, 1, 0, 0)
 DEF(ext8s, 1, 1, 0, 0)

@@ -294,6 +294,14 @@ static inline void tcg_gen_rotr(TCGContext *s, TCGv r, TCGv a, TCGv b)
     tcg_gen_op3(s, INDEX_op_rotr, TA(r), TA(a), TA(b));
 }
 
+static inline void tcg_gen_rotl32(TCGContext *s, TCGv r, TCGv a, TCGv b)
+{
+    tcg_gen_op3(s, INDEX_op_rotl32, TA(r), TA(a), TA(b));
+}
+static inline void tcg_gen_rotr32(TCGContext *s, TCGv r, TCGv a, TCGv b)
+{
+    tcg_gen_op3(s, INDEX_op_rotr32, TA(r), TA(a), TA(b));
+}
 static inline void tcg_gen_neg(TCGContext *s, TCGv r, TCGv a)
 {
     tcg_gen_op2(s, INDEX_op_neg, TA(r), TA(a));

@@ -311,6 +311,8 @@ bool tcg_target_const_ok(TCGOpcode opc, int k, int64_t val)
     case INDEX_op_sar:
     case INDEX_op_rotl:
     case INDEX_op_rotr:
+    case INDEX_op_rotl32:
+    case INDEX_op_rotr32:
         return k == 1;
     case INDEX_op_st8:
     case INDEX_op_st16:
@@ -346,17 +348,30 @@ static void tcg_out_binop(TCGContext *s, int sub, bool commutative, int o,
     }
 }
 
+/* 64-bit shifts and rotates; with w32, 32-bit ones (zero-extending). */
+static void tcg_out_shift_w(TCGContext *s, int sub, bool w32, int o, int a,
+                            TCGArgLoc b)
+{
+    int rexw = w32 ? 0 : P_REXW;
+    if (!b.is_const) {
+        tcg_out_mov(s, TCG_REG_RCX, b.reg);   /* before o may overwrite it */
+    }
+    if (w32) {
+        tcg_out_modrm(s, OPC_MOVL_GvEv, o, a);
+    } else {
+        tcg_out_mov(s, o, a);
+    }
+    if (b.is_const) {
+        tcg_out_modrm(s, OPC_SHIFT_Ib | rexw, sub, o);
+        tcg_out8(s, (uint8_t)(b.val & (w32 ? 31 : 63)));
+    } else {
+        tcg_out_modrm(s, OPC_SHIFT_cl | rexw, sub, o);
+    }
+}
+
 static void tcg_out_shift(TCGContext *s, int sub, int o, int a, TCGArgLoc b)
 {
-    if (b.is_const) {
-        tcg_out_mov(s, o, a);
-        tcg_out_modrm(s, OPC_SHIFT_Ib | P_REXW, sub, o);
-        tcg_out8(s, (uint8_t)(b.val & 63));
-    } else {
-        tcg_out_mov(s, TCG_REG_RCX, b.reg);   /* before o may overwrite it */
-        tcg_out_mov(s, o, a);
-        tcg_out_modrm(s, OPC_SHIFT_cl | P_REXW, sub, o);
-    }
+    tcg_out_shift_w(s, sub, false, o, a, b);
 }
 
 static void tcg_out_deposit(TCGContext *s, int o, int a, int b, int pos,
@@ -448,6 +463,12 @@ void tcg_out_op(TCGContext *s, TCGOp *op, const int *oregs,
         break;
     case INDEX_op_rotr:
         tcg_out_shift(s, SHIFT_ROR, o, a, in[1]);
+        break;
+    case INDEX_op_rotl32:
+        tcg_out_shift_w(s, SHIFT_ROL, true, o, a, in[1]);
+        break;
+    case INDEX_op_rotr32:
+        tcg_out_shift_w(s, SHIFT_ROR, true, o, a, in[1]);
         break;
     case INDEX_op_neg:
         tcg_out_mov(s, o, a);
