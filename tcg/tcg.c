@@ -52,28 +52,42 @@ void tcg_func_start(TCGContext *s)
     s->frame_slots_used = 0;
 }
 
+/*
+ * Temps of a block: normal temps are recycled from one guest instruction to
+ * the next; constants and locals never are ("sticky"), because liveness
+ * reads a temp's kind for the whole block and a local must stay a local.
+ */
+static bool temp_is_sticky(const TCGTemp *t)
+{
+    return t->kind == TEMP_CONST || t->kind == TEMP_LOCAL;
+}
+
 void tcg_temp_reset(TCGContext *s)
 {
-    /* Constants stay: they are shared by the whole block. */
     int j = s->nb_globals;
     for (int i = s->nb_globals; i < s->nb_temps; i++) {
-        if (s->temps[i].kind == TEMP_CONST) {
+        if (temp_is_sticky(&s->temps[i])) {
             j = i + 1;
         }
     }
     s->first_free_temp = j;
 }
 
+static TCGTemp *tcg_temp_append(TCGContext *s)
+{
+    assert(s->nb_temps < TCG_MAX_TEMPS);
+    TCGTemp *t = &s->temps[s->nb_temps++];
+    memset(t, 0, sizeof(*t));
+    if (s->first_free_temp == s->nb_temps - 1) {
+        s->first_free_temp = s->nb_temps;
+    }
+    return t;
+}
+
 static TCGTemp *tcg_temp_alloc(TCGContext *s)
 {
     int i = s->first_free_temp;
-    if (i < s->nb_temps && s->temps[i].kind != TEMP_CONST) {
-        s->first_free_temp++;
-        memset(&s->temps[i], 0, sizeof(s->temps[i]));
-        return &s->temps[i];
-    }
-    /* skip over constants created since the reset */
-    while (i < s->nb_temps && s->temps[i].kind == TEMP_CONST) {
+    while (i < s->nb_temps && temp_is_sticky(&s->temps[i])) {
         i++;
     }
     if (i == s->nb_temps) {
@@ -94,7 +108,7 @@ TCGv tcg_temp_new(TCGContext *s)
 
 TCGv tcg_temp_new_local(TCGContext *s)
 {
-    TCGTemp *t = tcg_temp_alloc(s);
+    TCGTemp *t = tcg_temp_append(s);
     t->kind = TEMP_LOCAL;
     return t;
 }
@@ -106,15 +120,9 @@ TCGv tcg_constant(TCGContext *s, int64_t val)
             return &s->temps[i];
         }
     }
-    /* Constants are appended so that tcg_temp_reset never reuses them. */
-    assert(s->nb_temps < TCG_MAX_TEMPS);
-    TCGTemp *t = &s->temps[s->nb_temps++];
-    memset(t, 0, sizeof(*t));
+    TCGTemp *t = tcg_temp_append(s);
     t->kind = TEMP_CONST;
     t->val = val;
-    if (s->first_free_temp == s->nb_temps - 1) {
-        s->first_free_temp = s->nb_temps;
-    }
     return t;
 }
 

@@ -30,7 +30,7 @@ enum {
                  (1u << TCG_REG_TMP0) | (1u << TCG_REG_TMP1)))
 
 /* Stack frame for temps spilled across labels: slots at [rsp + 8*i]. */
-#define TCG_FRAME_SLOTS 128
+#define TCG_FRAME_SLOTS TCG_MAX_TEMPS   /* one per temp at most */
 #define TCG_FRAME_SIZE (TCG_FRAME_SLOTS * 8 + 8)   /* keeps rsp 16-aligned */
 
 extern const int tcg_call_arg_regs[6];
