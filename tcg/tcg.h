@@ -136,7 +136,7 @@ typedef struct TCGLabel {
     int value;            /* host code offset once emitted, -1 before */
     /* forward references to patch: offsets of rel32 fields */
     int nb_refs;
-    int refs[32];
+    int refs[128];
 } TCGLabel;
 
 /* A slow path for a guest memory access, emitted after the block's code. */

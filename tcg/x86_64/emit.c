@@ -514,14 +514,24 @@ void tcg_out_op(TCGContext *s, TCGOp *op, const int *oregs,
         tcg_out_deposit(s, o, a, in[1].reg, (int)cargs[0], (int)cargs[1]);
         break;
     case INDEX_op_setcond: {
+        if ((TCGCond)cargs[0] == TCG_COND_ALWAYS ||
+            (TCGCond)cargs[0] == TCG_COND_NEVER) {
+            tcg_out_movi(s, o, (TCGCond)cargs[0] == TCG_COND_ALWAYS);
+            break;
+        }
         int jcc = tcg_out_cmp(s, (TCGCond)cargs[0], a, in[1]);
         tcg_out_modrm(s, (OPC_SETCC + jcc) | P_REXB, 0, o);
         tcg_out_modrm(s, OPC_MOVZBL | P_REXB, o, o);
         break;
     }
     case INDEX_op_movcond: {
-        int jcc = tcg_out_cmp(s, (TCGCond)cargs[0], a, in[1]);
         int v1 = in[2].reg, v2 = in[3].reg;
+        if ((TCGCond)cargs[0] == TCG_COND_ALWAYS ||
+            (TCGCond)cargs[0] == TCG_COND_NEVER) {
+            tcg_out_mov(s, o, (TCGCond)cargs[0] == TCG_COND_ALWAYS ? v1 : v2);
+            break;
+        }
+        int jcc = tcg_out_cmp(s, (TCGCond)cargs[0], a, in[1]);
         if (o == v1) {
             tcg_out_modrm(s, (OPC_CMOVCC + (jcc ^ 1)) | P_REXW, o, v2);
         } else {
