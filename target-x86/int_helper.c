@@ -67,7 +67,8 @@ void helper_idivw(CPUX86State *env, uint64_t divisor)
     if (d == 0) {
         raise_exception(env, EXCP00_DIVZ);
     }
-    int32_t q = num / d, r = num % d;
+    /* in 64 bits: INT32_MIN / -1 would trap on the host */
+    int64_t q = (int64_t)num / d, r = (int64_t)num % d;
     if (q != (int16_t)q) {
         raise_exception(env, EXCP00_DIVZ);
     }
