@@ -233,6 +233,7 @@ typedef struct CPUX86State {
 
     struct TranslationBlock *tb_jmp_cache[TB_JMP_CACHE_SIZE];
 
+    uint64_t mul_hi;     /* high half from helper_mulq/imulq */
     /* host registers saved by a guest-memory slow path, for faults */
     uint64_t tcg_spill[16];
 

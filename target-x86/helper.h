@@ -61,8 +61,8 @@ void helper_divl(CPUX86State *env, uint64_t divisor);
 void helper_idivl(CPUX86State *env, uint64_t divisor);
 void helper_divq(CPUX86State *env, uint64_t divisor);
 void helper_idivq(CPUX86State *env, uint64_t divisor);
-/* 64x64 -> 128: returns the low half, stores the high half in env->cc_src2
- * scratch (read by the translator right after). */
+/* 64x64 -> 128: returns the low half, stores the high half in env->mul_hi
+ * (read by the translator right after). */
 uint64_t helper_mulq(CPUX86State *env, uint64_t a, uint64_t b);
 uint64_t helper_imulq(CPUX86State *env, uint64_t a, uint64_t b);
 
@@ -70,6 +70,13 @@ uint64_t helper_rotate(CPUX86State *env, uint64_t val, uint64_t count,
                        uint32_t op_ot);
 
 uint64_t helper_bsf(uint64_t v);
+uint64_t helper_popcnt(uint64_t v);
+uint64_t helper_lzcnt(uint64_t v, uint64_t bits);
+uint64_t helper_tzcnt(uint64_t v, uint64_t bits);
+uint64_t helper_bzhi(uint64_t v, uint64_t n, uint64_t bits);
+uint64_t helper_bextr(uint64_t v, uint64_t ctl, uint64_t bits);
+uint64_t helper_pdep(uint64_t src, uint64_t mask);
+uint64_t helper_pext(uint64_t src, uint64_t mask);
 uint64_t helper_bsr(uint64_t v);
 uint64_t helper_shld_shrd(CPUX86State *env, uint64_t val, uint64_t src,
                           uint64_t count, uint32_t right_ot);

@@ -149,14 +149,14 @@ void helper_idivq(CPUX86State *env, uint64_t divisor)
 uint64_t helper_mulq(CPUX86State *env, uint64_t a, uint64_t b)
 {
     unsigned __int128 r = (unsigned __int128)a * b;
-    env->cc_src2 = (uint64_t)(r >> 64);
+    env->mul_hi = (uint64_t)(r >> 64);
     return (uint64_t)r;
 }
 
 uint64_t helper_imulq(CPUX86State *env, uint64_t a, uint64_t b)
 {
     __int128 r = (__int128)(int64_t)a * (int64_t)b;
-    env->cc_src2 = (uint64_t)((unsigned __int128)r >> 64);
+    env->mul_hi = (uint64_t)((unsigned __int128)r >> 64);
     return (uint64_t)r;
 }
 
@@ -291,4 +291,66 @@ uint64_t helper_shld_shrd(CPUX86State *env, uint64_t val, uint64_t src,
             (of ? CC_O : 0);
     env->cc_src = flags;
     return res;
+}
+
+uint64_t helper_popcnt(uint64_t v)
+{
+    return (uint64_t)__builtin_popcountll(v);
+}
+
+/* v is zero-extended from `bits`; a zero source gives the operand size */
+uint64_t helper_lzcnt(uint64_t v, uint64_t bits)
+{
+    return v ? (uint64_t)(__builtin_clzll(v) - (64 - (int)bits)) : bits;
+}
+
+uint64_t helper_tzcnt(uint64_t v, uint64_t bits)
+{
+    return v ? (uint64_t)__builtin_ctzll(v) : bits;
+}
+
+/* BZHI: clear the bits from index n up (n >= operand size: keep all) */
+uint64_t helper_bzhi(uint64_t v, uint64_t n, uint64_t bits)
+{
+    return n >= bits ? v : v & ((1ull << n) - 1);
+}
+
+/* BEXTR: start in ctl[7:0], length in ctl[15:8] */
+uint64_t helper_bextr(uint64_t v, uint64_t ctl, uint64_t bits)
+{
+    unsigned start = ctl & 0xff, len = (ctl >> 8) & 0xff;
+    if (start >= bits) {
+        return 0;
+    }
+    v >>= start;
+    if (len < 64) {
+        v &= (1ull << len) - 1;
+    }
+    return bits == 64 ? v : v & ((1ull << bits) - 1);
+}
+
+uint64_t helper_pdep(uint64_t src, uint64_t mask)
+{
+    uint64_t r = 0;
+    for (uint64_t bit = 1; mask; bit <<= 1) {
+        uint64_t low = mask & -mask;
+        if (src & bit) {
+            r |= low;
+        }
+        mask &= mask - 1;
+    }
+    return r;
+}
+
+uint64_t helper_pext(uint64_t src, uint64_t mask)
+{
+    uint64_t r = 0;
+    for (uint64_t bit = 1; mask; bit <<= 1) {
+        uint64_t low = mask & -mask;
+        if (src & low) {
+            r |= bit;
+        }
+        mask &= mask - 1;
+    }
+    return r;
 }

@@ -216,6 +216,11 @@ void helper_lret(CPUX86State *env, uint32_t dflag, uint32_t addend)
         !(hi & DESC_S_MASK) || !(hi & DESC_CS_MASK)) {
         raise_exception_err(env, EXCP0D_GPF, sel & 0xfffc);
     }
+    /* non-conforming: DPL = RPL; conforming: DPL <= RPL (SDM RET) */
+    int dpl = (hi >> DESC_DPL_SHIFT) & 3;
+    if ((hi & DESC_C_MASK) ? dpl > rpl : dpl != rpl) {
+        raise_exception_err(env, EXCP0D_GPF, sel & 0xfffc);
+    }
     if (!(hi & DESC_P_MASK)) {
         raise_exception_err(env, EXCP0B_NOSEG, sel & 0xfffc);
     }

@@ -69,6 +69,8 @@ typedef struct DisasContext {
 
     int cc_op;              /* known statically, or CC_OP_DYNAMIC */
     bool ea_ss;             /* the last address computed is SS-relative */
+    bool vex;               /* VEX-encoded: vex_v is the extra register */
+    int vex_v, vex_l, vex_pp;
     bool is_jmp;            /* the block ends after this instruction */
     int nb_insns;
     sigjmp_buf fetch_fail;
@@ -1281,7 +1283,7 @@ static void gen_mul_group(DisasContext *dc, int op, MemOp ot)
     if (ot == MO_64) {
         tcg_gen_callN(S, is_signed ? helper_imulq : helper_mulq, 0, lo,
                       cpu_env, cpu_regs[R_EAX], v);
-        tcg_gen_mov(S, hi, cpu_cc_src2);
+        tcg_gen_ld(S, INDEX_op_ld, hi, cpu_env, ENV_OFF(mul_hi));
         tcg_gen_mov(S, cpu_regs[R_EAX], lo);
         tcg_gen_mov(S, cpu_regs[R_EDX], hi);
         tcg_gen_mov(S, cpu_cc_dst, lo);
@@ -1331,7 +1333,7 @@ static void gen_imul_reg(DisasContext *dc, MemOp ot, TCGv a, TCGv b)
     if (ot == MO_64) {
         TCGv hi = tmp(dc);
         tcg_gen_callN(S, helper_imulq, 0, lo, cpu_env, a, b);
-        tcg_gen_mov(S, hi, cpu_cc_src2);
+        tcg_gen_ld(S, INDEX_op_ld, hi, cpu_env, ENV_OFF(mul_hi));
         tcg_gen_sari(S, chk, lo, 63);
         tcg_gen_setcond(S, TCG_COND_NE, cpu_cc_src, hi, chk);
         tcg_gen_mov(S, cpu_cc_dst, lo);
@@ -1416,10 +1418,11 @@ static void gen_string_body(DisasContext *dc, int kind, MemOp ot)
         break;
     }
     case STR_INS: {
-        TCGv port = tmp(dc);
-        /* probe the destination first: no port read if it faults */
+        TCGv port = tmp(dc), probe = tmp(dc);
+        /* probe the destination (write intent, nothing written) first:
+         * no port read happens if it faults */
         a0 = gen_lea_reg(dc, dc->aflag, R_EDI, R_ES, -1);
-        gen_op_st_v(dc, ot, cst(dc, 0), a0);
+        gen_op_ld_rmw(dc, ot, probe, a0);
         tcg_gen_ext16u(S, port, cpu_regs[R_EDX]);
         gen_sync_rip(dc);
         tcg_gen_callN(S, helper_in, 0, v, cpu_env, port, cst(dc, 1 << ot));
@@ -1450,6 +1453,15 @@ static void gen_string_body(DisasContext *dc, int kind, MemOp ot)
 static void gen_string(DisasContext *dc, int kind, MemOp ot)
 {
     bool rep = dc->prefix & (PREFIX_REPZ | PREFIX_REPNZ);
+    if (kind == STR_INS || kind == STR_OUTS) {
+        /* I/O permission comes first, before any memory access and even
+         * for a zero count (SDM INS/OUTS) */
+        TCGv port = tmp(dc);
+        tcg_gen_ext16u(S, port, cpu_regs[R_EDX]);
+        gen_sync_rip(dc);
+        tcg_gen_callN(S, helper_check_io, 0, NULL, cpu_env, port,
+                      cst(dc, 1 << ot));
+    }
     if (!rep) {
         gen_string_body(dc, kind, ot);
         return;
@@ -2441,6 +2453,297 @@ static void gen_rdmsr(DisasContext *dc)
     dc->cc_op = CC_OP_DYNAMIC;
 }
 
+static void gen_bswap_v(DisasContext *dc, MemOp ot, TCGv t)
+{
+    switch (ot) {
+    case MO_16:
+        tcg_gen_bswap16(S, t, t);
+        break;
+    case MO_32:
+        tcg_gen_bswap32(S, t, t);
+        break;
+    default:
+        tcg_gen_bswap64(S, t, t);
+    }
+}
+
+/* ---- bit-manipulation extensions: ABM/LZCNT, POPCNT, MOVBE, ADX, BMI1/2 ---- */
+
+static void gen_lzcnt_tzcnt(DisasContext *dc, bool lz, MemOp ot)
+{
+    TCGv v = gen_load_rm(dc, ot, NULL);
+    TCGv r = tmp(dc);
+    tcg_gen_callN(S, lz ? helper_lzcnt : helper_tzcnt, TCG_CALL_PURE, r, v,
+                  cst(dc, memop_bits(ot)));
+    gen_op_mov_reg_v(dc, ot, dc->reg, r);
+    /* CF = source is zero, ZF = result is zero (SDM LZCNT/TZCNT) */
+    tcg_gen_mov(S, cpu_cc_dst, r);
+    tcg_gen_setcond(S, TCG_COND_EQ, cpu_cc_src, v, cst(dc, 0));
+    set_cc_op(dc, CC_OP_BMIB + ot);
+}
+
+static void gen_popcnt(DisasContext *dc, MemOp ot)
+{
+    TCGv v = gen_load_rm(dc, ot, NULL);
+    TCGv r = tmp(dc), z = tmp(dc);
+    tcg_gen_callN(S, helper_popcnt, TCG_CALL_PURE, r, v);
+    gen_op_mov_reg_v(dc, ot, dc->reg, r);
+    /* ZF = source is zero, every other flag clear */
+    tcg_gen_setcond(S, TCG_COND_EQ, z, v, cst(dc, 0));
+    tcg_gen_shli(S, cpu_cc_src, z, 6);
+    set_cc_op(dc, CC_OP_EFLAGS);
+}
+
+/* 0F 38 xx without VEX: MOVBE, ADCX, ADOX */
+static void disas_three_byte(DisasContext *dc)
+{
+    MemOp ot = dc->dflag;
+    TCGv t, a0;
+    switch (dc->b & 0xff) {
+    case 0xf0: case 0xf1: /* movbe Gv, Mv / Mv, Gv (F2: crc32, SSE4.2) */
+        if (dc->mod == 3 || (dc->prefix & (PREFIX_REPNZ | PREFIX_REPZ))) {
+            gen_unimplemented(dc);
+            break;
+        }
+        a0 = gen_lea_modrm(dc);
+        t = tmp(dc);
+        if ((dc->b & 0xff) == 0xf0) {
+            gen_op_ld_v(dc, ot, t, a0);
+            gen_bswap_v(dc, ot, t);
+            gen_op_mov_reg_v(dc, ot, dc->reg, t);
+        } else {
+            gen_op_mov_v_reg(dc, ot, t, dc->reg);
+            gen_bswap_v(dc, ot, t);
+            gen_op_st_v(dc, ot, t, a0);
+        }
+        break;
+    case 0xf6: { /* 66: adcx (CF), F3: adox (OF) */
+        bool ox = dc->prefix & PREFIX_REPZ;
+        if (!(dc->prefix & (PREFIX_DATA | PREFIX_REPZ)) ||
+            (dc->prefix & PREFIX_REPNZ)) {
+            gen_unimplemented(dc);
+            break;
+        }
+        ot = dc->rex_w ? MO_64 : MO_32;
+        TCGv v = gen_load_rm(dc, ot, NULL);
+        TCGv d = tmp(dc), c = tmp(dc), r = tmp(dc), co = tmp(dc);
+        gen_op_mov_v_reg(dc, ot, d, dc->reg);
+        gen_compute_eflags(dc);
+        tcg_gen_shri(S, c, cpu_cc_src, ox ? 11 : 0);
+        tcg_gen_andi(S, c, c, 1);
+        tcg_gen_add(S, r, d, v);
+        tcg_gen_add(S, r, r, c);
+        gen_ext(dc, ot, r, r);
+        /* carry out: r < d, or r == d with a carry in */
+        TCGv lt = tmp(dc), eq = tmp(dc);
+        tcg_gen_setcond(S, TCG_COND_LTU, lt, r, d);
+        tcg_gen_setcond(S, TCG_COND_EQ, eq, r, d);
+        tcg_gen_and(S, eq, eq, c);
+        tcg_gen_or(S, co, lt, eq);
+        tcg_gen_andi(S, cpu_cc_src, cpu_cc_src, ~(int64_t)(ox ? CC_O : CC_C));
+        if (ox) {
+            tcg_gen_shli(S, co, co, 11);
+        }
+        tcg_gen_or(S, cpu_cc_src, cpu_cc_src, co);
+        gen_op_mov_reg_v(dc, ot, dc->reg, r);
+        break;
+    }
+    default:
+        gen_unimplemented(dc);
+    }
+}
+
+/* A VEX prefix: always in 64-bit mode, else only when the next byte's
+ * ModRM.mod is 3 (otherwise C4/C5 are LES/LDS). */
+static bool vex_follows(DisasContext *dc)
+{
+    if (dc->code64) {
+        return true;
+    }
+    if (!dc->pe || dc->vm86) {
+        return false;
+    }
+    uint8_t next = fetch_byte(dc);
+    dc->pc--;
+    return (next & 0xc0) == 0xc0;
+}
+
+static void gen_vex_bmi(DisasContext *dc);
+
+static void decode_vex(DisasContext *dc, int b)
+{
+    int b1 = fetch_byte(dc), map = 1, w = 0, b2;
+    if (dc->prefix & (PREFIX_DATA | PREFIX_REPZ | PREFIX_REPNZ | PREFIX_LOCK) ||
+        dc->rex_present) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    if (b == 0xc4) {
+        map = b1 & 31;
+        b2 = fetch_byte(dc);
+        w = b2 >> 7;
+        if (dc->code64) {
+            dc->rex_x = (~b1 & 0x40) >> 3;
+            dc->rex_b = (~b1 & 0x20) >> 2;
+        }
+    } else {
+        b2 = b1;
+    }
+    if (dc->code64) {
+        dc->rex_r = (~b1 & 0x80) >> 4;
+    }
+    dc->vex = true;
+    dc->vex_v = (~b2 >> 3) & (dc->code64 ? 15 : 7);
+    dc->vex_l = (b2 >> 2) & 1;
+    dc->vex_pp = b2 & 3;
+    dc->rex_w = w;
+    dc->dflag = (dc->code64 && w) ? MO_64 : MO_32;
+    int op = fetch_byte(dc);
+    if (map < 1 || map > 3) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    dc->b = (map << 8) | op;
+    decode_modrm(dc);
+    if (dc->b == 0x3f0) {
+        dc->imm = fetch_le(dc, 1);
+    }
+    gen_vex_bmi(dc);
+}
+
+/* BMI1/BMI2: VEX.LZ 0F38 F2/F3/F5/F6/F7 and 0F3A F0 (SDM Vol. 2). */
+static void gen_vex_bmi(DisasContext *dc)
+{
+    MemOp ot = dc->dflag;
+    int bits = memop_bits(ot);
+    int pp = dc->vex_pp;
+    if (dc->vex_l) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    TCGv src = gen_load_rm(dc, ot, NULL);
+    TCGv vv = tmp(dc), r = tmp(dc), t = tmp(dc);
+    gen_op_mov_v_reg(dc, ot, vv, dc->vex_v);
+    switch (dc->b) {
+    case 0x2f2: /* andn Gy, By, Ey */
+        if (pp != 0) {
+            goto illegal;
+        }
+        tcg_gen_not(S, t, vv);
+        tcg_gen_and(S, r, t, src);
+        gen_ext(dc, ot, r, r);
+        gen_op_mov_reg_v(dc, ot, dc->reg, r);
+        tcg_gen_mov(S, cpu_cc_dst, r);
+        set_cc_op(dc, CC_OP_LOGICB + ot);
+        return;
+    case 0x2f3: { /* group 17: blsr /1, blsmsk /2, blsi /3 -> By */
+        int op = (dc->modrm >> 3) & 7;
+        if (pp != 0 || op < 1 || op > 3) {
+            goto illegal;
+        }
+        tcg_gen_addi(S, t, src, -1);
+        if (op == 1) {
+            tcg_gen_and(S, r, src, t);                 /* blsr */
+            tcg_gen_setcond(S, TCG_COND_EQ, cpu_cc_src, src, cst(dc, 0));
+        } else if (op == 2) {
+            tcg_gen_xor(S, r, src, t);                 /* blsmsk */
+            tcg_gen_setcond(S, TCG_COND_EQ, cpu_cc_src, src, cst(dc, 0));
+        } else {
+            tcg_gen_neg(S, t, src);                    /* blsi */
+            tcg_gen_and(S, r, src, t);
+            tcg_gen_setcond(S, TCG_COND_NE, cpu_cc_src, src, cst(dc, 0));
+        }
+        gen_ext(dc, ot, r, r);
+        gen_op_mov_reg_v(dc, ot, dc->vex_v, r);
+        tcg_gen_mov(S, cpu_cc_dst, r);
+        set_cc_op(dc, CC_OP_BMIB + ot);
+        return;
+    }
+    case 0x2f5:
+        if (pp == 0) { /* bzhi Gy, Ey, By */
+            TCGv n = tmp(dc);
+            tcg_gen_andi(S, n, vv, 0xff);
+            tcg_gen_callN(S, helper_bzhi, TCG_CALL_PURE, r, src, n,
+                          cst(dc, bits));
+            gen_op_mov_reg_v(dc, ot, dc->reg, r);
+            /* CF = index beyond the operand; ZF, SF from the result */
+            tcg_gen_setcond(S, TCG_COND_GTU, cpu_cc_src, n, cst(dc, bits - 1));
+            tcg_gen_mov(S, cpu_cc_dst, r);
+            set_cc_op(dc, CC_OP_BMIB + ot);
+        } else if (pp == 2 || pp == 3) { /* pext (F3), pdep (F2) Gy, By, Ey */
+            tcg_gen_callN(S, pp == 2 ? helper_pext : helper_pdep,
+                          TCG_CALL_PURE, r, vv, src);
+            gen_ext(dc, ot, r, r);
+            gen_op_mov_reg_v(dc, ot, dc->reg, r);
+        } else {
+            goto illegal;
+        }
+        return;
+    case 0x2f6: { /* mulx Gy(hi), By(lo), Ey: RDX * src, no flags */
+        if (pp != 3) {
+            goto illegal;
+        }
+        TCGv a = tmp(dc), hi = tmp(dc);
+        gen_op_mov_v_reg(dc, ot, a, R_EDX);
+        if (ot == MO_64) {
+            tcg_gen_callN(S, helper_mulq, 0, r, cpu_env, a, src);
+            tcg_gen_ld(S, INDEX_op_ld, hi, cpu_env, ENV_OFF(mul_hi));
+        } else {
+            tcg_gen_mul(S, t, a, src);
+            tcg_gen_ext32u(S, r, t);
+            tcg_gen_shri(S, hi, t, 32);
+        }
+        /* the low half first: if both are one register, it gets the high */
+        gen_op_mov_reg_v(dc, ot, dc->vex_v, r);
+        gen_op_mov_reg_v(dc, ot, dc->reg, hi);
+        return;
+    }
+    case 0x2f7: { /* bextr (none), shlx (66), sarx (F3), shrx (F2) */
+        TCGv cnt = tmp(dc);
+        tcg_gen_andi(S, cnt, vv, bits - 1);
+        switch (pp) {
+        case 0:
+            tcg_gen_callN(S, helper_bextr, TCG_CALL_PURE, r, src, vv,
+                          cst(dc, bits));
+            gen_op_mov_reg_v(dc, ot, dc->reg, r);
+            tcg_gen_mov(S, cpu_cc_dst, r);
+            set_cc_op(dc, CC_OP_LOGICB + ot);
+            return;
+        case 1:
+            tcg_gen_shl(S, r, src, cnt);
+            break;
+        case 2:
+            gen_exts(dc, ot, t, src);
+            tcg_gen_sar(S, r, t, cnt);
+            break;
+        default:
+            tcg_gen_shr(S, r, src, cnt);
+            break;
+        }
+        gen_ext(dc, ot, r, r);
+        gen_op_mov_reg_v(dc, ot, dc->reg, r);
+        return;
+    }
+    case 0x3f0: /* rorx Gy, Ey, Ib */
+        if (pp != 3) {
+            goto illegal;
+        }
+        if (ot == MO_64) {
+            tcg_gen_op3(S, INDEX_op_rotr, TA(r), TA(src),
+                        TA(cst(dc, (int64_t)(dc->imm & 63))));
+        } else {
+            tcg_gen_op3(S, INDEX_op_rotr32, TA(r), TA(src),
+                        TA(cst(dc, (int64_t)(dc->imm & 31))));
+        }
+        gen_op_mov_reg_v(dc, ot, dc->reg, r);
+        return;
+    default:
+        break;
+    }
+illegal:
+    gen_unimplemented(dc);
+}
+
 /* ---- the two-byte opcode map (0F xx) ---- */
 
 /* BT/BTS/BTR/BTC: op 0..3; bit offset from a register or an immediate. */
@@ -2587,6 +2890,18 @@ static void gen_cmpxchg8b16b(DisasContext *dc)
     dc->cc_op = CC_OP_EFLAGS;
 }
 
+static void gen_lmsw(DisasContext *dc, TCGv src)
+{
+    TCGv cr0 = tmp(dc), t = tmp(dc);
+    tcg_gen_ld(S, INDEX_op_ld, cr0, cpu_env, ENV_OFF(cr[0]));
+    tcg_gen_andi(S, t, src, 0xf);
+    tcg_gen_andi(S, cr0, cr0, ~(int64_t)0xe);
+    tcg_gen_or(S, t, t, cr0);
+    gen_sync_rip(dc);
+    tcg_gen_callN(S, helper_write_crN, 0, NULL, cpu_env, cst(dc, 0), t);
+    gen_end_block_exit(dc, dc->pc);
+}
+
 static void disas_two_byte(DisasContext *dc)
 {
     int b = dc->b & 0xff;
@@ -2647,9 +2962,20 @@ static void disas_two_byte(DisasContext *dc)
                 tcg_gen_ld(S, INDEX_op_ld32u, t, cpu_env, ENV_OFF(tsc_aux));
                 tcg_gen_mov(S, cpu_regs[R_ECX], t);
                 break;
-            case 0xca: case 0xcb: /* clac, stac */
             default:
-                gen_unimplemented(dc);
+                if (op == 4) {             /* smsw r */
+                    t = tmp(dc);
+                    tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(cr[0]));
+                    gen_op_mov_reg_v(dc, dc->dflag, dc->rm, t);
+                } else if (op == 6) {      /* lmsw r */
+                    if (check_cpl0(dc)) {
+                        break;
+                    }
+                    t = gen_load_rm(dc, MO_16, NULL);
+                    gen_lmsw(dc, t);
+                } else {
+                    gen_unimplemented(dc);  /* clac/stac, monitor, ... */
+                }
             }
             break;
         }
@@ -2672,6 +2998,13 @@ static void disas_two_byte(DisasContext *dc)
             t = tmp(dc);
             tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(cr[0]));
             gen_store_rm(dc, dc->mod == 3 ? dc->dflag : MO_16, t, NULL);
+            break;
+        case 6: /* lmsw: CR0[3:0]; PE can be set, not cleared */
+            if (check_cpl0(dc)) {
+                break;
+            }
+            t = gen_load_rm(dc, MO_16, NULL);
+            gen_lmsw(dc, t);
             break;
         case 7: /* invlpg */
             if (check_cpl0(dc)) {
@@ -2712,11 +3045,12 @@ static void disas_two_byte(DisasContext *dc)
         break;
     case 0x20: case 0x22: { /* mov r, crN / mov crN, r */
         int cr = dc->reg;
-        if (check_cpl0(dc)) {
-            break;
-        }
+        /* a register that does not exist is #UD before the CPL check */
         if (cr != 0 && cr != 2 && cr != 3 && cr != 4 && cr != 8) {
             gen_illegal_opcode(dc);
+            break;
+        }
+        if (check_cpl0(dc)) {
             break;
         }
         gen_sync_rip(dc);
@@ -2866,8 +3200,19 @@ static void disas_two_byte(DisasContext *dc)
         gen_exts(dc, b == 0xbe ? MO_8 : MO_16, t, t);
         gen_op_mov_reg_v(dc, dc->dflag, dc->reg, t);
         break;
-    case 0xbc: case 0xbd: /* bsf/bsr (tzcnt/lzcnt are not advertised) */
-        gen_bsf_bsr(dc, b == 0xbd, dc->dflag);
+    case 0xbc: case 0xbd: /* bsf/bsr; with F3: tzcnt/lzcnt */
+        if (dc->prefix & PREFIX_REPZ) {
+            gen_lzcnt_tzcnt(dc, b == 0xbd, dc->dflag);
+        } else {
+            gen_bsf_bsr(dc, b == 0xbd, dc->dflag);
+        }
+        break;
+    case 0xb8: /* popcnt (F3 only; JMPE otherwise) */
+        if (!(dc->prefix & PREFIX_REPZ)) {
+            gen_illegal_opcode(dc);
+            break;
+        }
+        gen_popcnt(dc, dc->dflag);
         break;
     case 0xc0: case 0xc1: { /* xadd */
         ot = ot_of(dc);
@@ -3015,10 +3360,26 @@ static void disas_insn(DisasContext *dc)
     }
 
     uint8_t attr;
+    dc->vex = false;
+    if ((b == 0xc4 || b == 0xc5) && vex_follows(dc)) {
+        decode_vex(dc, b);
+        return;
+    }
     if (b == 0x0f) {
         b = fetch_byte(dc);
-        if (b == 0x38 || b == 0x3a) {
-            dc->b = 0x100 | b;
+        if (b == 0x38) {
+            b = fetch_byte(dc);
+            dc->b = 0x200 | b;
+            if (b == 0xf0 || b == 0xf1 || b == 0xf6) {
+                decode_modrm(dc);
+                disas_three_byte(dc);
+            } else {
+                gen_unimplemented(dc);
+            }
+            return;
+        }
+        if (b == 0x3a) {
+            dc->b = 0x300 | fetch_byte(dc);
             gen_unimplemented(dc);
             return;
         }

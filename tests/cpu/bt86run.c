@@ -1,19 +1,41 @@
 /*
- * The bt86 side: an in-process CPU in 64-bit long mode at CPL 0, with no
- * boot code. Guest RAM holds 4-level page tables that map the test pages at
- * the same virtual addresses as the native side (and nothing else there),
- * a GDT, a TSS and an IDT whose gate for vector v points to `hlt` at
- * STUB_VA + 16 * v. Exceptions are delivered on IST1, a stack of their own,
- * so the test's stack page only holds what the test wrote. cpu_exec()
- * returns EXCP_HLT in the stub; the vector comes from RIP, the faulting
- * RIP/RFLAGS/RSP (and error code) from the frame on the IST stack.
+ * The bt86 side: an in-process CPU in 64-bit long mode, with no boot code,
+ * set up the way Linux runs a 64-bit process, so that the snippet runs at
+ * CPL 3 like the native side:
+ *
+ *   - 4-level page tables map the test pages at the same virtual addresses
+ *     as the native side, user-accessible (U/S = 1 at every level), the
+ *     code page writable and executable, the data and stack pages
+ *     no-execute (EFER.NXE = 1, as under Linux); nothing else in the user
+ *     half of the address space.
+ *   - A Linux-like GDT: kernel code 0x10 and data 0x18 (DPL 0), user
+ *     32-bit code 0x23, user data 0x2b and user 64-bit code 0x33 (DPL 3),
+ *     a 64-bit TSS at 0x40. The snippet runs with CS = 0x33, SS = 0x2b,
+ *     DS = ES = FS = GS = 0 (null, as in a 64-bit Linux process) and
+ *     RFLAGS.IOPL = 0.
+ *   - The TSS has RSP0 and IST1 pointing at a kernel stack (supervisor
+ *     pages) and no I/O permission bitmap (its offset is past the TSS
+ *     limit): every IN/OUT/INS/OUTS at CPL 3 raises #GP(0), as natively.
+ *   - The IDT's gate for vector v (a 64-bit interrupt gate to the kernel
+ *     code segment, on IST1) points to `hlt` at STUB_VA + 16 * v. Gates
+ *     are DPL 0 except vectors 3 and 4, which are DPL 3 as on Linux, so
+ *     that the final `int3` works from ring 3 and any other `int n` raises
+ *     #GP(n * 8 + 2).
+ *   - EFER.SCE = 1 as on Linux (SYSCALL/SYSRET are never generated:
+ *     natively they would enter Linux).
+ *
+ * An exception switches to ring 0 on the IST1 stack (so the test's stack
+ * page only holds what the test wrote) and cpu_exec() returns EXCP_HLT in
+ * the stub; the vector comes from RIP, the faulting CS:RIP, RFLAGS and
+ * SS:RSP (and the error code) from the frame on the kernel stack.
  *
  * Guest-physical layout (RAM from 0 to 1 MiB):
  *   0x00000  PML4          0x01000  PDPT (VA 0-512G)   0x02000  PD (VA 0-1G)
  *   0x03000  PT for code   0x04000  PT for data        0x05000  PT for stack
  *   0x06000  PDPT, PD and PT for the system area at SYS_VA (0x06000-0x08fff)
  *   0x10000  code page     0x11000  data (2 pages)     0x13000  stack page
- *   0x20000  GDT  0x21000 IDT  0x22000 TSS  0x23000 stubs  0x24000 IST stack
+ *   0x20000  GDT  0x21000 IDT  0x22000 TSS  0x23000 stubs  0x24000 kernel
+ *   stack (2 pages)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -46,7 +68,8 @@
 #define P_STACK    0x13000u
 #define P_SYS      0x20000u
 
-#define SYS_VA     0x00007f0000000000ull
+/* in the kernel half, where the host has its own supervisor pages */
+#define SYS_VA     0xfffffe0000000000ull
 #define GDT_VA     (SYS_VA + 0x0000)
 #define IDT_VA     (SYS_VA + 0x1000)
 #define TSS_VA     (SYS_VA + 0x2000)
@@ -57,12 +80,20 @@
 
 #define PTE_P  0x001ull
 #define PTE_W  0x002ull
+#define PTE_U  0x004ull
 #define PTE_A  0x020ull
 #define PTE_D  0x040ull
+#define PTE_NX (1ull << 63)
 
-#define SEL_CS   0x08
-#define SEL_DS   0x10
-#define SEL_TSS  0x18
+/* Linux's selectors (arch/x86/include/asm/segment.h) */
+#define SEL_KCS    0x10
+#define SEL_KDS    0x18
+#define SEL_UCS32  0x23
+#define SEL_UDS    0x2b
+#define SEL_UCS    0x33
+#define SEL_TSS    0x40
+#define GDT_LIMIT  0x4f
+#define TSS_LIMIT  0x67
 
 bool bt86_full_flush;
 
@@ -85,6 +116,11 @@ static void st64(uint32_t pa, uint64_t v)
     memcpy(ram + pa, &v, 8);
 }
 
+static void st16(uint32_t pa, uint16_t v)
+{
+    memcpy(ram + pa, &v, 2);
+}
+
 static uint64_t ld64(uint64_t pa)
 {
     uint64_t v;
@@ -92,79 +128,92 @@ static uint64_t ld64(uint64_t pa)
     return v;
 }
 
-static uint32_t code_flags(void)
-{
-    return DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK |
-           DESC_A_MASK | DESC_L_MASK | DESC_G_MASK;
-}
-
-static uint32_t data_flags(void)
-{
-    return DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK |
-           DESC_G_MASK | DESC_B_MASK;
-}
-
+/* The snippet's segments: ring-3 64-bit code, ring-3 stack, null data
+ * segments (a 64-bit Linux process has DS = ES = FS = GS = 0). */
 static void load_segments(void)
 {
-    x86_load_seg_cache(env, R_CS, SEL_CS, 0, 0xffffffff, code_flags());
-    for (int s = 0; s < 6; s++) {
-        if (s != R_CS) {
-            x86_load_seg_cache(env, s, SEL_DS, 0, 0xffffffff, data_flags());
-        }
-    }
+    x86_load_seg_cache(env, R_CS, SEL_UCS, 0, 0xffffffff,
+                       DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK |
+                       DESC_R_MASK | DESC_A_MASK | DESC_L_MASK |
+                       DESC_G_MASK | 3u << DESC_DPL_SHIFT);
+    x86_load_seg_cache(env, R_SS, SEL_UDS, 0, 0xffffffff,
+                       DESC_P_MASK | DESC_S_MASK | DESC_W_MASK |
+                       DESC_A_MASK | DESC_G_MASK | DESC_B_MASK |
+                       3u << DESC_DPL_SHIFT);
+    x86_load_seg_cache(env, R_DS, 0, 0, 0, 0);
+    x86_load_seg_cache(env, R_ES, 0, 0, 0, 0);
+    x86_load_seg_cache(env, R_FS, 0, 0, 0, 0);
+    x86_load_seg_cache(env, R_GS, 0, 0, 0, 0);
 }
 
 static void build_tables(void)
 {
-    uint64_t tbl = PTE_P | PTE_W | PTE_A;
+    /* user-accessible page-table entries for the test pages ... */
+    uint64_t utbl = PTE_P | PTE_W | PTE_U | PTE_A;
+    /* ... supervisor-only ones for the system area */
+    uint64_t ktbl = PTE_P | PTE_W | PTE_A;
 
     /* low half: code, data, stack */
-    st64(P_PML4 + 0 * 8, P_PDPT | tbl);
-    st64(P_PDPT + 0 * 8, P_PD | tbl);
-    st64(P_PD + ((CODE_BASE >> 21) & 511) * 8, P_PT_CODE | tbl);
-    st64(P_PD + ((DATA_BASE >> 21) & 511) * 8, P_PT_DATA | tbl);
-    st64(P_PD + ((STACK_BASE >> 21) & 511) * 8, P_PT_STACK | tbl);
+    st64(P_PML4 + 0 * 8, P_PDPT | utbl);
+    st64(P_PDPT + 0 * 8, P_PD | utbl);
+    st64(P_PD + ((CODE_BASE >> 21) & 511) * 8, P_PT_CODE | utbl);
+    st64(P_PD + ((DATA_BASE >> 21) & 511) * 8, P_PT_DATA | utbl);
+    st64(P_PD + ((STACK_BASE >> 21) & 511) * 8, P_PT_STACK | utbl);
     /* code: writable, as natively (self-modifying code) */
     st64(P_PT_CODE + ((CODE_BASE >> 12) & 511) * 8,
-         P_CODE | PTE_P | PTE_W | PTE_A | PTE_D);
+         P_CODE | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D);
+    /* data and stack: no-execute, as natively (mapped without PROT_EXEC) */
     for (unsigned i = 0; i < DATA_SIZE / 4096; i++) {
         st64(P_PT_DATA + (((DATA_BASE >> 12) + i) & 511) * 8,
-             (P_DATA + i * 4096) | PTE_P | PTE_W | PTE_A | PTE_D);
+             (P_DATA + i * 4096) | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D |
+             PTE_NX);
     }
     st64(P_PT_STACK + ((STACK_BASE >> 12) & 511) * 8,
-         P_STACK | PTE_P | PTE_W | PTE_A | PTE_D);
+         P_STACK | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX);
 
-    /* system area */
-    st64(P_PML4 + ((SYS_VA >> 39) & 511) * 8, P_SYS_PDPT | tbl);
-    st64(P_SYS_PDPT + ((SYS_VA >> 30) & 511) * 8, P_SYS_PD | tbl);
-    st64(P_SYS_PD + ((SYS_VA >> 21) & 511) * 8, P_SYS_PT | tbl);
+    /* system area (kernel half): supervisor only */
+    st64(P_PML4 + ((SYS_VA >> 39) & 511) * 8, P_SYS_PDPT | ktbl);
+    st64(P_SYS_PDPT + ((SYS_VA >> 30) & 511) * 8, P_SYS_PD | ktbl);
+    st64(P_SYS_PD + ((SYS_VA >> 21) & 511) * 8, P_SYS_PT | ktbl);
     for (unsigned i = 0; i < SYS_PAGES; i++) {
         st64(P_SYS_PT + (((SYS_VA >> 12) + i) & 511) * 8,
              (P_SYS + i * 4096) | PTE_P | PTE_W | PTE_A | PTE_D);
     }
 
-    /* GDT: null, 64-bit code, flat data, 64-bit TSS (busy) */
+    /* GDT, as Linux's: null, kernel 32-bit code (unused), kernel 64-bit
+     * code, kernel data, user 32-bit code, user data, user 64-bit code,
+     * unused, 64-bit TSS (busy) */
     uint32_t g = P_SYS + (uint32_t)(GDT_VA - SYS_VA);
     st64(g + 0x00, 0);
-    st64(g + SEL_CS, 0x00af9b000000ffffull);
-    st64(g + SEL_DS, 0x00cf93000000ffffull);
+    st64(g + 0x08, 0x00cf9b000000ffffull);
+    st64(g + SEL_KCS, 0x00af9b000000ffffull);
+    st64(g + SEL_KDS, 0x00cf93000000ffffull);
+    st64(g + (SEL_UCS32 & ~3), 0x00cffb000000ffffull);
+    st64(g + (SEL_UDS & ~3), 0x00cff3000000ffffull);
+    st64(g + (SEL_UCS & ~3), 0x00affb000000ffffull);
+    st64(g + 0x38, 0);
     uint64_t tss = TSS_VA;
-    uint64_t lo = 0x67 | (tss & 0xffffff) << 16 | 0x8bull << 40 |
+    uint64_t lo = TSS_LIMIT | (tss & 0xffffff) << 16 | 0x8bull << 40 |
                   ((tss >> 24) & 0xff) << 56;
     st64(g + SEL_TSS, lo);
     st64(g + SEL_TSS + 8, tss >> 32);
 
-    /* TSS: IST1 */
+    /* TSS: RSP0 and IST1 on the kernel stack; the I/O bitmap offset past
+     * the limit (no I/O permission at all) */
     uint32_t t = P_SYS + (uint32_t)(TSS_VA - SYS_VA);
+    st64(t + 0x04, IST_TOP);
     st64(t + 0x24, IST_TOP);
+    st16(t + 0x66, TSS_LIMIT + 1);
 
-    /* IDT: 64-bit interrupt gates, IST 1, DPL 3, to the hlt stubs */
+    /* IDT: 64-bit interrupt gates to the kernel code segment, IST 1, to
+     * the hlt stubs; DPL 0 except #BP and #OF (DPL 3, as on Linux) */
     uint32_t idt = P_SYS + (uint32_t)(IDT_VA - SYS_VA);
     for (int v = 0; v < 256; v++) {
         uint64_t off = STUB_VA + 16ull * (unsigned)v;
-        uint64_t e1 = (off & 0xffff) | (uint64_t)SEL_CS << 16 |
+        uint64_t dpl = v == 3 || v == 4 ? 3 : 0;
+        uint64_t e1 = (off & 0xffff) | (uint64_t)SEL_KCS << 16 |
                       1ull << 32 |                    /* IST 1 */
-                      0xeeull << 40 |                 /* P, DPL 3, type E */
+                      (0x8eull | dpl << 5) << 40 |    /* P, DPL, type E */
                       ((off >> 16) & 0xffff) << 48;
         st64(idt + 16 * (unsigned)v, e1);
         st64(idt + 16 * (unsigned)v + 8, off >> 32);
@@ -223,15 +272,20 @@ void bt86_init(void)
     memset(ram + P_CODE, 0xcc, CODE_SIZE);
 
     env->gdt.base = GDT_VA;
-    env->gdt.limit = 0x27;
+    env->gdt.limit = GDT_LIMIT;
     env->idt.base = IDT_VA;
     env->idt.limit = 0xfff;
-    env->tr = (SegmentCache){ SEL_TSS, TSS_VA, 0x67,
+    env->tr = (SegmentCache){ SEL_TSS, TSS_VA, TSS_LIMIT,
                               DESC_P_MASK | (0xbu << DESC_TYPE_SHIFT) };
+    env->ldt = (SegmentCache){ 0, 0, 0, 0 };
     env->cr[3] = P_PML4;
     env->cr[4] = CR4_PAE;
     env->cr[0] = CR0_PE | CR0_PG | CR0_ET | CR0_WP | CR0_NE | CR0_MP;
-    env->efer = EFER_LME | EFER_LMA;
+    /* SCE and NXE as under Linux */
+    env->efer = EFER_LME | EFER_LMA | EFER_SCE | EFER_NXE;
+    /* as Linux sets them (SYSCALL is never generated: LSTAR would lead
+     * nowhere, and the run would be reported as not finished) */
+    env->star = (uint64_t)SEL_UCS32 << 48 | (uint64_t)SEL_KCS << 32;
     load_segments();
     x86_update_hflags(env);
     tlb_flush(env);
@@ -290,21 +344,25 @@ void bt86_run(const TestCase *tc, TestResult *out)
     uint64_t stub = env->rip - 1 - STUB_VA;
     if (r == EXCP_HLT && env->rip > STUB_VA && stub < 4096 &&
         stub % 16 == 0) {
+        /* the kernel stack: [error code], RIP, CS, RFLAGS, RSP, SS */
         uint64_t sp = env->regs[R_ESP];
         bool has_err = sp == IST_TOP - 48;
-        uint64_t f = P_SYS + (sp - SYS_VA);
+        uint64_t f = P_SYS + (sp - SYS_VA) + (has_err ? 8 : 0);
         if (sp < IST_VA || sp > IST_TOP - 40) {
             out->status = ST_CRASH;
         } else {
             out->status = ST_OK;
             out->vector = (int32_t)(stub / 16);
             if (has_err) {
-                out->err = (uint32_t)ld64(f);
-                f += 8;
+                out->err = (uint32_t)ld64(f - 8);
             }
             memcpy(out->regs, env->regs, sizeof(out->regs));
             out->rip = ld64(f);
+            /* 0x33 and 0x2b unless the snippet changed them (or ran into
+             * ring 0: a SYSCALL) */
+            out->cs = (uint16_t)ld64(f + 8);
             out->rflags = ld64(f + 16);
+            out->ss = (uint16_t)ld64(f + 32);
             out->regs[RSP] = ld64(f + 24);
             out->cr2 = out->vector == 14 ? env->cr[2] : 0;
         }

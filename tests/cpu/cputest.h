@@ -6,8 +6,10 @@
  *   CODE_BASE   the snippet (at the start of the page unless the test says
  *               otherwise), int3 (0xCC) everywhere else; read, write,
  *               execute (so that self-modifying code can be tested)
- *   DATA_BASE   two pages of read/write data, filled from a per-test seed
- *   STACK_BASE  one page of read/write stack, RSP starts in its middle
+ *   DATA_BASE   two pages of read/write data (not executable), filled from
+ *               a per-test seed
+ *   STACK_BASE  one page of read/write stack (not executable), RSP starts
+ *               in its middle
  * Nothing else is mapped (natively: nothing the generators ever point at).
  */
 #ifndef TESTS_CPU_CPUTEST_H
@@ -89,7 +91,8 @@ typedef struct TestResult {
     int32_t status;
     int32_t vector;     /* exception vector: 3 for the final int3 */
     uint32_t err;       /* error code, when the vector has one */
-    uint32_t pad;
+    uint16_t cs, ss;    /* selectors in the exception frame (ss: 0xffff
+                           when the host does not say) */
     uint64_t regs[16];
     uint64_t rip;       /* as in the exception frame: after int3, at faults */
     uint64_t rflags;

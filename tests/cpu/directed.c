@@ -2149,13 +2149,14 @@ static void gen_edges(D *d)
         end(d);
     }
     /* branches to bad places */
-    /* (not the kernel half, mapped for the host's kernel; not the data
-     * pages, executable in bt86 with EFER.NXE off) */
+    /* (not the kernel half, mapped for the host's kernel; the data and
+     * stack pages are no-execute on both sides) */
     static const uint64_t bad[] = {
         CODE_BASE + CODE_SIZE + 0x10, 0x8000000000000000ull,
-        0x0000800000000000ull, 0x1000,
+        0x0000800000000000ull, 0x1000, DATA_BASE + 0x40,
+        DATA_BASE + DATA_SIZE - 1, STACK_INIT,
     };
-    for (unsigned k = 0; k < 4; k++) {
+    for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
         for (int how = 0; how < 3; how++) {
             static const char *const hn[3] = { "jmp r", "call r", "jmp m" };
             if (!begin(d, "branch to a bad address: %s", hn[how])) {
@@ -2398,6 +2399,230 @@ static void gen_precise(D *d)
     }
 }
 
+/* ----- CPL 3: what a Linux process may not do ----- */
+
+/*
+ * Both sides run the snippet at CPL 3 with IOPL 0 and no I/O permission
+ * (see bt86run.c): privileged and IOPL-sensitive instructions fault, with
+ * the same vector and error code, and change nothing.
+ */
+enum { PV_PLAIN, PV_UNMAPPED, PV_NONCANON };
+
+static void gen_cpl3(D *d)
+{
+    static const struct {
+        const char *hex;
+        const char *what;
+        uint64_t rcx;
+        int how;        /* PV_UNMAPPED: RBX, RSI, RDI point at 0x1000 */
+    } t[] = {
+        /* #GP(0): CPL > 0 */
+        { "f4", "hlt (#GP)", 3, PV_PLAIN },
+        { "48 f4", "rex.w hlt (#GP)", 3, PV_PLAIN },
+        { "0f 06", "clts (#GP)", 3, PV_PLAIN },
+        { "0f 08", "invd (#GP)", 3, PV_PLAIN },
+        { "0f 09", "wbinvd (#GP)", 3, PV_PLAIN },
+        { "0f 01 f8", "swapgs (#GP)", 3, PV_PLAIN },
+        { "0f 07", "sysretl (#GP)", 3, PV_PLAIN },
+        { "48 0f 07", "sysretq (#GP)", 3, PV_PLAIN },
+        { "48 0f 07", "sysretq, non-canonical rcx (#GP)",
+          0x8000000000001000ull, PV_PLAIN },
+        { "0f 32", "rdmsr EFER (#GP)", 0xc0000080, PV_PLAIN },
+        { "0f 32", "rdmsr TSC (#GP)", 0x10, PV_PLAIN },
+        { "0f 32", "rdmsr LSTAR (#GP)", 0xc0000082, PV_PLAIN },
+        { "0f 32", "rdmsr FS.base (#GP)", 0xc0000100, PV_PLAIN },
+        { "0f 32", "rdmsr, no such MSR (#GP)", 0x12345678, PV_PLAIN },
+        { "0f 30", "wrmsr EFER (#GP)", 0xc0000080, PV_PLAIN },
+        { "0f 30", "wrmsr LSTAR (#GP)", 0xc0000082, PV_PLAIN },
+        { "0f 30", "wrmsr GS.base (#GP)", 0xc0000101, PV_PLAIN },
+        { "0f 30", "wrmsr KERNEL_GS_BASE (#GP)", 0xc0000102, PV_PLAIN },
+        { "0f 20 c0", "mov rax, cr0 (#GP)", 3, PV_PLAIN },
+        { "0f 20 d0", "mov rax, cr2 (#GP)", 3, PV_PLAIN },
+        { "0f 20 d8", "mov rax, cr3 (#GP)", 3, PV_PLAIN },
+        { "0f 20 e0", "mov rax, cr4 (#GP)", 3, PV_PLAIN },
+        { "44 0f 20 c0", "mov rax, cr8 (#GP)", 3, PV_PLAIN },
+        { "0f 22 c0", "mov cr0, rax (#GP)", 3, PV_PLAIN },
+        { "0f 22 d0", "mov cr2, rax (#GP)", 3, PV_PLAIN },
+        { "0f 22 d8", "mov cr3, rax (#GP)", 3, PV_PLAIN },
+        { "0f 22 e0", "mov cr4, rax (#GP)", 3, PV_PLAIN },
+        { "44 0f 22 c0", "mov cr8, rax (#GP)", 3, PV_PLAIN },
+        /* no such control register: #UD comes first */
+        { "0f 20 c8", "mov rax, cr1 (#UD)", 3, PV_PLAIN },
+        { "0f 22 e8", "mov cr5, rax (#UD)", 3, PV_PLAIN },
+        { "44 0f 20 c8", "mov rax, cr9 (#UD)", 3, PV_PLAIN },
+        { "0f 21 c0", "mov rax, dr0 (#GP)", 3, PV_PLAIN },
+        { "0f 21 f0", "mov rax, dr6 (#GP)", 3, PV_PLAIN },
+        { "0f 21 f8", "mov rax, dr7 (#GP)", 3, PV_PLAIN },
+        { "0f 23 c0", "mov dr0, rax (#GP)", 3, PV_PLAIN },
+        { "0f 23 f8", "mov dr7, rax (#GP)", 3, PV_PLAIN },
+        { "0f 01 13", "lgdt [rbx] (#GP)", 3, PV_PLAIN },
+        { "0f 01 1b", "lidt [rbx] (#GP)", 3, PV_PLAIN },
+        { "0f 01 13", "lgdt [unmapped] (#GP, not #PF)", 3, PV_UNMAPPED },
+        { "0f 00 d0", "lldt ax (#GP)", 3, PV_PLAIN },
+        { "0f 00 d8", "ltr ax (#GP)", 3, PV_PLAIN },
+        { "0f 00 13", "lldt [rbx] (#GP)", 3, PV_PLAIN },
+        { "0f 00 1b", "ltr [rbx] (#GP)", 3, PV_PLAIN },
+        { "0f 01 3b", "invlpg [rbx] (#GP)", 3, PV_PLAIN },
+        { "0f 01 3b", "invlpg [unmapped] (#GP)", 3, PV_UNMAPPED },
+        { "0f 01 f0", "lmsw ax (#GP)", 3, PV_PLAIN },
+        { "0f 01 33", "lmsw [rbx] (#GP)", 3, PV_PLAIN },
+        /* #GP(0): CPL > IOPL */
+        { "fa", "cli (#GP)", 3, PV_PLAIN },
+        { "fb", "sti (#GP)", 3, PV_PLAIN },
+        { "46 fb", "rex sti (#GP)", 3, PV_PLAIN },
+        /* #GP(0): CPL > IOPL and no I/O permission bitmap */
+        { "e4 80", "in al, imm8 (#GP)", 3, PV_PLAIN },
+        { "66 e5 80", "in ax, imm8 (#GP)", 3, PV_PLAIN },
+        { "e5 80", "in eax, imm8 (#GP)", 3, PV_PLAIN },
+        { "e6 80", "out imm8, al (#GP)", 3, PV_PLAIN },
+        { "66 e7 80", "out imm8, ax (#GP)", 3, PV_PLAIN },
+        { "e7 80", "out imm8, eax (#GP)", 3, PV_PLAIN },
+        { "ec", "in al, dx (#GP)", 3, PV_PLAIN },
+        { "66 ed", "in ax, dx (#GP)", 3, PV_PLAIN },
+        { "ed", "in eax, dx (#GP)", 3, PV_PLAIN },
+        { "ee", "out dx, al (#GP)", 3, PV_PLAIN },
+        { "66 ef", "out dx, ax (#GP)", 3, PV_PLAIN },
+        { "ef", "out dx, eax (#GP)", 3, PV_PLAIN },
+        { "6c", "insb (#GP)", 3, PV_PLAIN },
+        { "66 6d", "insw (#GP)", 3, PV_PLAIN },
+        { "6d", "insd (#GP)", 3, PV_PLAIN },
+        { "f3 6c", "rep insb (#GP)", 3, PV_PLAIN },
+        { "f3 48 6d", "rep insd, rex.w (#GP)", 3, PV_PLAIN },
+        { "6e", "outsb (#GP)", 3, PV_PLAIN },
+        { "66 6f", "outsw (#GP)", 3, PV_PLAIN },
+        { "6f", "outsd (#GP)", 3, PV_PLAIN },
+        { "f3 6e", "rep outsb (#GP)", 3, PV_PLAIN },
+        /* the permission check comes before the count check */
+        { "f3 6c", "rep insb, rcx = 0 (#GP)", 0, PV_PLAIN },
+        { "f3 6e", "rep outsb, rcx = 0 (#GP)", 0, PV_PLAIN },
+        { "6c", "insb, unmapped destination (#GP, not #PF)", 3,
+          PV_UNMAPPED },
+        { "6e", "outsb, unmapped source (#GP, not #PF)", 3, PV_UNMAPPED },
+        /* #UD whatever the CPL */
+        { "0f 01 ca", "clac (#UD)", 3, PV_PLAIN },
+        { "0f 01 cb", "stac (#UD)", 3, PV_PLAIN },
+        /* software interrupts: only the DPL 3 gates (3, 4) are allowed,
+         * the others raise #GP(vector * 8 + 2) */
+        { "cd 03", "int 3", 3, PV_PLAIN },
+        { "cd 04", "int 4", 3, PV_PLAIN },
+        { "cd 00", "int 0 (#GP)", 3, PV_PLAIN },
+        { "cd 01", "int 1 (#GP)", 3, PV_PLAIN },
+        { "cd 06", "int 6 (#GP)", 3, PV_PLAIN },
+        { "cd 0d", "int 13 (#GP)", 3, PV_PLAIN },
+        { "cd 0e", "int 14 (#GP)", 3, PV_PLAIN },
+        { "cd 20", "int 0x20 (#GP)", 3, PV_PLAIN },
+        { "cd ff", "int 0xff (#GP)", 3, PV_PLAIN },
+        /* reading the segment registers: Linux's selectors */
+        { "8c c8", "mov eax, cs", 3, PV_PLAIN },
+        { "48 8c d0", "mov rax, ss", 3, PV_PLAIN },
+        { "8c d8", "mov eax, ds", 3, PV_PLAIN },
+        { "8c c0", "mov eax, es", 3, PV_PLAIN },
+    };
+    for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+        for (int v = 0; v < 2; v++) {
+            if (!begin(d, "CPL 3: %s", t[k].what)) {
+                continue;
+            }
+            bool bad = t[k].how == PV_UNMAPPED;
+            d->tc.regs[RBX] = bad ? 0x1000 : DATA_BASE + 0x100;
+            d->tc.regs[RSI] = bad ? 0x1000 : DATA_BASE + 0x300;
+            d->tc.regs[RDI] = bad ? 0x1000 : DATA_BASE + 0x200;
+            d->tc.regs[RCX] = t[k].rcx;
+            /* DX: a port (POST codes, COM1) */
+            d->tc.regs[RDX] = (d->tc.regs[RDX] & ~0xffffull) |
+                              (v ? 0x3f8 : 0x80);
+            raw(d, t[k].hex, 0, 0);
+            end(d);
+        }
+    }
+
+    /*
+     * POPF and IRETQ at CPL 3 cannot change IF or IOPL (nor VIF, VIP);
+     * IRETQ to the same privilege level works, with the frame's CS:RIP
+     * and SS:RSP; a bad selector in the frame is #GP(selector).
+     */
+    static const uint64_t fl[] = {
+        F_FIXED,
+        (F_FIXED & ~0x200ull) | 0x3000,         /* IF = 0, IOPL = 3 */
+        F_FIXED | 0x3000 | F_ARITH | F_DF,      /* IOPL = 3 */
+        0x2 | F_ARITH,                          /* IF = 0 */
+        F_FIXED | 0x180000,                     /* VIF, VIP */
+        F_FIXED | 0x4000,                       /* NT */
+    };
+    for (unsigned k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) {
+        if (begin(d, "CPL 3: popf (IF, IOPL, VIF, VIP unchanged)")) {
+            d->tc.regs[R9] = fl[k];
+            raw(d, "41 51", 0, 0);          /* push r9 */
+            raw(d, "9d", F_CMP, 0);         /* popf */
+            raw(d, "9c", 0, 0);             /* pushf */
+            raw(d, "5a", 0, 0);             /* pop rdx */
+            end(d);
+        }
+    }
+    static const struct {
+        uint16_t cs, ss;
+        const char *what;
+    } fr[] = {
+        { 0x33, 0x2b, "same level" },
+        { 0x10, 0x2b, "ring-0 CS (#GP)" },
+        { 0x13, 0x2b, "DPL 0 CS, RPL 3 (#GP)" },
+        { 0x2b, 0x2b, "data segment as CS (#GP)" },
+        { 0x00, 0x2b, "null CS (#GP)" },
+        { 0x33, 0x1b, "DPL 0 SS, RPL 3 (#GP)" },
+        { 0x33, 0x18, "ring-0 SS (#GP)" },
+        { 0x33, 0x33, "code segment as SS (#GP)" },
+        { 0x33, 0x03, "null SS (#GP)" },
+    };
+    for (unsigned k = 0; k < sizeof(fr) / sizeof(fr[0]); k++) {
+        for (unsigned f = 0; f < sizeof(fl) / sizeof(fl[0]); f++) {
+            if ((k > 0 && f > 1) ||
+                !begin(d, "CPL 3: iretq, %s", fr[k].what)) {
+                continue;
+            }
+            d->tc.regs[R8] = fr[k].ss;
+            d->tc.regs[R9] = fl[f] & ~0x4000ull;    /* NT: below */
+            d->tc.regs[R10] = fr[k].cs;
+            raw(d, "48 89 e0", 0, 0);               /* mov rax, rsp */
+            raw(d, "41 50", 0, 0);                  /* push r8 (SS) */
+            raw(d, "50", 0, 0);                     /* push rax (RSP) */
+            raw(d, "41 51", 0, 0);                  /* push r9 (RFLAGS) */
+            raw(d, "41 52", 0, 0);                  /* push r10 (CS) */
+            raw(d, "48 8d 0d 03 00 00 00", 0, 0);   /* lea rcx, [rip+3] */
+            raw(d, "51", 0, 0);                     /* push rcx (RIP) */
+            raw(d, "48 cf", F_CMP, 0);              /* iretq */
+            raw(d, "9c", 0, 0);                     /* pushf */
+            raw(d, "5a", 0, 0);                     /* pop rdx */
+            end(d);
+        }
+    }
+    if (begin(d, "CPL 3: iretq with NT set (#GP)")) {
+        raw(d, "68 02 42 00 00", 0, 0);         /* push NT | IF | 2 */
+        raw(d, "9d", F_CMP, 0);                 /* popf */
+        raw(d, "48 cf", F_CMP, 0);              /* iretq */
+        end(d);
+    }
+    static const struct {
+        uint16_t cs;
+        const char *what;
+    } lr[] = {
+        { 0x33, "same level" },
+        { 0x10, "ring-0 CS (#GP)" },
+        { 0x13, "DPL 0 CS, RPL 3 (#GP)" },
+    };
+    for (unsigned k = 0; k < sizeof(lr) / sizeof(lr[0]); k++) {
+        if (!begin(d, "CPL 3: lretq, %s", lr[k].what)) {
+            continue;
+        }
+        d->tc.regs[R10] = lr[k].cs;
+        raw(d, "41 52", 0, 0);                  /* push r10 (CS) */
+        raw(d, "48 8d 0d 03 00 00 00", 0, 0);   /* lea rcx, [rip+3] */
+        raw(d, "51", 0, 0);                     /* push rcx (RIP) */
+        raw(d, "48 cb", 0, 0);                  /* lretq */
+        raw(d, "ff c0", F_ARITH & ~F_CF, 0);    /* inc eax */
+        end(d);
+    }
+}
+
 /* ----- the rest ----- */
 
 static void gen_misc(D *d)
@@ -2467,6 +2692,7 @@ void directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_smc(d);
     gen_edges(d);
     gen_precise(d);
+    gen_cpl3(d);
     if (d->dropped) {
         fprintf(stderr, "cputest: directed: %" PRIu64 " tests could not be "
                 "built (generator bug)\n", d->dropped);

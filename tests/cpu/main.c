@@ -45,7 +45,7 @@ static int reports_printed;
 /* ----- comparison ----- */
 
 typedef struct Diff {
-    bool status, vector, err, cr2, rip;
+    bool status, vector, err, cr2, rip, seg;
     uint16_t flags;          /* differing compared flags */
     uint16_t regs;           /* differing registers */
     uint16_t mask;           /* flags compared */
@@ -85,16 +85,17 @@ static bool compare(const TestCase *tc, const TestResult *nat,
     }
     d->vector = nat->vector != bt->vector;
     if (!d->vector && vector_has_err(nat->vector)) {
-        /* #PF: P and W only (the host runs at CPL 3 with NX on; bt86 at
-         * CPL 0 with NX off). Above the host's user space (the top
-         * page and the kernel half) the host has pages, present but not
-         * for user mode: P there is the host's business. */
-        uint32_t m = nat->vector != 14 ? 0xffffffffu :
-                     nat->cr2 >= 0x7ffffffff000ull ? 0x2 : 0x3;
+        /* Both sides run at CPL 3 with NX on: the whole error code.
+         * But above the host's user space (the top page and the kernel
+         * half) the host has pages, present but not for user mode, and
+         * Linux reports P set there anyway: P is the host's business. */
+        uint32_t m = nat->vector == 14 && nat->cr2 >= 0x7ffffffff000ull
+                         ? ~1u : 0xffffffffu;
         d->err = ((nat->err ^ bt->err) & m) != 0;
         d->cr2 = nat->vector == 14 && nat->cr2 != bt->cr2;
     }
     d->rip = nat->rip != bt->rip;
+    d->seg = nat->cs != bt->cs || (nat->ss != 0xffff && nat->ss != bt->ss);
     d->mask = (uint16_t)(F_CMP & ~undef_at(tc, nat));
     d->flags = (uint16_t)((nat->rflags ^ bt->rflags) & d->mask);
     for (int i = 0; i < 16; i++) {
@@ -125,8 +126,8 @@ static bool compare(const TestCase *tc, const TestResult *nat,
     for (unsigned i = 0; i < CODE_SIZE; i++) {
         d->ncode += nat->code[i] != bt->code[i];
     }
-    return !(d->vector || d->err || d->cr2 || d->rip || d->flags || d->regs ||
-             d->ndata || d->nstack || d->ncode);
+    return !(d->vector || d->err || d->cr2 || d->rip || d->seg || d->flags ||
+             d->regs || d->ndata || d->nstack || d->ncode);
 }
 
 /* Which parts differ, for grouping failures: " {err,rsp}" */
@@ -153,6 +154,9 @@ static void diff_class(const TestResult *nat, const TestResult *bt,
     }
     if (d->rip && !d->vector) {
         ADD("rip");
+    }
+    if (d->seg) {
+        ADD("cs/ss");
     }
     if (d->flags) {
         ADD("flags");
@@ -243,9 +247,13 @@ static void print_result(FILE *f, const char *who, const TestResult *r,
     if (r->vector == 14) {
         fprintf(f, " cr2 %#" PRIx64 "%s", r->cr2, mark && d->cr2 ? "*" : " ");
     }
-    fprintf(f, " rip %#" PRIx64 "%s rflags %#" PRIx64 " [%s]%s\n", r->rip,
+    fprintf(f, " rip %#" PRIx64 "%s rflags %#" PRIx64 " [%s]%s", r->rip,
             mark && d->rip ? "*" : " ", r->rflags, fl,
             mark && d->flags ? "*" : "");
+    if (d->seg) {
+        fprintf(f, " cs %#x ss %#x*", r->cs, r->ss);
+    }
+    fprintf(f, "\n");
     for (int i = 0; i < 16; i++) {
         bool diff = mark && (d->regs & (1u << i));
         fprintf(f, "%s%-3s=%016" PRIx64 "%s", i % 4 ? " " : "          ",

@@ -7,8 +7,8 @@
  * In the child, a trampoline loads all 16 GPRs and RFLAGS and jumps to the
  * snippet; the snippet ends in int3 (or faults earlier), and the signal
  * handler, running on an alternate stack, copies the registers, RIP, RFLAGS,
- * the vector (REG_TRAPNO), the error code and CR2 from the ucontext, then
- * siglongjmps back to the loop. If a test kills the child or never stops,
+ * CS and SS, the vector (REG_TRAPNO), the error code and CR2 from the
+ * ucontext, then siglongjmps back to the loop. If a test kills the child or never stops,
  * the parent records that, starts a new child and carries on with the next.
  */
 #include <errno.h>
@@ -118,6 +118,10 @@ static void child_handler(int sig, siginfo_t *si, void *ucv)
     r->vector = (int32_t)g[REG_TRAPNO];
     r->err = (uint32_t)g[REG_ERR];
     r->cr2 = r->vector == 14 ? (uint64_t)g[REG_CR2] : 0;
+    /* cs, gs, fs, ss; ss only with UC_SIGCONTEXT_SS (Linux 4.6+) */
+    r->cs = (uint16_t)g[REG_CSGSFS];
+    r->ss = (uc->uc_flags & 0x2) ? (uint16_t)((uint64_t)g[REG_CSGSFS] >> 48)
+                                 : 0xffff;
     (void)sig;
     (void)si;
     siglongjmp(child_jb, 1);
