@@ -22,6 +22,7 @@
 #include "softmmu/chardev.h"
 #include "softmmu/cpus.h"
 #include "softmmu/log.h"
+#include "softmmu/perfmap.h"
 
 #define RAM_SIZE_DEFAULT (128ull << 20)
 #define RAM_SIZE_MAX     (64ull << 30)
@@ -191,6 +192,14 @@ static void opt_display(Options *o, const char *name, const char *arg)
 static void opt_no_reboot(Options *o, const char *name, const char *arg)
 {
     o->pc.no_reboot = true;
+}
+
+static void opt_perfmap(Options *o, const char *name, const char *arg)
+{
+    if (!perfmap_open()) {
+        die("-perfmap: could not create /tmp/perf-%d.map: %s", (int)getpid(),
+            strerror(errno));
+    }
 }
 
 static void check_accel(const char *name, const char *accel)
@@ -367,6 +376,8 @@ static const OptionDef options[] = {
     { "serial", "DEV", opt_serial,
       "next COM port (max 4): stdio, file:PATH, null, none" },
     { "display", "TYPE", opt_display, "display: none" },
+    { "perfmap", NULL, opt_perfmap,
+      "write /tmp/perf-PID.map so that perf names translated code" },
     { "no-reboot", NULL, opt_no_reboot,
       "exit instead of rebooting on a guest reset" },
     { "accel", "tcg", opt_accel, "accelerator: tcg (the only one)" },

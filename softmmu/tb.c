@@ -13,6 +13,7 @@
 #include "softmmu/cputlb.h"
 #include "softmmu/disas.h"
 #include "softmmu/log.h"
+#include "softmmu/perfmap.h"
 #include "softmmu/tb.h"
 #include "target-x86/helper.h"
 
@@ -352,6 +353,7 @@ static TranslationBlock *tb_gen_code(CPUX86State *env, uint64_t pc,
         tbc->nb_tbs++;
         env->stat_tbs_translated++;
 
+        perfmap_add(tb->tc_ptr, (size_t)size, pc, (unsigned)tb->nb_insns);
         if (log_enabled(LOG_OUT_ASM)) {
             log_printf("OUT: [size=%d]\n", size);
             disas_host(log_file(), tb->tc_ptr, (size_t)size);
