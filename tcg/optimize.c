@@ -14,6 +14,9 @@ typedef struct OptState {
     /* bits that may be non-zero (TCG's "z_mask"): lets zero-extensions of
      * values that are already zero-extended become plain moves */
     uint64_t z[TCG_MAX_TEMPS];
+    /* copy propagation: a normal temp that holds a copy of another temp
+     * (-1: none); uses are rewritten to the source */
+    int16_t copy_of[TCG_MAX_TEMPS];
 } OptState;
 
 static TCGTemp *temp_of(uint64_t a)
@@ -40,12 +43,54 @@ static void forget_all(TCGContext *s, OptState *st)
 {
     memset(st->is_const, 0, sizeof(bool) * (size_t)s->nb_temps);
     memset(st->z, 0xff, sizeof(uint64_t) * (size_t)s->nb_temps);
+    memset(st->copy_of, 0xff, sizeof(int16_t) * (size_t)s->nb_temps);
+}
+
+/* Temp i is (re)written: copies of it, and its own copy link, end. */
+static void forget_copies_of(TCGContext *s, OptState *st, int i)
+{
+    st->copy_of[i] = -1;
+    for (int t = s->nb_globals; t < s->nb_temps; t++) {
+        if (st->copy_of[t] == i) {
+            st->copy_of[t] = -1;
+        }
+    }
 }
 
 static void forget_globals(TCGContext *s, OptState *st)
 {
     memset(st->is_const, 0, sizeof(bool) * (size_t)s->nb_globals);
     memset(st->z, 0xff, sizeof(uint64_t) * (size_t)s->nb_globals);
+    for (int t = s->nb_globals; t < s->nb_temps; t++) {
+        if (st->copy_of[t] >= 0 && st->copy_of[t] < s->nb_globals) {
+            st->copy_of[t] = -1;
+        }
+    }
+}
+
+/* Rewrites the op's inputs that are copies to their sources. */
+static void propagate_copies(TCGContext *s, OptState *st, TCGOp *op)
+{
+    for (int k = op->nb_oargs; k < op->nb_oargs + op->nb_iargs; k++) {
+        TCGTemp *t = (TCGTemp *)(uintptr_t)op->args[k];
+        if (t->kind == TEMP_NORMAL && st->copy_of[temp_idx(s, t)] >= 0) {
+            op->args[k] = (uint64_t)(uintptr_t)
+                          &s->temps[st->copy_of[temp_idx(s, t)]];
+        }
+    }
+}
+
+/* After an op wrote temp i: a mov into a normal temp starts a copy. */
+static void note_write(TCGContext *s, OptState *st, TCGOp *op, int i)
+{
+    forget_copies_of(s, st, i);
+    if (op->opc == INDEX_op_mov && s->temps[i].kind == TEMP_NORMAL) {
+        TCGTemp *src = (TCGTemp *)(uintptr_t)op->args[1];
+        if (src->kind != TEMP_CONST && src->kind != TEMP_FIXED &&
+            src != &s->temps[i]) {
+            st->copy_of[i] = (int16_t)temp_idx(s, src);
+        }
+    }
 }
 
 static uint64_t z_of(TCGContext *s, OptState *st, uint64_t a)
@@ -260,6 +305,9 @@ void tcg_optimize(TCGContext *s)
         int nb_o = op->nb_oargs, nb_i = op->nb_iargs;
         int64_t a = 0, b = 0;
 
+        if (op->opc != INDEX_op_insn_start && op->opc != INDEX_op_set_label) {
+            propagate_copies(s, &st, op);
+        }
         if (op->opc == INDEX_op_call) {
             unsigned flags = (unsigned)op->args[nb_o + nb_i + 1];
             if (!(flags & TCG_CALL_NO_WRITE_GLOBALS)) {
@@ -269,6 +317,7 @@ void tcg_optimize(TCGContext *s)
                 int i = temp_idx(s, temp_of(op->args[0]));
                 st.is_const[i] = false;
                 st.z[i] = ~0ull;
+                forget_copies_of(s, &st, i);
             }
             continue;
         }
@@ -294,11 +343,13 @@ void tcg_optimize(TCGContext *s)
             continue;
         }
         if (def->flags & TCG_OPF_BB_END) {
+            memset(st.copy_of, 0xff, sizeof(int16_t) * (size_t)s->nb_temps);
             continue;
         }
         if (nb_o != 1) {
             continue;
         }
+        note_write(s, &st, op, temp_idx(s, temp_of(op->args[0])));
         int oidx = temp_idx(s, temp_of(op->args[0]));
         if (is_redundant_ext(s, &st, op)) {
             make_mov(s, op, op->args[0], temp_of(op->args[1]));
