@@ -57,8 +57,8 @@ DEF(deposit, 1, 2, 2, 0)                      /* ret = a with bits [pos, pos+len
 DEF(qemu_ld, 1, 1, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_SYNC_GLOBALS)
 DEF(qemu_st, 0, 2, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_SYNC_GLOBALS)
 
-/* helper call: outputs/inputs vary, constant args are the function and flags */
-DEF(call, 0, 0, 2, TCG_OPF_CALL | TCG_OPF_SIDE_EFFECTS)
+/* helper call: outputs/inputs vary; constant args: function, flags, name */
+DEF(call, 0, 0, 3, TCG_OPF_CALL | TCG_OPF_SIDE_EFFECTS)
 
 /* block exits */
 DEF(goto_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_BB_EXIT)   /* jump slot 0/1 */

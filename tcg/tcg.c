@@ -201,8 +201,8 @@ void tcg_gen_op6(TCGContext *s, TCGOpcode opc, uint64_t a1, uint64_t a2,
     op->args[5] = a6;
 }
 
-void tcg_gen_call(TCGContext *s, void *func, unsigned flags, TCGv ret,
-                  int nargs, TCGv *args)
+void tcg_gen_call(TCGContext *s, void *func, const char *name, unsigned flags,
+                  TCGv ret, int nargs, TCGv *args)
 {
     assert(nargs <= 6);
     TCGOp *op = tcg_emit_op(s, INDEX_op_call);
@@ -217,6 +217,7 @@ void tcg_gen_call(TCGContext *s, void *func, unsigned flags, TCGv ret,
     }
     op->args[k++] = (uint64_t)(uintptr_t)func;
     op->args[k++] = flags;
+    op->args[k++] = (uint64_t)(uintptr_t)name;   /* for -d op */
 }
 
 static inline TCGTemp *arg_temp(uint64_t a)
@@ -294,7 +295,8 @@ void tcg_dump_ops(TCGContext *s, FILE *f)
             fprintf(f, "$L%d", (int)c[0]);
             break;
         case INDEX_op_call:
-            fprintf(f, "%s%p,$0x%x", nargs ? "," : "", (void *)(uintptr_t)c[0],
+            fprintf(f, "%s%s,$0x%x", nargs ? "," : "",
+                    c[2] ? (const char *)(uintptr_t)c[2] : "?",
                     (unsigned)c[1]);
             break;
         default:

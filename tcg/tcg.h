@@ -453,12 +453,12 @@ static inline void tcg_gen_goto_ptr(TCGContext *s, TCGv ptr)
     tcg_gen_op1(s, INDEX_op_goto_ptr, TA(ptr));
 }
 /* Call func(args...) -> ret (ret may be NULL); at most 6 arguments. */
-void tcg_gen_call(TCGContext *s, void *func, unsigned flags, TCGv ret,
-                  int nargs, TCGv *args);
+void tcg_gen_call(TCGContext *s, void *func, const char *name, unsigned flags,
+                  TCGv ret, int nargs, TCGv *args);
 #define tcg_gen_callN(s, func, flags, ret, ...)                               \
     do {                                                                      \
         TCGv args_[] = { __VA_ARGS__ };                                       \
-        tcg_gen_call(s, (void *)(func), flags, ret,                           \
+        tcg_gen_call(s, (void *)(func), #func, flags, ret,                    \
                      (int)(sizeof(args_) / sizeof(args_[0])), args_);         \
     } while (0)
 

@@ -2300,7 +2300,7 @@ static void emit_prog(TCGContext *s, const RProg *p)
                            labels[op->k[1]]);
             break;
         case R_CALL:
-            tcg_gen_call(s, rhelpers[op->k[0]].fn, (unsigned)op->k[1], out,
+            tcg_gen_call(s, rhelpers[op->k[0]].fn, "rhelper", (unsigned)op->k[1], out,
                          op->nin, in);
             break;
         case R_EXIT:
