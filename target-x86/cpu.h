@@ -216,6 +216,7 @@ typedef struct CPUX86State {
     bool exception_is_int;   /* INT n / INT3 / INTO: software interrupt */
     uint64_t exception_next_rip;
     int old_exception;       /* for double fault detection, -1 if none */
+    bool ext_delivery;       /* delivering an exception or external IRQ */
 
     volatile uint32_t interrupt_request;
     bool halted;

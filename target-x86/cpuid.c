@@ -21,6 +21,8 @@
 /* CPUID.80000001:EDX */
 #define CPUID_EXT2_SYSCALL (1u << 11)
 #define CPUID_EXT2_NX (1u << 20)
+#define CPUID_EXT2_PDPE1GB (1u << 26)
+#define CPUID_EXT2_RDTSCP (1u << 27)
 #define CPUID_EXT2_LM (1u << 29)
 
 #define CPUID_MAX_LEAF 0x1
@@ -58,7 +60,8 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         vendor_regs(ebx, ecx, edx);
         break;
     case 0x80000001u:
-        *edx = CPUID_EXT2_SYSCALL | CPUID_EXT2_NX | CPUID_EXT2_LM;
+        *edx = CPUID_EXT2_SYSCALL | CPUID_EXT2_NX | CPUID_EXT2_PDPE1GB |
+               CPUID_EXT2_RDTSCP | CPUID_EXT2_LM;
         break;
     case 0x80000008u:
         *eax = 0x3028;       /* 48 linear, 40 physical address bits */

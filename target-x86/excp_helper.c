@@ -48,6 +48,11 @@ _Noreturn void raise_exception_err_ra(CPUX86State *env, int vec, int err,
     if (ra) {
         cpu_restore_state(env, ra);
     }
+    /* EXT: a fault while delivering an exception or an external interrupt
+     * (not INT n) says so in its error code (SDM Vol. 3A 6.13) */
+    if (env->ext_delivery && vec >= EXCP0A_TSS && vec <= EXCP0D_GPF) {
+        err |= 1;
+    }
     vec = check_exception(env, vec, &err);
     env->exception_index = vec;
     env->error_code = err;
@@ -363,6 +368,7 @@ static void do_interrupt_all(CPUX86State *env, int vec, bool is_int,
     if (!is_int && !is_hw) {
         env->old_exception = vec;
     }
+    env->ext_delivery = !is_int;
     if (env->hflags & HF_LMA) {
         do_interrupt64(env, vec, is_int, error_code, has_error, ret_ip);
     } else if (env->cr[0] & CR0_PE) {
@@ -371,6 +377,7 @@ static void do_interrupt_all(CPUX86State *env, int vec, bool is_int,
         do_interrupt_real(env, vec, ret_ip);
     }
     env->old_exception = -1;
+    env->ext_delivery = false;
 }
 
 void x86_do_interrupt(CPUX86State *env)

@@ -36,17 +36,19 @@ static uint64_t pte_load(CPUX86State *env, uint64_t pa, int size)
     return v;
 }
 
-static void pte_set_bits(CPUX86State *env, uint64_t pa, uint64_t old,
-                         uint64_t bits, int size)
+/* Sets A/D bits in an entry; returns the entry as it now is. */
+static uint64_t pte_set_bits(CPUX86State *env, uint64_t pa, uint64_t old,
+                             uint64_t bits, int size)
 {
     if ((old & bits) == bits) {
-        return;
+        return old;
     }
     uint8_t *p = mem_host_ptr(env->as, pa, (uint64_t)size, true);
     if (p) {
         uint64_t v = old | bits;
         memcpy(p, &v, (size_t)size);
     }
+    return old | bits;
 }
 
 typedef struct PageWalk {
@@ -96,10 +98,14 @@ static bool mmu_translate(CPUX86State *env, uint64_t addr, int access,
             allow_rw &= pte;
             nx |= pte & PG_NX;
             if (set_ad) {
-                pte_set_bits(env, pte_addr, pte, PG_ACCESSED, 8);
+                pte = pte_set_bits(env, pte_addr, pte, PG_ACCESSED, 8);
             }
             if (level == 1 || ((level == 2 || level == 3) && (pte & PG_PSE))) {
                 page_size = 1ull << shift;
+                /* the frame's low bits above PAT (bit 12) are reserved */
+                if (level > 1 && (pte & (page_size - 1) & ~0x1fffull)) {
+                    goto rsvd;
+                }
                 break;
             }
             table = pte & PG_ADDR_MASK;
@@ -125,7 +131,7 @@ static bool mmu_translate(CPUX86State *env, uint64_t addr, int access,
             allow_rw &= pte;
             nx |= pte & PG_NX;
             if (set_ad) {
-                pte_set_bits(env, pte_addr, pte, PG_ACCESSED, 8);
+                pte = pte_set_bits(env, pte_addr, pte, PG_ACCESSED, 8);
             }
             if (level == 1 || (pte & PG_PSE)) {
                 page_size = 1ull << shift;
@@ -145,7 +151,7 @@ static bool mmu_translate(CPUX86State *env, uint64_t addr, int access,
         allow_user &= pte;
         allow_rw &= pte;
         if (set_ad) {
-            pte_set_bits(env, pte_addr, pte, PG_ACCESSED, 4);
+            pte = pte_set_bits(env, pte_addr, pte, PG_ACCESSED, 4);
         }
         if ((pte & PG_PSE) && (env->cr[4] & CR4_PSE)) {
             /* 4 MiB page: bits 20:13 hold physical address bits 39:32 */
@@ -161,7 +167,7 @@ static bool mmu_translate(CPUX86State *env, uint64_t addr, int access,
             allow_user &= pte;
             allow_rw &= pte;
             if (set_ad) {
-                pte_set_bits(env, pte_addr, pte, PG_ACCESSED, 4);
+                pte = pte_set_bits(env, pte_addr, pte, PG_ACCESSED, 4);
             }
             page_size = 1ull << 12;
         }

@@ -26,18 +26,11 @@ typedef struct MSRDef {
 
 #define ENV(field) ((int)offsetof(CPUX86State, field))
 
+/* APIC_BASE and SYSENTER_* join with the local APIC and SYSENTER. */
 static const MSRDef msr_table[] = {
     { MSR_IA32_TSC, "TSC", -1, 0, MSR_CHECK_NONE },
-    { MSR_IA32_APICBASE, "APIC_BASE", ENV(apic_base), 0xfffffff0000006ffull,
-      MSR_CHECK_NONE },
     { MSR_IA32_MISC_ENABLE, "MISC_ENABLE", ENV(misc_enable), 0,
       MSR_CHECK_NONE },
-    { MSR_IA32_SYSENTER_CS, "SYSENTER_CS", ENV(sysenter_cs), 0,
-      MSR_CHECK_NONE },
-    { MSR_IA32_SYSENTER_ESP, "SYSENTER_ESP", ENV(sysenter_esp), 0,
-      MSR_CHECK_CANONICAL },
-    { MSR_IA32_SYSENTER_EIP, "SYSENTER_EIP", ENV(sysenter_eip), 0,
-      MSR_CHECK_CANONICAL },
     { MSR_IA32_PAT, "PAT", ENV(pat), 0xf8f8f8f8f8f8f8f8ull, MSR_CHECK_NONE },
     { MSR_EFER, "EFER", -1, ~(uint64_t)(EFER_SCE | EFER_LME | EFER_LMA |
                                          EFER_NXE), MSR_CHECK_NONE },
@@ -72,6 +65,18 @@ const char *msr_name(uint32_t index)
 static bool is_canonical(uint64_t v)
 {
     return (uint64_t)(((int64_t)v << 16) >> 16) == v;
+}
+
+/* Each PAT entry must be a defined memory type: 0, 1, 4, 5, 6 or 7. */
+static bool pat_valid(uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        unsigned t = (v >> (8 * i)) & 0xff;
+        if (t == 2 || t == 3 || t > 7) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static uint64_t *msr_field(CPUX86State *env, const MSRDef *d)
@@ -112,7 +117,8 @@ void helper_wrmsr(CPUX86State *env)
     const MSRDef *d = msr_find(index);
 
     if ((env->hflags & HF_CPL_MASK) != 0 || !d || (v & d->reserved) ||
-        (d->check == MSR_CHECK_CANONICAL && !is_canonical(v))) {
+        (d->check == MSR_CHECK_CANONICAL && !is_canonical(v)) ||
+        (index == MSR_IA32_PAT && !pat_valid(v))) {
         log_mask_printf(LOG_GUEST_ERROR, "wrmsr 0x%x <- 0x%llx: #GP\n", index,
                         (unsigned long long)v);
         raise_exception_err(env, EXCP0D_GPF, 0);

@@ -42,10 +42,10 @@ void helper_cpuid(CPUX86State *env)
 }
 
 #define CR0_RESERVED 0xffffffff1ffaffc0ull
-#define CR4_KNOWN (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | \
-                   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR |                 \
-                   CR4_OSXMMEXCPT | CR4_UMIP | CR4_FSGSBASE | CR4_SMEP |      \
-                   CR4_SMAP)
+/* Bits of features bt86 does not offer (VME, UMIP, FSGSBASE, SMEP, SMAP,
+ * PCIDE...) are reserved: setting them is #GP(0). */
+#define CR4_KNOWN (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |   \
+                   CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
 
 static void check_cpl0(CPUX86State *env)
 {
@@ -88,7 +88,8 @@ void helper_write_crN(CPUX86State *env, uint32_t reg, uint64_t val)
         env->cr[2] = val;
         break;
     case 3:
-        if ((env->hflags & HF_LMA) && (val >> 52)) {
+        /* bits above MAXPHYADDR (40) are reserved; no PCID (bit 63) */
+        if ((env->hflags & HF_LMA) ? (val >> 40) != 0 : (val >> 32) != 0) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
         env->cr[3] = val;

@@ -2095,6 +2095,11 @@ static void disas_one_byte(DisasContext *dc)
         tcg_gen_exit_tb(S, 0);
         dc->is_jmp = true;
         break;
+    case 0xf1: /* int1 (ICEBP): #DB as a trap, no gate DPL check */
+        tcg_gen_callN(S, helper_raise_exception, 0, NULL, cpu_env,
+                      cst(dc, EXCP01_DB), cst(dc, (int64_t)dc->pc));
+        dc->is_jmp = true;
+        break;
     case 0xf4: /* hlt */
         if (check_cpl0(dc)) {
             break;
