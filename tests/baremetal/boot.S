@@ -4,7 +4,7 @@
  * The loader enters _start in 32-bit flat protected mode with paging off,
  * EAX = 0x2BADB002 and EBX = the physical address of the multiboot info.
  * This stub switches to 64-bit long mode with the first 1 GiB identity
- * mapped, installs an IDT for the 32 exception vectors, and calls
+ * mapped, installs an IDT for all 256 vectors, and calls
  * kit_start(magic, info) in kit.c, which never returns.
  */
 
@@ -28,7 +28,7 @@
 #define PTE_PS              (1 << 7)    /* 2 MiB page in a PD entry */
 
 #define KIT_STACK_SIZE      (64 * 1024)
-#define KIT_NUM_VECTORS     32
+#define KIT_NUM_VECTORS     256
 #define KIT_STUB_SIZE       16          /* bytes per exception stub */
 
 /* The linker script puts this first, well inside the 8 KiB the loader scans. */
@@ -149,7 +149,8 @@ kit_long_mode:
 /*
  * One stub per vector, each KIT_STUB_SIZE bytes so the IDT loop can step
  * through them. Vectors without a CPU-pushed error code push a zero so that
- * every frame has the layout of struct kit_frame.
+ * every frame has the layout of struct kit_frame. Vectors 32-255 (INT n,
+ * external interrupts) never get an error code from the CPU.
  */
     .balign KIT_STUB_SIZE
 kit_exception_stubs:
@@ -241,6 +242,7 @@ kit_pdpt:
 kit_pd:
     .skip 4096
     .balign 16
+    .globl kit_idt
 kit_idt:
     .skip KIT_NUM_VECTORS * 16
     .balign 16

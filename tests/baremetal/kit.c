@@ -1,7 +1,7 @@
 /* Bare-metal test kit: serial output, printf, exit, checks, exceptions. */
 #include "kit.h"
 
-#define KIT_NUM_VECTORS 32
+#define KIT_NUM_VECTORS 256     /* boot.S installs a stub for each */
 
 /* 16550 registers, as offsets from the base port. */
 #define UART_THR    0   /* transmit holding (DLAB = 0) */
@@ -245,6 +245,22 @@ void kit_check_failed(const char *file, int line, const char *expr)
     kit_printf("FAIL %s:%d: %s\n", file, line, expr);
 }
 
+bool kit_result(const char *name, bool ok, const char *fmt, ...)
+{
+    if (ok) {
+        kit_printf("%s: ok\n", name);
+        return true;
+    }
+    kit_check_failures++;
+    kit_printf("%s: FAIL (", name);
+    va_list ap;
+    va_start(ap, fmt);
+    kit_vprintf(fmt, ap);
+    va_end(ap);
+    kit_puts(")");
+    return false;
+}
+
 _Noreturn void kit_finish(void)
 {
     if (kit_check_failures) {
@@ -261,14 +277,8 @@ void kit_set_exception_handler(unsigned vec, kit_exception_fn fn)
     }
 }
 
-void kit_exception(struct kit_frame *frame)
+static _Noreturn void kit_unhandled(struct kit_frame *frame)
 {
-    kit_exception_fn fn = frame->vec < KIT_NUM_VECTORS
-                          ? kit_exception_handlers[frame->vec] : NULL;
-    if (fn) {
-        fn(frame);
-        return;
-    }
     kit_printf("EXCEPTION vec=%lu err=0x%lx rip=0x%016lx", frame->vec,
                frame->err, frame->rip);
     if (frame->vec == 14) {
@@ -276,6 +286,16 @@ void kit_exception(struct kit_frame *frame)
     }
     kit_putc('\n');
     kit_exit(KIT_EXIT_EXCEPTION);
+}
+
+void kit_exception(struct kit_frame *frame)
+{
+    kit_exception_fn fn = frame->vec < KIT_NUM_VECTORS
+                          ? kit_exception_handlers[frame->vec] : NULL;
+    if (!fn) {
+        kit_unhandled(frame);
+    }
+    fn(frame);
 }
 
 _Noreturn void kit_start(uint32_t mb_magic, uint64_t mb_info)
@@ -335,4 +355,245 @@ int memcmp(const void *a, const void *b, size_t n)
         }
     }
     return 0;
+}
+
+/* ---- System-programming helpers (kit.h, kit_sys_init) ---- */
+
+#define KIT_STACK_SIZE_SYS  (16 * 1024)
+#define PTE_U               (1ull << 2)
+#define PTE_PS              (1ull << 7)
+#define PTE_ADDR_MASK       0x000FFFFFFFFFF000ull
+
+/* Accessed bits preset, as in boot.S; slots 7-8 get the TSS at run time. */
+uint64_t kit_gdt[KIT_GDT_ENTRIES] __attribute__((aligned(16))) = {
+    0,
+    0x00AF9B000000FFFF,     /* 0x08: 64-bit code, DPL 0 */
+    0x00CF93000000FFFF,     /* 0x10: flat data, DPL 0 */
+    0x00CF9B000000FFFF,     /* 0x18: 32-bit code, DPL 0 */
+    0x00CFFB000000FFFF,     /* 0x20: 32-bit code, DPL 3 */
+    0x00CFF3000000FFFF,     /* 0x28: flat data, DPL 3 */
+    0x00AFFB000000FFFF,     /* 0x30: 64-bit code, DPL 3 */
+};
+
+struct kit_tss kit_tss __attribute__((aligned(16)));
+struct kit_frame kit_user_exit_frame;
+
+/* The stacks: RSP0 for traps from ring 3, and the stack user code runs on. */
+static char kit_rsp0_stack[KIT_STACK_SIZE_SYS] __attribute__((aligned(16)));
+static char kit_user_stack[KIT_STACK_SIZE_SYS] __attribute__((aligned(16)));
+char *const kit_user_stack_top = kit_user_stack + KIT_STACK_SIZE_SYS;
+/* kit_run_user's saved kernel RSP (callee-saved registers above it). */
+uint64_t kit_user_saved_rsp;
+
+/*
+ * kit_run_user: save the callee-saved registers and RSP, then IRETQ to
+ * the trampoline at CPL 3. kit_user_abort: back to that RSP, with value
+ * as kit_run_user's result.
+ */
+__asm__(
+    ".pushsection .text\n"
+    ".globl kit_run_user\n"
+    ".type kit_run_user, @function\n"
+    "kit_run_user:\n"
+    "    pushq %rbp\n"
+    "    pushq %rbx\n"
+    "    pushq %r12\n"
+    "    pushq %r13\n"
+    "    pushq %r14\n"
+    "    pushq %r15\n"
+    "    movq %rsp, kit_user_saved_rsp(%rip)\n"
+    "    pushq $0x2b\n"                     /* SS = KIT_SEL_UDS | 3 */
+    "    pushq kit_user_stack_top(%rip)\n"  /* RSP */
+    "    pushq $0x2\n"                      /* RFLAGS: IF = 0 */
+    "    pushq $0x33\n"                     /* CS = KIT_SEL_UCS64 | 3 */
+    "    leaq kit_user_trampoline(%rip), %rax\n"
+    "    pushq %rax\n"
+    "    movq %rdi, %rax\n"
+    "    movq %rsi, %rdi\n"
+    "    iretq\n"
+    ".size kit_run_user, . - kit_run_user\n"
+    "kit_user_trampoline:\n"            /* CPL 3 */
+    "    call *%rax\n"
+    "    int $0xf0\n"                   /* KIT_VEC_USER_EXIT */
+    "    ud2\n"
+    ".globl kit_user_abort\n"
+    ".type kit_user_abort, @function\n"
+    "kit_user_abort:\n"
+    "    movq kit_user_saved_rsp(%rip), %rsp\n"
+    "    movl $0x10, %eax\n"            /* KIT_SEL_DS */
+    "    movl %eax, %ds\n"
+    "    movl %eax, %es\n"
+    "    movl %eax, %ss\n"
+    "    movq %rdi, %rax\n"
+    "    popq %r15\n"
+    "    popq %r14\n"
+    "    popq %r13\n"
+    "    popq %r12\n"
+    "    popq %rbx\n"
+    "    popq %rbp\n"
+    "    ret\n"
+    ".size kit_user_abort, . - kit_user_abort\n"
+    ".popsection\n");
+
+_Static_assert(sizeof(struct kit_tss) == 104, "64-bit TSS is 104 bytes");
+_Static_assert(KIT_SEL_UDS == 0x28 && KIT_SEL_UCS64 == 0x30,
+               "kit_run_user's selectors");
+
+void kit_gdt_set(unsigned index, uint64_t desc)
+{
+    if (index < KIT_GDT_ENTRIES) {
+        kit_gdt[index] = desc;
+    }
+}
+
+void kit_set_gate(unsigned vec, unsigned attr, unsigned ist)
+{
+    if (vec < KIT_NUM_VECTORS) {
+        uint8_t *gate = (uint8_t *)&kit_idt[vec * 2];
+        gate[4] = (uint8_t)(ist & 7);
+        gate[5] = (uint8_t)attr;
+    }
+}
+
+static void kit_user_exit(struct kit_frame *frame)
+{
+    kit_user_exit_frame = *frame;
+    kit_user_abort(frame->rax);
+}
+
+void kit_sys_init(void)
+{
+    uint64_t base = (uintptr_t)&kit_tss;
+    uint64_t limit = sizeof(kit_tss) - 1;
+
+    kit_tss.rsp[0] = (uintptr_t)(kit_rsp0_stack + KIT_STACK_SIZE_SYS);
+    kit_tss.iomap_base = sizeof(kit_tss);       /* no I/O bitmap */
+    /* Available 64-bit TSS (type 9), DPL 0, present. */
+    kit_gdt[KIT_SEL_TSS / 8] = kit_seg_desc((uint32_t)base, (uint32_t)limit,
+                                            0x89, 0);
+    kit_gdt[KIT_SEL_TSS / 8 + 1] = base >> 32;
+
+    struct __attribute__((packed)) {
+        uint16_t limit;
+        uint64_t base;
+    } gdtr = { sizeof(kit_gdt) - 1, (uintptr_t)kit_gdt };
+    __asm__ volatile(
+        "lgdt %0\n"
+        "pushq $0x08\n"                 /* reload CS from the new table */
+        "leaq 1f(%%rip), %%rax\n"
+        "pushq %%rax\n"
+        "lretq\n"
+        "1: movl $0x10, %%eax\n"
+        "movl %%eax, %%ds\n"
+        "movl %%eax, %%es\n"
+        "movl %%eax, %%ss\n"
+        "movw %1, %%ax\n"
+        "ltr %%ax\n"
+        : : "m"(gdtr), "i"(KIT_SEL_TSS) : "rax", "memory");
+
+    /* User code runs in the identity map: U/S = 1 at every level. */
+    uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & PTE_ADDR_MASK);
+    pml4[0] |= PTE_U;
+    uint64_t *pdpt = (uint64_t *)(uintptr_t)(pml4[0] & PTE_ADDR_MASK);
+    pdpt[0] |= PTE_U;
+    uint64_t *pd = (uint64_t *)(uintptr_t)(pdpt[0] & PTE_ADDR_MASK);
+    for (int i = 0; i < 512; i++) {
+        pd[i] |= PTE_U;
+    }
+    write_cr3(read_cr3());
+
+    kit_set_gate(KIT_VEC_USER_EXIT, KIT_GATE_INTR | KIT_GATE_DPL3, 0);
+    kit_set_exception_handler(KIT_VEC_USER_EXIT, kit_user_exit);
+}
+
+/* ---- Expected exceptions (KIT_TRY) ---- */
+
+uint64_t kit_try_insn, kit_try_resume;
+volatile uint64_t kit_caught_count;
+struct kit_frame kit_caught;
+uint64_t kit_caught_cr2;
+uint64_t kit_caught_resume;
+
+static void kit_catcher(struct kit_frame *frame)
+{
+    if (!kit_try_resume) {
+        kit_puts("kit: exception outside KIT_TRY");
+        kit_unhandled(frame);
+    }
+    kit_caught = *frame;
+    kit_caught_cr2 = read_cr2();
+    kit_caught_count++;
+    kit_caught_resume = kit_try_resume;
+    frame->rip = kit_try_resume;
+    kit_try_resume = 0;
+}
+
+void kit_catch(unsigned vec)
+{
+    kit_set_exception_handler(vec, kit_catcher);
+}
+
+void kit_catch_reset(void)
+{
+    kit_caught_count = 0;
+    memset(&kit_caught, 0, sizeof(kit_caught));
+    kit_caught_cr2 = 0;
+}
+
+bool kit_expect_fault(const char *name, unsigned vec, uint64_t err,
+                      uint64_t cs)
+{
+    bool ok;
+
+    if (kit_caught_count == 0) {
+        ok = kit_result(name, false, "no exception");
+    } else {
+        ok = kit_result(name, kit_caught_count == 1 && kit_caught.vec == vec &&
+                        kit_caught.err == err && kit_caught.cs == cs &&
+                        kit_caught.rip == kit_try_insn,
+                        "%lu exception(s), last vec %lu err 0x%lx cs 0x%lx "
+                        "rip 0x%lx; want vec %u err 0x%lx cs 0x%lx rip 0x%lx",
+                        kit_caught_count, kit_caught.vec, kit_caught.err,
+                        kit_caught.cs, kit_caught.rip, vec, err, cs,
+                        kit_try_insn);
+    }
+    kit_catch_reset();
+    return ok;
+}
+
+bool kit_expect_no_fault(const char *name)
+{
+    bool ok = kit_result(name, kit_caught_count == 0,
+                         "vec %lu err 0x%lx cs 0x%lx", kit_caught.vec,
+                         kit_caught.err, kit_caught.cs);
+    kit_catch_reset();
+    return ok;
+}
+
+bool kit_try_rdmsr(uint32_t msr, uint64_t *val)
+{
+    uint64_t lo = 0xDEAD, hi = 0xBEEF;
+    uint64_t before = kit_caught_count;
+
+    kit_catch(13);
+    __asm__ volatile(KIT_TRY("rdmsr")
+                     : "+a"(lo), "+d"(hi)
+                     : "c"(msr)
+                     : "r11", "memory");
+    if (val) {
+        *val = (hi << 32) | (uint32_t)lo;
+    }
+    return kit_caught_count == before;
+}
+
+bool kit_try_wrmsr(uint32_t msr, uint64_t val)
+{
+    uint64_t before = kit_caught_count;
+
+    kit_catch(13);
+    __asm__ volatile(KIT_TRY("wrmsr")
+                     :
+                     : "c"(msr), "a"((uint32_t)val), "d"(val >> 32)
+                     : "r11", "memory");
+    return kit_caught_count == before;
 }

@@ -1,0 +1,275 @@
+/*
+ * RDMSR and WRMSR with valid MSRs and values (SDM Vol. 2B RDMSR, WRMSR;
+ * Vol. 4 chapter 2): CPL 0 only, which register halves they use,
+ * read-back of the MSRs a 64-bit kernel programs, the TSC, and the FS/GS
+ * bases as fs:/gs: loads, MOV to FS and SWAPGS see them. msr-gp.c has the
+ * MSRs and values that must raise #GP(0).
+ *
+ * QEMU 7.2 (TCG) fails "wrmsr TSC sets the counter rdtsc reads": a write
+ * to IA32_TSC does not move the counter RDTSC reads.
+ */
+#include "kit.h"
+
+#define MSR_TSC             0x10
+#define MSR_SYSENTER_CS     0x174
+#define MSR_SYSENTER_ESP    0x175
+#define MSR_SYSENTER_EIP    0x176
+#define MSR_PAT             0x277
+#define MSR_EFER            0xC0000080
+#define MSR_STAR            0xC0000081
+#define MSR_LSTAR           0xC0000082
+#define MSR_CSTAR           0xC0000083
+#define MSR_FMASK           0xC0000084
+#define MSR_FS_BASE         0xC0000100
+#define MSR_GS_BASE         0xC0000101
+#define MSR_KERNEL_GS_BASE  0xC0000102
+#define MSR_TSC_AUX         0xC0000103
+
+#define EFER_NXE            (1ull << 11)
+#define PAT_POWER_UP        ((uint64_t)0x0007040600070406)
+
+#define CPUID1_EDX_TSC      (1u << 4)
+#define CPUID1_EDX_MSR      (1u << 5)
+#define CPUID1_EDX_SEP      (1u << 11)
+#define CPUID1_EDX_PAT      (1u << 16)
+#define EXT1_EDX_NX         (1u << 20)
+#define EXT1_EDX_RDTSCP     (1u << 27)
+#define CPUID7_ECX_RDPID    (1u << 22)
+
+/* Writes val and reads it back. */
+static void read_back(const char *name, uint32_t msr, uint64_t val)
+{
+    uint64_t got = ~val;
+    bool wr = kit_try_wrmsr(msr, val);
+    bool rd = wr && kit_try_rdmsr(msr, &got);
+
+    kit_result(name, wr && rd && got == val, "%s; got 0x%lx want 0x%lx",
+               !wr ? "wrmsr faulted" : !rd ? "rdmsr faulted" : "read back",
+               got, val);
+    kit_catch_reset();
+}
+
+/* What a check prints when CPUID says the MSR is not there. */
+static void absent(const char *name)
+{
+    kit_printf("%s: ok\n", name);
+}
+
+/* ---- Ring 3 ---- */
+
+static uint64_t user_rdmsr(uint64_t msr)
+{
+    uint64_t lo = 0, hi = 0;
+
+    __asm__ volatile(KIT_TRY("rdmsr")
+                     : "+a"(lo), "+d"(hi)
+                     : "c"(msr)
+                     : "r11", "memory");
+    return lo;
+}
+
+static uint64_t user_wrmsr(uint64_t msr)
+{
+    __asm__ volatile(KIT_TRY("wrmsr")
+                     :
+                     : "c"(msr), "a"(0), "d"(0)
+                     : "r11", "memory");
+    return 0;
+}
+
+/* ---- FS and GS ---- */
+
+static uint64_t fs_load(uint64_t off)
+{
+    uint64_t v;
+    __asm__ volatile("movq %%fs:(%1), %0" : "=r"(v) : "r"(off) : "memory");
+    return v;
+}
+
+static uint64_t gs_load(uint64_t off)
+{
+    uint64_t v;
+    __asm__ volatile("movq %%gs:(%1), %0" : "=r"(v) : "r"(off) : "memory");
+    return v;
+}
+
+static unsigned read_fs(void)
+{
+    uint16_t v;
+    __asm__ volatile("movw %%fs, %0" : "=r"(v));
+    return v;
+}
+
+static uint64_t fs_area[4] = {
+    0x1111111111111111, 0x2222222222222222,
+    0x3333333333333333, 0x4444444444444444,
+};
+static uint64_t gs_area[2] = { 0x5555555555555555, 0x6666666666666666 };
+
+#define SEL_BASED_DATA  (KIT_GDT_FIRST_FREE * 8)
+#define BASED_DATA_BASE 0x00345000u
+
+static void check_segment_bases(void)
+{
+    __asm__ volatile("movl $0, %%eax; movl %%eax, %%fs; movl %%eax, %%gs"
+                     : : : "rax");
+    wrmsr(MSR_FS_BASE, (uintptr_t)fs_area);
+    wrmsr(MSR_GS_BASE, (uintptr_t)gs_area);
+    kit_result("fs: load uses FS_BASE", fs_load(8) == fs_area[1],
+               "got 0x%lx", fs_load(8));
+    kit_result("gs: load uses GS_BASE", gs_load(8) == gs_area[1],
+               "got 0x%lx", gs_load(8));
+
+    /* SWAPGS exchanges GS_BASE and KERNEL_GS_BASE. */
+    wrmsr(MSR_KERNEL_GS_BASE, (uintptr_t)&fs_area[2]);
+    __asm__ volatile("swapgs" : : : "memory");
+    uint64_t swapped = gs_load(0);
+    uint64_t gsb = rdmsr(MSR_GS_BASE), kgsb = rdmsr(MSR_KERNEL_GS_BASE);
+    __asm__ volatile("swapgs" : : : "memory");
+    kit_result("swapgs exchanges GS_BASE and KERNEL_GS_BASE",
+               swapped == fs_area[2] && gsb == (uintptr_t)&fs_area[2] &&
+               kgsb == (uintptr_t)gs_area,
+               "gs:0 0x%lx, GS_BASE 0x%lx, KERNEL_GS_BASE 0x%lx", swapped,
+               gsb, kgsb);
+
+    /* The 64-bit base + offset wraps modulo 2^64. */
+    wrmsr(MSR_FS_BASE, 0xFFFFFFFFFFFFF000ull);
+    uint64_t wrapped = fs_load((uintptr_t)&fs_area[3] + 0x1000);
+    kit_result("fs base + offset wraps at 2^64", wrapped == fs_area[3],
+               "got 0x%lx", wrapped);
+
+    /* MOV to FS loads the base from the descriptor; FS_BASE shows it. */
+    kit_gdt_set(KIT_GDT_FIRST_FREE,
+                kit_seg_desc(BASED_DATA_BASE, 0xFFFFF, 0x93,
+                             KIT_SEG_FLAGS_4K32));
+    __asm__ volatile("movl %0, %%fs" : : "r"(SEL_BASED_DATA));
+    uint64_t fsb = rdmsr(MSR_FS_BASE);
+    kit_result("mov to fs loads FS_BASE from the descriptor",
+               fsb == BASED_DATA_BASE, "FS_BASE 0x%lx", fsb);
+    wrmsr(MSR_FS_BASE, (uintptr_t)fs_area);
+    kit_result("wrmsr FS_BASE keeps the fs selector",
+               read_fs() == SEL_BASED_DATA && fs_load(0) == fs_area[0],
+               "fs 0x%x, fs:0 0x%lx", read_fs(), fs_load(0));
+    __asm__ volatile("movl $0, %%eax; movl %%eax, %%fs" : : : "rax");
+}
+
+void kmain(uint32_t mb_magic, uint64_t mb_info)
+{
+    uint32_t c0[4], c1[4], c7[4] = { 0 }, e0[4], e1[4] = { 0 };
+
+    (void)mb_magic;
+    (void)mb_info;
+
+    kit_puts("bt86 bare-metal kit: msr");
+    kit_sys_init();
+    kit_catch(13);
+    kit_catch_reset();
+
+    kit_cpuid(0, 0, c0);
+    kit_cpuid(1, 0, c1);
+    if (c0[0] >= 7) {
+        kit_cpuid(7, 0, c7);
+    }
+    kit_cpuid(0x80000000u, 0, e0);
+    if (e0[0] >= 0x80000001u) {
+        kit_cpuid(0x80000001u, 0, e1);
+    }
+    kit_result("cpuid: MSR feature", c1[3] & CPUID1_EDX_MSR, "edx 0x%x",
+               c1[3]);
+
+    /* RDMSR and WRMSR are CPL-0 instructions. */
+    kit_run_user(user_rdmsr, MSR_EFER);
+    kit_expect_fault("rdmsr at CPL 3: #GP(0)", 13, 0, 0x33);
+    kit_run_user(user_wrmsr, MSR_STAR);
+    kit_expect_fault("wrmsr at CPL 3: #GP(0)", 13, 0, 0x33);
+
+    /* Only ECX, EAX and EDX count; RDMSR clears RAX[63:32], RDX[63:32]. */
+    uint64_t lo = 0xFFFFFFFF00000000ull, hi = 0xFFFFFFFF00000000ull;
+    __asm__ volatile("rdmsr"
+                     : "+a"(lo), "+d"(hi)
+                     : "c"(0xABCD0000C0000080ull));
+    uint64_t efer = rdmsr(MSR_EFER);
+    kit_result("rdmsr ignores rcx[63:32]", (uint32_t)lo == (uint32_t)efer,
+               "eax 0x%lx", lo);
+    kit_result("rdmsr zero-extends into rax and rdx",
+               lo >> 32 == 0 && hi >> 32 == 0, "rax 0x%lx rdx 0x%lx", lo, hi);
+    __asm__ volatile("wrmsr"
+                     :
+                     : "c"(0xFFFFFFFFC0000081ull), "a"(0xAAAAAAAA11111111ull),
+                       "d"(0xBBBBBBBB00232222ull));
+    uint64_t star = rdmsr(MSR_STAR);
+    kit_result("wrmsr ignores rcx, rax and rdx [63:32]",
+               star == 0x0023222211111111ull, "STAR 0x%lx", star);
+
+    /* EFER: LME and LMA on in long mode; NXE writable with CPUID NX. */
+    kit_result("EFER.LME and EFER.LMA set", (efer & 0x500) == 0x500,
+               "EFER 0x%lx", efer);
+    if (e1[3] & EXT1_EDX_NX) {
+        read_back("EFER.NXE read back", MSR_EFER, efer | EFER_NXE);
+        read_back("EFER.NXE cleared", MSR_EFER, efer & ~EFER_NXE);
+        wrmsr(MSR_EFER, efer);
+    } else {
+        absent("EFER.NXE read back");
+        absent("EFER.NXE cleared");
+    }
+
+    /* The SYSCALL MSRs and the segment bases. */
+    read_back("STAR read back", MSR_STAR, 0x0023001000000000ull | 0xdeadbeef);
+    read_back("LSTAR read back", MSR_LSTAR, 0xFFFFFFFF81000000ull);
+    read_back("CSTAR read back", MSR_CSTAR, 0x00007FFFFFFFF000ull);
+    read_back("SFMASK read back", MSR_FMASK, 0x47700);
+    read_back("FS_BASE read back", MSR_FS_BASE, 0xFFFF800000001234ull);
+    read_back("GS_BASE read back", MSR_GS_BASE, 0x00007FFF12345678ull);
+    read_back("KERNEL_GS_BASE read back", MSR_KERNEL_GS_BASE,
+              0xFFFFFFFFFFFFFFF0ull);
+    check_segment_bases();
+
+    /* PAT: CPUID.1:EDX.PAT. */
+    if (c1[3] & CPUID1_EDX_PAT) {
+        uint64_t pat = rdmsr(MSR_PAT);
+        kit_result("PAT power-up value", pat == PAT_POWER_UP,
+                   "got 0x%lx want 0x%lx", pat, PAT_POWER_UP);
+        read_back("PAT read back", MSR_PAT, 0x0007010600070106ull);
+        wrmsr(MSR_PAT, pat);
+    } else {
+        absent("PAT power-up value");
+        absent("PAT read back");
+    }
+
+    /* SYSENTER: CPUID.1:EDX.SEP. */
+    if (c1[3] & CPUID1_EDX_SEP) {
+        read_back("SYSENTER_CS read back", MSR_SYSENTER_CS, 0x10);
+        read_back("SYSENTER_ESP read back", MSR_SYSENTER_ESP,
+                  0xFFFF800000010000ull);
+        read_back("SYSENTER_EIP read back", MSR_SYSENTER_EIP,
+                  0x0000000000101000ull);
+    } else {
+        absent("SYSENTER_CS read back");
+        absent("SYSENTER_ESP read back");
+        absent("SYSENTER_EIP read back");
+    }
+
+    /* TSC_AUX: CPUID.80000001H:EDX.RDTSCP or CPUID.(7,0):ECX.RDPID. */
+    if ((e1[3] & EXT1_EDX_RDTSCP) || (c7[2] & CPUID7_ECX_RDPID)) {
+        read_back("TSC_AUX read back", MSR_TSC_AUX, 0x12345678);
+    } else {
+        absent("TSC_AUX read back");
+    }
+
+    /* IA32_TSC: WRMSR sets the counter that RDTSC reads (Vol. 3B 19.17). */
+    if (c1[3] & CPUID1_EDX_TSC) {
+        uint32_t tlo, thi;
+        wrmsr(MSR_TSC, 1ull << 40);
+        __asm__ volatile("rdtsc" : "=a"(tlo), "=d"(thi));
+        uint64_t tsc = ((uint64_t)thi << 32) | tlo;
+        kit_result("wrmsr TSC sets the counter rdtsc reads",
+                   tsc >= (1ull << 40) && tsc < (1ull << 40) + (1ull << 36),
+                   "rdtsc 0x%lx after writing 0x%lx", tsc,
+                   (uint64_t)1 << 40);
+    } else {
+        absent("wrmsr TSC sets the counter rdtsc reads");
+    }
+
+    kit_puts("msr: done");
+    kit_finish();
+}
