@@ -25,7 +25,12 @@
 #define CPUID_EXT2_RDTSCP (1u << 27)
 #define CPUID_EXT2_LM (1u << 29)
 
-#define CPUID_MAX_LEAF 0x1
+/* CPUID.(EAX=7,ECX=0):EBX / ECX */
+#define CPUID_7_0_EBX_SMEP (1u << 7)
+#define CPUID_7_0_EBX_SMAP (1u << 20)
+#define CPUID_7_0_ECX_RDPID (1u << 22)
+
+#define CPUID_MAX_LEAF 0x7
 #define CPUID_MAX_EXT_LEAF 0x80000008u
 
 static void vendor_regs(uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
@@ -55,6 +60,12 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
                CPUID_PGE | CPUID_CMOV | CPUID_PAT;
         break;
+    case 7:
+        if (subleaf == 0) {
+            *ebx = CPUID_7_0_EBX_SMEP | CPUID_7_0_EBX_SMAP;
+            *ecx = CPUID_7_0_ECX_RDPID;
+        }
+        break;
     case 0x80000000u:
         *eax = CPUID_MAX_EXT_LEAF;
         vendor_regs(ebx, ecx, edx);
@@ -70,5 +81,4 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         break;
     }
     (void)env;
-    (void)subleaf;
 }

@@ -45,7 +45,8 @@ void helper_cpuid(CPUX86State *env)
 /* Bits of features bt86 does not offer (VME, UMIP, FSGSBASE, SMEP, SMAP,
  * PCIDE...) are reserved: setting them is #GP(0). */
 #define CR4_KNOWN (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |   \
-                   CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+                   CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_SMEP |         \
+                   CR4_SMAP)
 
 static void check_cpl0(CPUX86State *env)
 {
@@ -233,5 +234,16 @@ void helper_sysret(CPUX86State *env, uint32_t dflag)
     /* RFLAGS = (R11 & 3C7FD7H) | 2: reserved bits, RF and VM clear */
     cpu_load_eflags(env, (env->regs[R_R11] & 0x3c7fd7) | 2, ~(uint64_t)0);
     env->rip = rip;
+    x86_update_hflags(env);
+}
+
+/* STAC/CLAC: RFLAGS.AC, which decides whether SMAP applies. */
+void helper_set_ac(CPUX86State *env, uint32_t on)
+{
+    if (on) {
+        env->eflags |= AC_MASK;
+    } else {
+        env->eflags &= ~(uint64_t)AC_MASK;
+    }
     x86_update_hflags(env);
 }

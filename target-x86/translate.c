@@ -2967,6 +2967,15 @@ static void disas_two_byte(DisasContext *dc)
                 tcg_gen_ld(S, INDEX_op_ld32u, t, cpu_env, ENV_OFF(tsc_aux));
                 tcg_gen_mov(S, cpu_regs[R_ECX], t);
                 break;
+            case 0xca: case 0xcb: /* clac, stac: ring 0 only (SDM) */
+                if (dc->cpl != 0) {
+                    gen_illegal_opcode(dc);
+                    break;
+                }
+                tcg_gen_callN(S, helper_set_ac, 0, NULL, cpu_env,
+                              cst(dc, dc->modrm == 0xcb));
+                gen_end_block_exit(dc, dc->pc);
+                break;
             default:
                 if (op == 4) {             /* smsw r */
                     t = tmp(dc);
@@ -3235,6 +3244,12 @@ static void disas_two_byte(DisasContext *dc)
     case 0xc7: /* group 9 */
         if (((dc->modrm >> 3) & 7) == 1) {
             gen_cmpxchg8b16b(dc);
+        } else if (((dc->modrm >> 3) & 7) == 7 && dc->mod == 3 &&
+                   (dc->prefix & PREFIX_REPZ)) {
+            /* rdpid: IA32_TSC_AUX into a 64-bit (32-bit outside) register */
+            t = tmp(dc);
+            tcg_gen_ld(S, INDEX_op_ld32u, t, cpu_env, ENV_OFF(tsc_aux));
+            gen_op_mov_reg_v(dc, dc->code64 ? MO_64 : MO_32, dc->rm, t);
         } else {
             gen_unimplemented(dc);
         }
