@@ -66,8 +66,10 @@ void helper_idivq(CPUX86State *env, uint64_t divisor);
 uint64_t helper_mulq(CPUX86State *env, uint64_t a, uint64_t b);
 uint64_t helper_imulq(CPUX86State *env, uint64_t a, uint64_t b);
 
-uint64_t helper_rotate(CPUX86State *env, uint64_t val, uint64_t count,
-                       uint32_t op_ot);
+uint64_t helper_rotate(uint64_t val, uint64_t count, uint32_t op_ot,
+                       uint64_t flags);
+uint64_t helper_rotate_flags(uint64_t val, uint64_t count, uint32_t op_ot,
+                             uint64_t flags);
 
 uint64_t helper_bsf(uint64_t v);
 uint64_t helper_popcnt(uint64_t v);
@@ -78,8 +80,10 @@ uint64_t helper_bextr(uint64_t v, uint64_t ctl, uint64_t bits);
 uint64_t helper_pdep(uint64_t src, uint64_t mask);
 uint64_t helper_pext(uint64_t src, uint64_t mask);
 uint64_t helper_bsr(uint64_t v);
-uint64_t helper_shld_shrd(CPUX86State *env, uint64_t val, uint64_t src,
-                          uint64_t count, uint32_t right_ot);
+uint64_t helper_shld_shrd(uint64_t val, uint64_t src, uint64_t count,
+                          uint32_t right_ot, uint64_t flags);
+uint64_t helper_shld_shrd_flags(uint64_t val, uint64_t src, uint64_t count,
+                                uint32_t right_ot, uint64_t flags);
 
 /* seg_helper.c */
 void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector);

@@ -162,16 +162,17 @@ uint64_t helper_imulq(CPUX86State *env, uint64_t a, uint64_t b)
 
 /*
  * ROL/ROR/RCL/RCR on a value of 8 << (opsz >> 4) bits; count already masked
- * to 5 or 6 bits. Flags are in cc_src (cc_op is EFLAGS): only CF and OF
- * change, and not at all for a zero count (SDM Vol. 2B RCL/RCR/ROL/ROR).
+ * to 5 or 6 bits; flags in EFLAGS layout. Only CF and OF change, and not at
+ * all for a zero count (SDM Vol. 2B RCL/RCR/ROL/ROR). Two pure helpers, the
+ * result and the new flags, so that the translator stores the result before
+ * any flag changes.
  */
-uint64_t helper_rotate(CPUX86State *env, uint64_t val, uint64_t count,
-                       uint32_t op_ot)
+static uint64_t rotate(uint64_t val, uint64_t count, uint32_t op_ot,
+                       uint64_t flags, uint64_t *flags_out)
 {
     int op = (int)(op_ot & 7);
     int bits = 8 << (op_ot >> 4);
     uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
-    uint64_t flags = env->cc_src;
     uint64_t cf = flags & CC_C;
     uint64_t res;
     int c;
@@ -179,6 +180,7 @@ uint64_t helper_rotate(CPUX86State *env, uint64_t val, uint64_t count,
     val &= mask;
     if (op <= 1) {           /* ROL, ROR */
         if (count == 0) {
+            *flags_out = flags;
             return val;
         }
         c = (int)(count % (uint64_t)bits);
@@ -197,6 +199,7 @@ uint64_t helper_rotate(CPUX86State *env, uint64_t val, uint64_t count,
     } else {                 /* RCL, RCR: rotate through CF */
         c = (int)(count % (uint64_t)(bits + 1));
         if (c == 0) {
+            *flags_out = flags;
             return val;
         }
         res = val;
@@ -219,8 +222,23 @@ uint64_t helper_rotate(CPUX86State *env, uint64_t val, uint64_t count,
         }
         flags = (flags & ~(uint64_t)(CC_C | CC_O)) | cf | (of ? CC_O : 0);
     }
-    env->cc_src = flags;
+    *flags_out = flags;
     return res;
+}
+
+uint64_t helper_rotate(uint64_t val, uint64_t count, uint32_t op_ot,
+                       uint64_t flags)
+{
+    uint64_t f;
+    return rotate(val, count, op_ot, flags, &f);
+}
+
+uint64_t helper_rotate_flags(uint64_t val, uint64_t count, uint32_t op_ot,
+                             uint64_t flags)
+{
+    uint64_t f;
+    rotate(val, count, op_ot, flags, &f);
+    return f;
 }
 
 uint64_t helper_bsf(uint64_t v)
@@ -240,8 +258,9 @@ uint64_t helper_bsr(uint64_t v)
  * result; for 16-bit operands we shift through the 32-bit concatenation
  * as hardware does. A zero count changes nothing.
  */
-uint64_t helper_shld_shrd(CPUX86State *env, uint64_t val, uint64_t src,
-                          uint64_t count, uint32_t right_ot)
+static uint64_t shld_shrd(uint64_t val, uint64_t src, uint64_t count,
+                          uint32_t right_ot, uint64_t flags_in,
+                          uint64_t *flags_out)
 {
     int bits = 8 << (right_ot >> 4);
     bool right = right_ot & 1;
@@ -252,6 +271,7 @@ uint64_t helper_shld_shrd(CPUX86State *env, uint64_t val, uint64_t src,
     val &= mask;
     src &= mask;
     if (c == 0) {
+        *flags_out = flags_in;
         return val;
     }
     if (bits == 64) {
@@ -287,9 +307,8 @@ uint64_t helper_shld_shrd(CPUX86State *env, uint64_t val, uint64_t src,
     uint64_t of = ((res ^ val) >> (bits - 1)) & 1;
     uint64_t flags = helper_cc_compute_all(res, 0, 0, CC_OP_LOGICB +
                                            (uint32_t)(right_ot >> 4));
-    flags = (env->cc_src & CC_A) | (flags & (CC_Z | CC_S | CC_P)) | cf |
-            (of ? CC_O : 0);
-    env->cc_src = flags;
+    *flags_out = (flags_in & CC_A) | (flags & (CC_Z | CC_S | CC_P)) | cf |
+                 (of ? CC_O : 0);
     return res;
 }
 
@@ -353,4 +372,19 @@ uint64_t helper_pext(uint64_t src, uint64_t mask)
         mask &= mask - 1;
     }
     return r;
+}
+
+uint64_t helper_shld_shrd(uint64_t val, uint64_t src, uint64_t count,
+                          uint32_t right_ot, uint64_t flags)
+{
+    uint64_t f;
+    return shld_shrd(val, src, count, right_ot, flags, &f);
+}
+
+uint64_t helper_shld_shrd_flags(uint64_t val, uint64_t src, uint64_t count,
+                                uint32_t right_ot, uint64_t flags)
+{
+    uint64_t f;
+    shld_shrd(val, src, count, right_ot, flags, &f);
+    return f;
 }

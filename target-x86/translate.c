@@ -1180,11 +1180,13 @@ static void gen_shift(DisasContext *dc, int op, MemOp ot, TCGv count_in,
             tcg_gen_andi(S, cnt, count_in, mask);
         }
         gen_compute_eflags(dc);
-        TCGv r = tmp(dc);
-        tcg_gen_callN(S, helper_rotate, 0, r, cpu_env, v, cnt,
-                      cst(dc, op | (ot << 4)));
-        set_cc_op(dc, CC_OP_EFLAGS);
-        gen_store_rm(dc, ot, r, a0);
+        TCGv r = tmp(dc), f = tmp(dc), opot = cst(dc, op | (ot << 4));
+        tcg_gen_callN(S, helper_rotate, TCG_CALL_PURE, r, v, cnt, opot,
+                      cpu_cc_src);
+        gen_store_rm(dc, ot, r, a0);   /* before the flags: see gen_alu_st */
+        tcg_gen_callN(S, helper_rotate_flags, TCG_CALL_PURE, f, v, cnt, opot,
+                      cpu_cc_src);
+        tcg_gen_mov(S, cpu_cc_src, f);
         return;
     }
     bool is_sar = op == 7;
@@ -2729,8 +2731,8 @@ static void gen_vex_bmi(DisasContext *dc)
         gen_op_mov_reg_v(dc, ot, dc->reg, r);
         return;
     }
-    case 0x3f0: /* rorx Gy, Ey, Ib */
-        if (pp != 3) {
+    case 0x3f0: /* rorx Gy, Ey, Ib: VEX.vvvv must be 1111b */
+        if (pp != 3 || dc->vex_v != 0) {
             goto illegal;
         }
         if (ot == MO_64) {
@@ -3189,10 +3191,14 @@ static void disas_two_byte(DisasContext *dc)
         }
         tcg_gen_andi(S, cnt, cnt, ot == MO_64 ? 63 : 31);
         gen_compute_eflags(dc);
-        TCGv r = tmp(dc);
-        tcg_gen_callN(S, helper_shld_shrd, 0, r, cpu_env, v, src, cnt,
-                      cst(dc, (b >= 0xac ? 1 : 0) | (ot << 4)));
-        gen_store_rm(dc, ot, r, a0p);
+        TCGv r = tmp(dc), f = tmp(dc);
+        TCGv rot = cst(dc, (b >= 0xac ? 1 : 0) | (ot << 4));
+        tcg_gen_callN(S, helper_shld_shrd, TCG_CALL_PURE, r, v, src, cnt, rot,
+                      cpu_cc_src);
+        gen_store_rm(dc, ot, r, a0p);   /* before the flags */
+        tcg_gen_callN(S, helper_shld_shrd_flags, TCG_CALL_PURE, f, v, src,
+                      cnt, rot, cpu_cc_src);
+        tcg_gen_mov(S, cpu_cc_src, f);
         break;
     }
     case 0xaf: /* imul Gv, Ev */
@@ -3392,6 +3398,10 @@ static void disas_insn(DisasContext *dc)
             dc->b = 0x200 | b;
             if (b == 0xf0 || b == 0xf1 || b == 0xf6) {
                 decode_modrm(dc);
+                if (dc->prefix & PREFIX_LOCK) {
+                    gen_illegal_opcode(dc);   /* none of these is lockable */
+                    return;
+                }
                 disas_three_byte(dc);
             } else {
                 gen_unimplemented(dc);
