@@ -2399,6 +2399,803 @@ static void gen_precise(D *d)
     }
 }
 
+/* ----- POPCNT, LZCNT, TZCNT, MOVBE, ADX, BMI1, BMI2 ----- */
+
+/* Register triples for three-operand forms (ModRM.reg, VEX.vvvv, ModRM.rm):
+ * every field gets low and high (r8-r15) registers. */
+static const int T3[][3] = {
+    { RAX, RCX, RDX }, { R8, R9, R10 }, { RBX, R15, RSI }, { R11, RDI, R12 },
+    { R14, RAX, R13 }, { RDX, R13, R8 }, { RBP, R10, R15 }, { R12, RBX, RCX },
+    { R9, R14, RBP }, { RSI, R11, RDI }, { R15, RDX, R11 }, { R13, R8, RAX },
+};
+/* The same without RDX (MULX's implicit source) */
+static const int T3M[][3] = {
+    { RAX, RCX, RBX }, { R8, R9, R10 }, { RBX, R15, RSI }, { R11, RDI, R12 },
+    { R14, RAX, R13 }, { RCX, R13, R8 }, { RBP, R10, R15 }, { R12, RBX, RCX },
+    { R9, R14, RBP }, { RSI, R11, RDI }, { R15, RAX, R11 }, { R13, R8, RAX },
+};
+#define NT3 12
+
+static const int *pick3(D *d, bool mulx)
+{
+    return mulx ? T3M[d->idx % NT3] : T3[d->idx % NT3];
+}
+
+/* The r/m source holding v: register m, or memory through registers not in
+ * `avoid` (rotating addressing forms) */
+static Opnd src_rm(D *d, bool mem, int sz, int m, uint64_t v, unsigned avoid)
+{
+    if (!mem) {
+        setr(d, m, sz, v);
+        return R(m);
+    }
+    unsigned off = pick_off(d, sz / 8);
+    Opnd o = memop(d, (unsigned)d->idx, off, avoid, false);
+    poke(d, 0, off, sz / 8, v);
+    return o;
+}
+
+static void gen_bitcnt(D *d)
+{
+    for (int op = 0; op < 3; op++) {
+        for (int si = 1; si < 4; si++) {
+            int sz = sizes[si];
+            uint64_t m = maskof(sz), h = 1ull << (sz - 1);
+            const uint64_t vals[] = {
+                0, 1, 2, 3, m, m - 1, h, h - 1, h + 1,
+                0x5555555555555555ull & m, 0xaaaaaaaaaaaaaaaaull & m,
+                0x0123456789abcdefull & m, 1ull << (sz / 2),
+                (1ull << (sz / 2)) | 1, 0x100, (1ull << (sz / 2)) - 1,
+            };
+            for (unsigned i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "%s r, r/m (%s)", bitcnt_names[op],
+                               rm_kind(mem))) {
+                        continue;
+                    }
+                    int a, b;
+                    pick_pair(d, sz, &a, &b);
+                    Opnd rm = src_rm(d, mem, sz, b, vals[i], rbit(a));
+                    g_bitcnt(&d->b, op, sz, a, rm);
+                    end(d);
+                }
+                if (begin(d, "%s r, r (same)", bitcnt_names[op])) {
+                    int a = pick_reg(d, sz, 0);
+                    setr(d, a, sz, vals[i]);
+                    g_bitcnt(&d->b, op, sz, a, R(a));
+                    end(d);
+                }
+            }
+        }
+    }
+}
+
+static void gen_movbe(D *d)
+{
+    for (int store = 0; store < 2; store++) {
+        for (int si = 1; si < 4; si++) {
+            int sz = sizes[si];
+            uint64_t ev[16];
+            int n = edges(sz, ev);
+            for (int i = 0; i < n; i++) {
+                for (unsigned v = 0; v < 8; v++) {
+                    if (!begin(d, "movbe %s", store ? "m, r" : "r, m")) {
+                        continue;
+                    }
+                    int a = pick_reg(d, sz, 0);
+                    unsigned off = pick_off(d, sz / 8);
+                    Opnd rm = memop(d, v, off, rbit(a), false);
+                    if (store) {
+                        setr(d, a, sz, ev[i]);
+                    } else {
+                        poke(d, 0, off, sz / 8, ev[i]);
+                    }
+                    g_movbe(&d->b, store, sz, a, rm);
+                    end(d);
+                }
+            }
+            /* the destination is the base register */
+            if (!store && begin(d, "movbe r, m (base = destination)")) {
+                int a = pick_reg(d, sz, 0);
+                d->tc.regs[a] = DATA_BASE + 0x321;
+                g_movbe(&d->b, false, sz, a, M(a, -1, 1, 0));
+                end(d);
+            }
+            /* store of the base register itself */
+            if (store && begin(d, "movbe m, r (base = source)")) {
+                int a = pick_reg(d, sz, 0);
+                d->tc.regs[a] = DATA_BASE + 0x321;
+                g_movbe(&d->b, true, sz, a, M(a, -1, 1, 0));
+                end(d);
+            }
+        }
+    }
+}
+
+static void gen_adx(D *d)
+{
+    for (int ox = 0; ox < 2; ox++) {
+        const char *nm = ox ? "adox" : "adcx";
+        uint16_t fin = ox ? F_OF : F_CF, fother = ox ? F_CF : F_OF;
+        for (int sz = 32; sz <= 64; sz += 32) {
+            uint64_t ev[16];
+            int n = edges(sz, ev);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    for (int f = 0; f < 4; f++) {
+                        for (int mem = 0; mem < 2; mem++) {
+                            if (!begin(d, "%s r, r/m (%s)", nm,
+                                       rm_kind(mem))) {
+                                continue;
+                            }
+                            /* the flag in, the other one, and the rest */
+                            setf(d, (f & 1 ? fin : 0) | (f & 2 ? fother : 0) |
+                                    ((d->idx >> 1) & 1 ? F_SF | F_ZF | F_AF |
+                                     F_PF : 0));
+                            int a, b;
+                            pick_pair(d, sz, &a, &b);
+                            setr(d, a, sz, ev[i]);
+                            Opnd rm = src_rm(d, mem, sz, b, ev[j], rbit(a));
+                            g_adx(&d->b, ox, sz, a, rm);
+                            end(d);
+                        }
+                    }
+                }
+                for (int f = 0; f < 2; f++) {
+                    if (!begin(d, "%s r, r (same)", nm)) {
+                        continue;
+                    }
+                    setf(d, f ? F_ARITH : 0);
+                    int a = pick_reg(d, sz, 0);
+                    setr(d, a, sz, ev[i]);
+                    g_adx(&d->b, ox, sz, a, R(a));
+                    end(d);
+                }
+            }
+        }
+    }
+    /* two interleaved carry chains (a multi-precision add of two 4-limb
+     * numbers twice): CF through ADCX, OF through ADOX */
+    static const uint64_t limbs[] = {
+        0, 1, ~0ull, ~0ull - 1, 0x8000000000000000ull, 0x7fffffffffffffffull,
+        0xffffffff, 0x100000000ull,
+    };
+    for (int sz = 32; sz <= 64; sz += 32) {
+        uint64_t m = maskof(sz);
+        for (int k = 0; k < 64; k++) {
+            for (int f = 0; f < 4; f++) {
+                if (!begin(d, "adcx/adox chain (%d-bit)", sz)) {
+                    continue;
+                }
+                setf(d, (f & 1 ? F_CF : 0) | (f & 2 ? F_OF : 0) |
+                        (k & 1 ? F_ZF | F_SF | F_PF | F_AF : 0));
+                d->tc.regs[RSI] = DATA_BASE + 0x400;
+                for (int l = 0; l < 8; l++) {
+                    uint64_t a = k < 8 ? limbs[(k + l) % 8] & m
+                                       : rng_next(&d->rng) & m;
+                    uint64_t b = k < 16 ? m : limbs[rng_below(&d->rng, 8)] & m;
+                    if (k >= 32) {
+                        b = rng_next(&d->rng) & m;
+                    }
+                    setr(d, R8 + l, sz, a);
+                    poke(d, 0, 0x400 + (unsigned)l * 8, 8, b);
+                }
+                for (int l = 0; l < 4; l++) {
+                    g_adx(&d->b, false, sz, R8 + l, M(RSI, -1, 1, l * 8));
+                    g_adx(&d->b, true, sz, R12 + l, M(RSI, -1, 1, 32 + l * 8));
+                }
+                /* the carries out, into registers */
+                g_adx(&d->b, false, sz, RAX, R(RCX));
+                g_adx(&d->b, true, sz, RDX, R(RBX));
+                end(d);
+            }
+        }
+    }
+    /* a row of a multi-precision multiply: MULX, then the low halves into
+     * the CF chain and the high halves into the OF chain */
+    for (int k = 0; k < 48; k++) {
+        if (!begin(d, "mulx/adcx/adox row")) {
+            continue;
+        }
+        setf(d, (k & 1 ? F_CF : 0) | (k & 2 ? F_OF : 0));
+        d->tc.regs[RSI] = DATA_BASE + 0x600;
+        d->tc.regs[RDX] = k < 8 ? limbs[k] : rng_next(&d->rng);
+        for (int l = 0; l < 4; l++) {
+            poke(d, 0, 0x600 + (unsigned)l * 8, 8,
+                 k < 16 ? limbs[(k + l) % 8] : rng_next(&d->rng));
+            if (k >= 8 && k < 16) {
+                d->tc.regs[R10 + l] = ~0ull;
+            }
+        }
+        for (int l = 0; l < 4; l++) {
+            g_bmi(&d->b, BMI_MULX, 64, R9, R8, M(RSI, -1, 1, l * 8), 0);
+            g_adx(&d->b, false, 64, R10 + l, R(R8));
+            g_adx(&d->b, true, 64, R11 + l, R(R9));
+        }
+        end(d);
+    }
+}
+
+static void gen_bmi(D *d)
+{
+    for (int sz = 32; sz <= 64; sz += 32) {
+        uint64_t m = maskof(sz), h = 1ull << (sz - 1);
+        uint64_t ev[16], es[8];
+        int n = edges(sz, ev);
+        int ns = edges_small(sz, es);
+
+        /* andn */
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "andn r, v, r/m (%s)", rm_kind(mem))) {
+                        continue;
+                    }
+                    const int *t = pick3(d, false);
+                    setr(d, t[1], sz, ev[i]);
+                    Opnd rm = src_rm(d, mem, sz, t[2], ev[j],
+                                     rbit(t[0]) | rbit(t[1]));
+                    g_bmi(&d->b, BMI_ANDN, sz, t[0], t[1], rm, 0);
+                    end(d);
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 3; k++) {
+                static const char *const sn[3] = {
+                    "r = v = r/m", "r = r/m", "r = v",
+                };
+                if (!begin(d, "andn (same: %s)", sn[k])) {
+                    continue;
+                }
+                const int *t = pick3(d, false);
+                setr(d, t[0], sz, ev[i]);
+                setr(d, t[1], sz, ev[n - 1 - i]);
+                setr(d, t[2], sz, ev[(i + 3) % n]);
+                g_bmi(&d->b, BMI_ANDN, sz, t[0], k == 1 ? t[1] : t[0],
+                      R(k == 2 ? t[2] : t[0]), 0);
+                end(d);
+            }
+        }
+
+        /* blsr, blsmsk, blsi */
+        const uint64_t bv[] = {
+            0, 1, 2, 3, h - 1, h, h + 1, m - 1, m,
+            0x5555555555555555ull & m, 0xaaaaaaaaaaaaaaaaull & m,
+            0x0123456789abcdefull & m, 0x100, (h | 0x100),
+            1ull << (sz / 2),
+        };
+        for (int op = BMI_BLSR; op <= BMI_BLSI; op++) {
+            for (unsigned i = 0; i < sizeof(bv) / sizeof(bv[0]); i++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "%s v, r/m (%s)", bmi_names[op],
+                               rm_kind(mem))) {
+                        continue;
+                    }
+                    const int *t = pick3(d, false);
+                    Opnd rm = src_rm(d, mem, sz, t[2], bv[i], rbit(t[1]));
+                    g_bmi(&d->b, op, sz, 0, t[1], rm, 0);
+                    end(d);
+                }
+                if (begin(d, "%s v, r (same)", bmi_names[op])) {
+                    int a = pick_reg(d, sz, 0);
+                    setr(d, a, sz, bv[i]);
+                    g_bmi(&d->b, op, sz, 0, a, R(a), 0);
+                    end(d);
+                }
+            }
+        }
+
+        /* bextr: start and length 0, 1, ..., operand size - 1, size,
+         * beyond, 255; bits 63:16 of the control ignored */
+        static const unsigned bstart[] = { 0, 1, 4, 7, 8, 31, 32, 33, 63, 64,
+                                           255 };
+        static const unsigned blen[] = { 0, 1, 4, 8, 31, 32, 33, 63, 64, 65,
+                                         255 };
+        const uint64_t xv[] = {
+            m, 0x0123456789abcdefull & m, h, 1, 0x8000000000000001ull & m,
+        };
+        for (unsigned i = 0; i < sizeof(xv) / sizeof(xv[0]); i++) {
+            for (unsigned s = 0; s < sizeof(bstart) / sizeof(bstart[0]); s++) {
+                for (unsigned l = 0; l < sizeof(blen) / sizeof(blen[0]); l++) {
+                    for (int mem = 0; mem < 2; mem++) {
+                        if (!begin(d, "bextr r, r/m, v (%s)", rm_kind(mem))) {
+                            continue;
+                        }
+                        const int *t = pick3(d, false);
+                        uint64_t ctl = bstart[s] | blen[l] << 8;
+                        if (d->idx & 1) {
+                            ctl |= 0xfedcba98abcd0000ull;
+                        }
+                        setr(d, t[1], sz, ctl);
+                        Opnd rm = src_rm(d, mem, sz, t[2], xv[i],
+                                         rbit(t[0]) | rbit(t[1]));
+                        g_bmi(&d->b, BMI_BEXTR, sz, t[0], t[1], rm, 0);
+                        end(d);
+                    }
+                }
+            }
+        }
+        if (begin(d, "bextr (same: r = r/m = v)")) {
+            int a = pick_reg(d, sz, 0);
+            setr(d, a, sz, 0x0000000000000804ull);
+            g_bmi(&d->b, BMI_BEXTR, sz, a, a, R(a), 0);
+            end(d);
+        }
+
+        /* bzhi: index 0, 1, ..., size - 1, size, beyond, 255; bits 63:8
+         * of the index ignored */
+        static const uint64_t zidx[] = {
+            0, 1, 2, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 127, 128, 255,
+            0x100, 0x101, 0x120, 0xffffffff, 0x8000000000000020ull,
+            0xffffffffffffff3full,
+        };
+        const uint64_t zv[] = {
+            m, 0x0123456789abcdefull & m, h, 1, 0, 0x5555555555555555ull & m,
+        };
+        for (unsigned i = 0; i < sizeof(zv) / sizeof(zv[0]); i++) {
+            for (unsigned k = 0; k < sizeof(zidx) / sizeof(zidx[0]); k++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "bzhi r, r/m, v (%s)", rm_kind(mem))) {
+                        continue;
+                    }
+                    const int *t = pick3(d, false);
+                    setr(d, t[1], sz, zidx[k]);
+                    Opnd rm = src_rm(d, mem, sz, t[2], zv[i],
+                                     rbit(t[0]) | rbit(t[1]));
+                    g_bmi(&d->b, BMI_BZHI, sz, t[0], t[1], rm, 0);
+                    end(d);
+                }
+            }
+        }
+
+        /* pdep, pext: sparse and dense masks */
+        const uint64_t pv[] = {
+            0, 1, m, 0x0123456789abcdefull & m, h, 0x5555555555555555ull & m,
+            0xaaaaaaaaaaaaaaaaull & m, 0xfedcba9876543210ull & m,
+        };
+        const uint64_t pm[] = {
+            0, 1, m, h, h | 1, 0x5555555555555555ull & m,
+            0xaaaaaaaaaaaaaaaaull & m, 0x0f0f0f0f0f0f0f0full & m,
+            0xff00ff00ff00ff00ull & m, 0x0000000100010001ull & m,
+            0x8000000000000001ull & m, m - 1, m & ~0x10000ull,
+            0x1248102040810204ull & m, 0x00000000ffff0000ull,
+        };
+        for (int op = BMI_PDEP; op <= BMI_PEXT; op++) {
+            for (unsigned i = 0; i < sizeof(pv) / sizeof(pv[0]); i++) {
+                for (unsigned k = 0; k < sizeof(pm) / sizeof(pm[0]); k++) {
+                    for (int mem = 0; mem < 2; mem++) {
+                        if (!begin(d, "%s r, v, r/m (%s)", bmi_names[op],
+                                   rm_kind(mem))) {
+                            continue;
+                        }
+                        const int *t = pick3(d, false);
+                        setr(d, t[1], sz, pv[i]);
+                        Opnd rm = src_rm(d, mem, sz, t[2], pm[k],
+                                         rbit(t[0]) | rbit(t[1]));
+                        g_bmi(&d->b, op, sz, t[0], t[1], rm, 0);
+                        end(d);
+                    }
+                }
+            }
+            if (begin(d, "%s (same: r = v = r/m)", bmi_names[op])) {
+                int a = pick_reg(d, sz, 0);
+                setr(d, a, sz, 0x0123456789abcdefull);
+                g_bmi(&d->b, op, sz, a, a, R(a), 0);
+                end(d);
+            }
+        }
+
+        /* mulx */
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "mulx r, v, r/m (%s)", rm_kind(mem))) {
+                        continue;
+                    }
+                    const int *t = pick3(d, true);
+                    setr(d, RDX, sz, ev[i]);
+                    Opnd rm = src_rm(d, mem, sz, t[2], ev[j],
+                                     rbit(t[0]) | rbit(t[1]) | rbit(RDX));
+                    g_bmi(&d->b, BMI_MULX, sz, t[0], t[1], rm, 0);
+                    end(d);
+                }
+            }
+        }
+        for (int i = 0; i < ns; i++) {
+            for (int k = 0; k < 6; k++) {
+                static const char *const sn[6] = {
+                    "r = v: the high half", "r/m = rdx", "r = rdx",
+                    "v = rdx", "r = v = rdx", "r = r/m",
+                };
+                if (!begin(d, "mulx (same: %s)", sn[k])) {
+                    continue;
+                }
+                const int *t = pick3(d, true);
+                int r = t[0], v = t[1], mr = t[2];
+                switch (k) {
+                case 0: v = r; break;
+                case 1: mr = RDX; break;
+                case 2: r = RDX; break;
+                case 3: v = RDX; break;
+                case 4: r = v = RDX; break;
+                default: mr = r; break;
+                }
+                setr(d, RDX, sz, es[i]);
+                if (mr != RDX) {
+                    setr(d, mr, sz, es[ns - 1 - i] ^ (k & 1 ? 0 : 2));
+                }
+                g_bmi(&d->b, BMI_MULX, sz, r, v, R(mr), 0);
+                end(d);
+            }
+        }
+
+        /* sarx, shlx, shrx: the count masked to 5 or 6 bits */
+        static const uint64_t cnt[] = {
+            0, 1, 2, 7, 31, 32, 33, 63, 64, 65, 255, 0x105,
+            0xffffffffffffffc1ull,
+        };
+        const uint64_t sv[] = {
+            0, 1, h, m, 0x0123456789abcdefull & m, h - 1, h | 1,
+        };
+        for (int op = BMI_SARX; op <= BMI_SHRX; op++) {
+            for (unsigned i = 0; i < sizeof(sv) / sizeof(sv[0]); i++) {
+                for (unsigned k = 0; k < sizeof(cnt) / sizeof(cnt[0]); k++) {
+                    for (int mem = 0; mem < 2; mem++) {
+                        if (!begin(d, "%s r, r/m, v (%s)", bmi_names[op],
+                                   rm_kind(mem))) {
+                            continue;
+                        }
+                        const int *t = pick3(d, false);
+                        setr(d, t[1], sz, cnt[k]);
+                        Opnd rm = src_rm(d, mem, sz, t[2], sv[i],
+                                         rbit(t[0]) | rbit(t[1]));
+                        g_bmi(&d->b, op, sz, t[0], t[1], rm, 0);
+                        end(d);
+                    }
+                }
+                for (int k = 0; k < 2; k++) {
+                    if (!begin(d, "%s (same: %s)", bmi_names[op],
+                               k ? "r = r/m" : "r = r/m = v")) {
+                        continue;
+                    }
+                    const int *t = pick3(d, false);
+                    setr(d, t[0], sz, sv[i] + 7);
+                    setr(d, t[1], sz, cnt[i]);
+                    g_bmi(&d->b, op, sz, t[0], k ? t[1] : t[0], R(t[0]), 0);
+                    end(d);
+                }
+            }
+        }
+
+        /* rorx */
+        static const uint8_t rimm[] = { 0, 1, 7, 8, 15, 16, 31, 32, 33, 63,
+                                        64, 127, 255 };
+        for (unsigned i = 0; i < sizeof(sv) / sizeof(sv[0]); i++) {
+            for (unsigned k = 0; k < sizeof(rimm); k++) {
+                for (int mem = 0; mem < 2; mem++) {
+                    if (!begin(d, "rorx r, r/m, imm8 (%s)", rm_kind(mem))) {
+                        continue;
+                    }
+                    const int *t = pick3(d, false);
+                    Opnd rm = src_rm(d, mem, sz, t[2], sv[i], rbit(t[0]));
+                    g_bmi(&d->b, BMI_RORX, sz, t[0], 0, rm, rimm[k]);
+                    end(d);
+                }
+            }
+            if (begin(d, "rorx (same: r = r/m)")) {
+                int a = pick_reg(d, sz, 0);
+                setr(d, a, sz, sv[i]);
+                g_bmi(&d->b, BMI_RORX, sz, a, 0, R(a), (uint8_t)(5 + i * 9));
+                end(d);
+            }
+        }
+    }
+}
+
+/* Conditions and flags read after the new flag producers (in the same
+ * block: lazily computed flags must come out right) */
+static void gen_newflags(D *d)
+{
+    enum { NP_POPCNT, NP_TZCNT, NP_LZCNT, NP_ADCX, NP_ADOX, NP_BMI };
+    static const char *const sn[] = { "popcnt", "tzcnt", "lzcnt", "adcx",
+                                      "adox" };
+    static const int bmiops[] = { BMI_ANDN, BMI_BLSR, BMI_BLSMSK, BMI_BLSI,
+                                  BMI_BEXTR, BMI_BZHI, BMI_PDEP, BMI_SHLX };
+    static const int prods[] = { PR_CMP, PR_ADD, PR_SUB, PR_AND, PR_INC,
+                                 PR_NEG, PR_SHL1, PR_IMUL };
+    for (int np = 0; np < NP_BMI + 8; np++) {
+        const char *name = np < NP_BMI ? sn[np]
+                                       : bmi_names[bmiops[np - NP_BMI]];
+        for (int sz = 32; sz <= 64; sz += 32) {
+            uint64_t ev[8];
+            int n = edges_small(sz, ev);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    /* an earlier flag producer in the block, then the new
+                     * instruction, then every condition */
+                    int pr = prods[(i + j) % 8];
+                    if (!begin(d, "setcc/cmovcc after %s (after %s)", name,
+                               pr_names[pr])) {
+                        continue;
+                    }
+                    setf(d, (i ^ j) & 1 ? F_ARITH : 0);
+                    producer(d, pr, sz, ev[j], ev[i]);
+                    setr(d, R8, sz, ev[i]);
+                    setr(d, R9, sz, ev[j]);
+                    setr(d, R10, sz, np == NP_BMI + 4 ? 0x0804 + (uint64_t)j * 9
+                                     : (uint64_t)j * 7);
+                    if (np < NP_ADCX) {
+                        g_bitcnt(&d->b, np, sz, R11, R(R8));
+                    } else if (np < NP_BMI) {
+                        g_adx(&d->b, np == NP_ADOX, sz, R8, R(R9));
+                    } else {
+                        int op = bmiops[np - NP_BMI];
+                        int v = op == BMI_BEXTR || op == BMI_BZHI ||
+                                op == BMI_SHLX ? R10 : R9;
+                        g_bmi(&d->b, op, sz, R11, op >= BMI_BLSR &&
+                              op <= BMI_BLSI ? R11 : v, R(R8), 0);
+                    }
+                    d->tc.regs[RBX] = DATA_BASE + 0x200;
+                    d->tc.regs[RSI] = 0x2222222222222222ull;
+                    uint16_t undef = d->b.undef;
+                    for (int cc = 0; cc < 16; cc++) {
+                        if (cc_reads(cc) & undef) {
+                            continue;
+                        }
+                        g_setcc(&d->b, cc, M(RBX, -1, 1, cc));
+                    }
+                    /* and half of them through cmovcc (64 instructions at
+                     * most) */
+                    for (int cc = sz == 64; cc < 16; cc += 2) {
+                        if (cc_reads(cc) & undef) {
+                            continue;
+                        }
+                        g_mov_r_rm(&d->b, 64, R12, R(RBX));
+                        g_cmovcc(&d->b, cc, 64, R12, R(RSI));
+                        g_mov_rm_r(&d->b, 64, M(RBX, -1, 1, 0x20 + 8 * cc),
+                                   R12);
+                    }
+                    end(d);
+                }
+            }
+        }
+    }
+}
+
+/* A read-modify-write (or MOVBE) store into the next instruction of the
+ * same block: bt86 restarts the instruction after the store hits
+ * translated code, and the restart must see the flags from before it */
+static void gen_smc_rmw(D *d)
+{
+    enum { S_RCL, S_RCR, S_RCR1, S_ADC, S_SBB, S_ADD, S_SHL, S_MOVBE,
+           S_ADCX_LOAD, S_NB };
+    static const char *const nm[S_NB] = {
+        "rcl m64, cl", "rcr m64, cl", "rcr m64, 1", "adc m64, r",
+        "sbb m64, r", "add m64, r", "shl m64, cl", "movbe m64, r",
+        "adcx r, m64 (no store)",
+    };
+    for (int k = 0; k < S_NB; k++) {
+        for (int v = 0; v < 8; v++) {
+            if (!begin(d, "smc: %s into the next instruction", nm[k])) {
+                continue;
+            }
+            setf(d, (v & 1 ? F_CF : 0) | (v & 2 ? F_OF | F_ZF : 0));
+            d->tc.regs[RCX] = v < 4 ? 3 + (unsigned)v * 10
+                                    : 0x8000000000000001ull;
+            int cl = (int)(d->tc.regs[RCX] & 0xff);
+            uint64_t entry = tc_entry(&d->tc);
+            /* the instruction, its length, then the same again aimed at
+             * the imm64 of the mov rax, imm64 that follows */
+            for (int pass = 0; pass < 2; pass++) {
+                Opnd m = MRIP(pass ? entry + (uint64_t)b_pos(&d->b) + 2
+                                   : entry);
+                b_init(&d->b, &d->tc);
+                switch (k) {
+                case S_RCL: g_shift(&d->b, 2, 64, m, SH_CL, 0, cl); break;
+                case S_RCR: g_shift(&d->b, 3, 64, m, SH_CL, 0, cl); break;
+                case S_RCR1: g_shift(&d->b, 3, 64, m, SH_BY1, 1, 1); break;
+                case S_ADC: g_alu_rm_r(&d->b, ALU_ADC, 64, m, RCX); break;
+                case S_SBB: g_alu_rm_r(&d->b, ALU_SBB, 64, m, RCX); break;
+                case S_ADD: g_alu_rm_r(&d->b, ALU_ADD, 64, m, RCX); break;
+                case S_SHL: g_shift(&d->b, 4, 64, m, SH_CL, 0, cl); break;
+                case S_MOVBE: g_movbe(&d->b, true, 64, RCX, m); break;
+                default: g_adx(&d->b, false, 64, RCX, m); break;
+                }
+            }
+            g_mov_r_imm(&d->b, 64, RAX, 0xfedcba9876543210ull);
+            end(d);
+        }
+    }
+}
+
+/* idiv overflow: the most negative dividend divided by -1 (bt86 used to
+ * run the host's IDIV on it and die of SIGFPE) */
+static void gen_idiv_overflow(D *d)
+{
+    for (int si = 0; si < 4; si++) {
+        int sz = sizes[si];
+        uint64_t m = maskof(sz), h = 1ull << (sz - 1);
+        /* high:low, divisor */
+        const uint64_t t[][3] = {
+            { h, 0, m },          /* -2^(2n-1) / -1 */
+            { m, h, m },          /* -2^(n-1) / -1 = 2^(n-1): too big */
+            { m, h + 1, m },      /* -(2^(n-1) - 1) / -1: fits */
+            { h, 0, 1 },          /* -2^(2n-1) / 1 */
+            { h, 0, h },          /* / -2^(n-1) = 2^n: too big */
+            { m, h, 1 },          /* -2^(n-1) / 1: fits */
+        };
+        for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+            for (int mem = 0; mem < 2; mem++) {
+                if (!begin(d, "idiv r/m%d (%s:%s / %s) (%s)", sz,
+                           t[k][0] == h ? "INT_MIN" : "-1",
+                           t[k][1] == 0 ? "0" : t[k][1] == h ? "INT_MIN"
+                                                             : "INT_MIN+1",
+                           t[k][2] == m ? "-1" : t[k][2] == 1 ? "1"
+                                                              : "INT_MIN",
+                           rm_kind(mem))) {
+                    continue;
+                }
+                if (sz == 8) {
+                    setr(d, REG_AH, 8, t[k][0]);
+                    setr(d, RAX, 8, t[k][1]);
+                } else {
+                    setr(d, RDX, sz, t[k][0]);
+                    setr(d, RAX, sz, t[k][1]);
+                }
+                Opnd rm = src_rm(d, mem, sz, RCX, t[k][2],
+                                 rbit(RAX) | rbit(RDX));
+                g_grp3(&d->b, 7, sz, rm);
+                end(d);
+            }
+        }
+    }
+}
+
+/* Encodings that must fault, prefix orders, and faults that must change
+ * nothing */
+static void gen_newext_edges(D *d)
+{
+    static const struct {
+        const char *hex;
+        const char *what;
+        uint16_t wdef, wundef;
+    } t[] = {
+        { "66 f3 0f b8 c1", "66 F3: popcnt r16", F_ARITH, 0 },
+        { "f3 66 0f b8 c1", "F3 66: popcnt r16", F_ARITH, 0 },
+        { "66 f3 0f bd c1", "66 F3: lzcnt r16", F_CF | F_ZF,
+          F_OF | F_SF | F_AF | F_PF },
+        { "f3 66 48 0f bc c1", "F3 66 REX.W: tzcnt r64", F_CF | F_ZF,
+          F_OF | F_SF | F_AF | F_PF },
+        { "0f b8 c1", "0F B8 without F3 (jmpe): #UD", 0, 0 },
+        { "f0 f3 0f b8 03", "lock popcnt: #UD", 0, 0 },
+        { "f0 f3 0f bd 03", "lock lzcnt: #UD", 0, 0 },
+        { "0f 38 f0 c1", "movbe r, r: #UD", 0, 0 },
+        { "0f 38 f1 c1", "movbe r, r (store form): #UD", 0, 0 },
+        { "48 0f 38 f1 c1", "movbe r64, r64: #UD", 0, 0 },
+        { "f0 0f 38 f0 03", "lock movbe: #UD", 0, 0 },
+        { "f0 66 0f 38 f6 03", "lock adcx: #UD", 0, 0 },
+        { "f0 f3 0f 38 f6 03", "lock adox: #UD", 0, 0 },
+        { "66 48 0f 38 f6 03", "adcx r64, m64", F_CF, 0 },
+        { "f3 48 0f 38 f6 03", "adox r64, m64", F_OF, 0 },
+        /* andn eax, ecx, edx = c4 e2 70 f2 c2 */
+        { "c4 e2 70 f2 c2", "vex: andn", F_SF | F_ZF | F_CF | F_OF,
+          F_AF | F_PF },
+        { "c4 a2 70 f2 c2", "vex: VEX.X with a register operand: ignored",
+          F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF },
+        { "66 c4 e2 70 f2 c2", "vex: 66 before VEX: #UD", 0, 0 },
+        { "f3 c4 e2 70 f2 c2", "vex: F3 before VEX: #UD", 0, 0 },
+        { "f2 c4 e2 70 f2 c2", "vex: F2 before VEX: #UD", 0, 0 },
+        { "f0 c4 e2 70 f2 03", "vex: LOCK before VEX: #UD", 0, 0 },
+        { "40 c4 e2 70 f2 c2", "vex: REX before VEX: #UD", 0, 0 },
+        { "48 c4 e2 70 f2 c2", "vex: REX.W before VEX: #UD", 0, 0 },
+        { "2e c4 e2 70 f2 03", "vex: CS override before VEX: ignored",
+          F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF },
+        { "c4 e2 74 f2 c2", "vex: andn with VEX.L = 1: #UD", 0, 0 },
+        { "c4 e2 71 f2 c2", "vex: andn with pp = 66: #UD", 0, 0 },
+        { "c4 e2 f4 f3 ca", "vex: blsr with VEX.L = 1: #UD", 0, 0 },
+        { "c4 e2 78 f3 c1", "vex: F3 /0: #UD", 0, 0 },
+        { "c4 e2 78 f3 e1", "vex: F3 /4: #UD", 0, 0 },
+        { "c4 e2 78 f3 f9", "vex: F3 /7: #UD", 0, 0 },
+        { "c4 e2 79 f3 c9", "vex: blsr with pp = 66: #UD", 0, 0 },
+        { "c4 e2 71 f5 c2", "vex: 66.0F38 F5: #UD", 0, 0 },
+        { "c4 e2 70 f6 c2", "vex: 0F38 F6 with pp = none: #UD", 0, 0 },
+        { "c4 e2 71 f6 c2", "vex: 66.0F38 F6: #UD", 0, 0 },
+        { "c4 e2 72 f6 c2", "vex: F3.0F38 F6: #UD", 0, 0 },
+        { "c4 e2 77 f6 c2", "vex: mulx with VEX.L = 1: #UD", 0, 0 },
+        { "c4 e2 74 f7 c2", "vex: bextr with VEX.L = 1: #UD", 0, 0 },
+        { "c4 e3 7b f0 c1 05", "vex: rorx", 0, 0 },
+        { "c4 e3 73 f0 c1 05", "vex: rorx with vvvv != 1111b: #UD", 0, 0 },
+        { "c4 e3 7f f0 c1 05", "vex: rorx with VEX.L = 1: #UD", 0, 0 },
+        { "c4 e3 7a f0 c1 05", "vex: F3.0F3A F0: #UD", 0, 0 },
+        { "c4 e0 70 f2 c2", "vex: map 0: #UD", 0, 0 },
+        { "c4 e4 70 f2 c2", "vex: map 4: #UD", 0, 0 },
+        /* the ModRM byte is the int3: andn ecx, ecx, esp, then the int3
+         * of the padding */
+        { "c4 e2 70 f2", "vex: ends at the int3", F_SF | F_ZF | F_CF | F_OF,
+          F_AF | F_PF },
+    };
+    for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+        for (int v = 0; v < 4; v++) {
+            if (!begin(d, "new encodings: %s", t[k].what)) {
+                continue;
+            }
+            d->tc.regs[RBX] = DATA_BASE + 0x100 + 8 * (unsigned)v;
+            d->tc.regs[RCX] = v == 0   ? 0
+                              : v == 1 ? ~0ull
+                                       : 0x8000000080000001ull;
+            d->tc.regs[RDX] = v == 2 ? 0 : 0x0123456789abcdefull;
+            raw(d, t[k].hex, t[k].wdef, t[k].wundef);
+            end(d);
+        }
+    }
+    /* the last instruction of the code page, and one crossing into the
+     * unmapped page after it */
+    for (int k = 0; k <= 5; k++) {
+        if (!begin(d, "new encodings: andn %s the code page",
+                   k == 0 ? "and int3 at the end of" :
+                   k == 1 ? "ending at the end of" : "crossing the end of")) {
+            continue;
+        }
+        d->tc.code_at = (uint16_t)(CODE_SIZE - 6 + (unsigned)k);
+        g_bmi(&d->b, BMI_ANDN, 64, RAX, RCX, R(RDX), 0);
+        end(d);
+    }
+    /* faults: nothing changes (no half-written destination, MULX writes
+     * neither half) */
+    static const uint64_t badp[] = { 0x1000, 0x8000000000000000ull };
+    for (int k = 0; k < 2; k++) {
+        const char *kind = k ? "non-canonical" : "unmapped";
+        for (int sz = 16; sz <= 64; sz *= 2) {
+            if (begin(d, "fault atomicity: movbe m, r (%s)", kind)) {
+                d->tc.regs[RBX] = badp[k];
+                g_movbe(&d->b, true, sz, RCX, M(RBX, -1, 1, 0));
+                end(d);
+            }
+            if (begin(d, "fault atomicity: movbe r, m (%s)", kind)) {
+                d->tc.regs[RBX] = badp[k];
+                g_movbe(&d->b, false, sz, RCX, M(RBX, -1, 1, 0));
+                end(d);
+            }
+            if (begin(d, "fault atomicity: popcnt r, m (%s)", kind)) {
+                setf(d, F_ARITH);
+                d->tc.regs[RBX] = badp[k];
+                g_bitcnt(&d->b, BC_POPCNT, sz, RCX, M(RBX, -1, 1, 0));
+                end(d);
+            }
+            if (sz == 16) {
+                continue;
+            }
+            if (begin(d, "fault atomicity: adcx r, m (%s)", kind)) {
+                setf(d, F_CF);
+                d->tc.regs[RBX] = badp[k];
+                g_adx(&d->b, false, sz, RCX, M(RBX, -1, 1, 0));
+                end(d);
+            }
+            for (int op = 0; op < BMI_NB; op++) {
+                if (!begin(d, "fault atomicity: %s r/m = m (%s)",
+                           bmi_names[op], kind)) {
+                    continue;
+                }
+                setf(d, d->idx & 2 ? F_ARITH : 0);
+                d->tc.regs[RBX] = badp[k];
+                g_bmi(&d->b, op, sz, RCX, RSI, M(RBX, -1, 1, 0), 3);
+                end(d);
+            }
+        }
+        /* page-crossing: data page end to the unmapped page */
+        for (int sz = 16; sz <= 64; sz *= 2) {
+            for (int c = 1; c < sz / 8; c++) {
+                if (begin(d, "fault atomicity: page-crossing movbe m%d", sz)) {
+                    d->tc.regs[RBX] = DATA_BASE + DATA_SIZE - (unsigned)c;
+                    g_movbe(&d->b, true, sz, RCX, M(RBX, -1, 1, 0));
+                    end(d);
+                }
+            }
+        }
+    }
+}
+
 /* ----- CPL 3: what a Linux process may not do ----- */
 
 /*
@@ -2693,6 +3490,14 @@ void directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_edges(d);
     gen_precise(d);
     gen_cpl3(d);
+    gen_bitcnt(d);
+    gen_movbe(d);
+    gen_adx(d);
+    gen_bmi(d);
+    gen_newflags(d);
+    gen_idiv_overflow(d);
+    gen_newext_edges(d);
+    gen_smc_rmw(d);
     if (d->dropped) {
         fprintf(stderr, "cputest: directed: %" PRIu64 " tests could not be "
                 "built (generator bug)\n", d->dropped);

@@ -17,6 +17,11 @@ const char *const cc_names[16] = {
     "s", "ns", "p", "np", "l", "ge", "le", "g",
 };
 const char *const str_names[5] = { "movs", "cmps", "stos", "lods", "scas" };
+const char *const bitcnt_names[3] = { "popcnt", "tzcnt", "lzcnt" };
+const char *const bmi_names[BMI_NB] = {
+    "andn", "blsr", "blsmsk", "blsi", "bextr", "bzhi", "pdep", "pext",
+    "mulx", "sarx", "shlx", "shrx", "rorx",
+};
 
 void b_init(Builder *b, TestCase *tc)
 {
@@ -95,10 +100,13 @@ bool b_emit(Builder *b, const Insn *in)
     if (in->modrm && in->rm.mem && in->rm.addr32) {
         t[n++] = 0x67;
     }
-    if (in->osize == 16) {
+    if (in->osize == 16 && !in->vex) {
         t[n++] = 0x66;
     }
-    if (in->osize == 64 && !in->d64) {
+    if (in->mpfx) {
+        t[n++] = in->mpfx;
+    }
+    if (in->osize == 64 && !in->d64 && !in->vex) {
         rex |= 8;
     }
 
@@ -150,15 +158,30 @@ bool b_emit(Builder *b, const Insn *in)
         }
         plus = rr & 7;
     }
-    if (rex || need_rex) {
-        if (no_rex) {
+    if (in->vex) {
+        /* C4 [R X B mmmmm] [W vvvv L pp] opcode: R, X, B and vvvv
+         * inverted */
+        if (no_rex || need_rex || in->plusr >= 0 || in->nopc != 1) {
             b->bad = true;
             return false;
         }
-        t[n++] = 0x40 | rex;
-    }
-    for (int i = 0; i < in->nopc; i++) {
-        t[n++] = in->opc[i] + (i == in->nopc - 1 ? plus : 0);
+        t[n++] = 0xc4;
+        t[n++] = (uint8_t)((rex & 4 ? 0 : 0x80) | (rex & 2 ? 0 : 0x40) |
+                           (rex & 1 ? 0 : 0x20) | (in->vmap & 0x1f));
+        t[n++] = (uint8_t)((in->vw ? 0x80 : 0) | (~in->vvvv & 15) << 3 |
+                           (in->vl ? 4 : 0) | (in->vpp & 3));
+        t[n++] = in->opc[0];
+    } else {
+        if (rex || need_rex) {
+            if (no_rex) {
+                b->bad = true;
+                return false;
+            }
+            t[n++] = 0x40 | rex;
+        }
+        for (int i = 0; i < in->nopc; i++) {
+            t[n++] = in->opc[i] + (i == in->nopc - 1 ? plus : 0);
+        }
     }
     if (in->modrm) {
         const Opnd *m = &in->rm;
@@ -504,6 +527,111 @@ void g_bswap(Builder *b, int sz, int reg)
     b_start(b);
     b_emit(b, &in);
     b_flags(b, 0, 0, 0);
+}
+
+/* ----- POPCNT, LZCNT, TZCNT, MOVBE, ADCX, ADOX ----- */
+
+void g_bitcnt(Builder *b, int op, int sz, int reg, Opnd rm)
+{
+    static const uint8_t opc[3] = { 0xb8, 0xbc, 0xbd };
+    Insn in = base_insn(sz);
+    in.mpfx = 0xf3;
+    set_opc(&in, 2, 0x0f, opc[op], 0);
+    in.modrm = true;
+    in.reg_is_gpr = true;
+    in.reg = (int8_t)reg;
+    in.rm = rm;
+    b_start(b);
+    b_emit(b, &in);
+    if (op == BC_POPCNT) {
+        /* ZF from the source, the others cleared */
+        b_flags(b, 0, ALL, 0);
+    } else {
+        /* CF: the source is zero; ZF: the result is zero */
+        b_flags(b, 0, F_CF | F_ZF, F_OF | F_SF | F_AF | F_PF);
+    }
+}
+
+void g_movbe(Builder *b, bool store, int sz, int reg, Opnd rm)
+{
+    emit_rm_reg(b, sz, 3, 0x0f, 0x38, store ? 0xf1 : 0xf0, reg, rm, 0, 0, 0);
+}
+
+void g_adx(Builder *b, bool adox, int sz, int reg, Opnd rm)
+{
+    Insn in = base_insn(sz);
+    in.mpfx = adox ? 0xf3 : 0x66;
+    set_opc(&in, 3, 0x0f, 0x38, 0xf6);
+    in.modrm = true;
+    in.reg_is_gpr = true;
+    in.reg = (int8_t)reg;
+    in.rm = rm;
+    b_start(b);
+    b_emit(b, &in);
+    uint16_t f = adox ? F_OF : F_CF;
+    b_flags(b, f, f, 0);
+}
+
+/* ----- BMI1, BMI2 (VEX) ----- */
+
+void g_vex(Builder *b, int map, int pp, bool w, bool l, int vvvv,
+           uint8_t opc, int reg, Opnd rm, int immsz, uint8_t imm,
+           uint16_t reads, uint16_t wdef, uint16_t wundef)
+{
+    Insn in = base_insn(w ? 64 : 32);
+    in.vex = true;
+    in.vw = w;
+    in.vl = l;
+    in.vmap = (uint8_t)map;
+    in.vpp = (uint8_t)pp;
+    in.vvvv = (int8_t)vvvv;
+    set_opc(&in, 1, opc, 0, 0);
+    in.modrm = true;
+    in.reg = (int8_t)reg;
+    in.rm = rm;
+    in.immsz = (uint8_t)immsz;
+    in.imm = imm;
+    b_start(b);
+    b_emit(b, &in);
+    b_flags(b, reads, wdef, wundef);
+}
+
+void g_bmi(Builder *b, int op, int sz, int r, int v, Opnd rm, uint8_t imm)
+{
+    static const struct {
+        uint8_t map, pp, opc;
+        int8_t ext;         /* /digit, or -1: r in the reg field */
+        bool usev;          /* vvvv names a register */
+        uint16_t wdef, wundef;
+    } t[BMI_NB] = {
+        /* andn: SF ZF from the result, CF OF cleared */
+        [BMI_ANDN] = { 2, 0, 0xf2, -1, true, F_SF | F_ZF | F_CF | F_OF,
+                       F_AF | F_PF },
+        /* blsr, blsmsk, blsi: SF ZF CF, OF cleared */
+        [BMI_BLSR] = { 2, 0, 0xf3, 1, true, F_SF | F_ZF | F_CF | F_OF,
+                       F_AF | F_PF },
+        [BMI_BLSMSK] = { 2, 0, 0xf3, 2, true, F_SF | F_ZF | F_CF | F_OF,
+                         F_AF | F_PF },
+        [BMI_BLSI] = { 2, 0, 0xf3, 3, true, F_SF | F_ZF | F_CF | F_OF,
+                       F_AF | F_PF },
+        /* bextr: ZF, CF OF cleared */
+        [BMI_BEXTR] = { 2, 0, 0xf7, -1, true, F_ZF | F_CF | F_OF,
+                        F_AF | F_SF | F_PF },
+        /* bzhi: SF ZF CF, OF cleared */
+        [BMI_BZHI] = { 2, 0, 0xf5, -1, true, F_SF | F_ZF | F_CF | F_OF,
+                       F_AF | F_PF },
+        /* no flags */
+        [BMI_PDEP] = { 2, 3, 0xf5, -1, true, 0, 0 },
+        [BMI_PEXT] = { 2, 2, 0xf5, -1, true, 0, 0 },
+        [BMI_MULX] = { 2, 3, 0xf6, -1, true, 0, 0 },
+        [BMI_SARX] = { 2, 2, 0xf7, -1, true, 0, 0 },
+        [BMI_SHLX] = { 2, 1, 0xf7, -1, true, 0, 0 },
+        [BMI_SHRX] = { 2, 3, 0xf7, -1, true, 0, 0 },
+        [BMI_RORX] = { 3, 3, 0xf0, -1, false, 0, 0 },
+    };
+    g_vex(b, t[op].map, t[op].pp, sz == 64, false, t[op].usev ? v : 0,
+          t[op].opc, t[op].ext >= 0 ? t[op].ext : r, rm,
+          op == BMI_RORX ? 1 : 0, imm, 0, t[op].wdef, t[op].wundef);
 }
 
 /* ----- exchange ----- */

@@ -53,6 +53,8 @@ static inline Opnd MRIP(uint64_t target)
 typedef struct Insn {
     uint8_t pfx[3];     /* legacy prefixes (F0, F2, F3, segment) */
     uint8_t npfx;
+    uint8_t mpfx;       /* mandatory prefix (66, F2, F3), 0: none; emitted
+                           last, after 0x67 and the operand-size 0x66 */
     uint8_t osize;      /* 16: 0x66; 64: REX.W unless d64 */
     bool d64;           /* 64-bit by default (push, pop, ...) */
     bool byteop;        /* reg and rm name byte registers */
@@ -67,6 +69,14 @@ typedef struct Insn {
     uint64_t imm;
     uint8_t imm2sz;
     uint64_t imm2;
+    /* VEX (always the 3-byte C4 form): replaces the 0x66 and REX prefixes;
+     * opc[0] is the opcode byte in map vmap (1: 0F, 2: 0F38, 3: 0F3A),
+     * vpp the implied prefix (0 none, 1 66, 2 F3, 3 F2), vvvv a register
+     * (encoded inverted: 0 gives 1111b) */
+    bool vex;
+    bool vw, vl;
+    uint8_t vmap, vpp;
+    int8_t vvvv;
 } Insn;
 
 typedef struct Builder {
@@ -130,6 +140,36 @@ void g_bt_r(Builder *b, int op, int sz, Opnd rm, int reg);
 void g_bt_imm(Builder *b, int op, int sz, Opnd rm, uint8_t imm);
 void g_bsx(Builder *b, bool bsr, int sz, int reg, Opnd rm);
 void g_bswap(Builder *b, int sz, int reg);
+/* F3 0F B8/BC/BD: op 0 popcnt, 1 tzcnt, 2 lzcnt (sz 16, 32, 64) */
+enum { BC_POPCNT, BC_TZCNT, BC_LZCNT };
+extern const char *const bitcnt_names[3];
+void g_bitcnt(Builder *b, int op, int sz, int reg, Opnd rm);
+/* 0F 38 F0 (load: movbe reg, m) / F1 (store: movbe m, reg) */
+void g_movbe(Builder *b, bool store, int sz, int reg, Opnd rm);
+/* 66 0F 38 F6 adcx / F3 0F 38 F6 adox reg, r/m (sz 32, 64) */
+void g_adx(Builder *b, bool adox, int sz, int reg, Opnd rm);
+
+/*
+ * BMI1/BMI2 (VEX, sz 32: W0, 64: W1). Operands in Intel's order:
+ *   andn   r, v, rm     r = ~v & rm
+ *   blsr/blsmsk/blsi    v, rm (r unused: the /digit)
+ *   bextr  r, rm, v     v: start (7:0), length (15:8)
+ *   bzhi   r, rm, v     v: index (7:0)
+ *   pdep/pext r, v, rm  rm: the mask
+ *   mulx   r, v, rm     r:v = rDX * rm (r the high half)
+ *   sarx/shlx/shrx r, rm, v
+ *   rorx   r, rm, imm   (v unused: 1111b)
+ */
+enum { BMI_ANDN, BMI_BLSR, BMI_BLSMSK, BMI_BLSI, BMI_BEXTR, BMI_BZHI,
+       BMI_PDEP, BMI_PEXT, BMI_MULX, BMI_SARX, BMI_SHLX, BMI_SHRX, BMI_RORX,
+       BMI_NB };
+extern const char *const bmi_names[BMI_NB];
+void g_bmi(Builder *b, int op, int sz, int r, int v, Opnd rm, uint8_t imm);
+/* Any VEX instruction (g_bmi goes through it); reg: the ModRM.reg field
+ * (a register or /digit), vvvv: a register (0 encodes 1111b) */
+void g_vex(Builder *b, int map, int pp, bool w, bool l, int vvvv,
+           uint8_t opc, int reg, Opnd rm, int immsz, uint8_t imm,
+           uint16_t reads, uint16_t wdef, uint16_t wundef);
 
 void g_xchg(Builder *b, int sz, Opnd rm, int reg);
 void g_xchg_acc(Builder *b, int sz, int reg);   /* 90+r */

@@ -556,6 +556,70 @@ static void r_misc(G *g)
     }
 }
 
+/* POPCNT, LZCNT, TZCNT */
+static void r_bitcnt(G *g)
+{
+    int sz = 16 << rb(g, 3);
+    g_bitcnt(g->b, (int)rb(g, 3), sz, rdst(g, 64), rrm(g, sz, false));
+}
+
+static void r_movbe(G *g)
+{
+    int sz = 16 << rb(g, 3);
+    Opnd m = rmem(g, sz / 8);
+    maybe_prefix(g, m);
+    if (rb(g, 2)) {
+        g_movbe(g->b, true, sz, rsrc(g, sz), m);
+    } else {
+        g_movbe(g->b, false, sz, rdst(g, sz), m);
+    }
+}
+
+/* ADCX, ADOX: sometimes a short chain of both */
+static void r_adx(G *g)
+{
+    int sz = rb(g, 2) ? 32 : 64;
+    int n = rb(g, 3) ? 1 : 2 + (int)rb(g, 3);
+    for (int i = 0; i < n; i++) {
+        g_adx(g->b, rb(g, 2), sz, rdst(g, 64), rrm(g, sz, false));
+    }
+}
+
+/* BMI1, BMI2. Controls and counts in a register: often a fresh interesting
+ * value (BEXTR start/length, BZHI index) */
+static void r_bmi(G *g)
+{
+    int op = (int)rb(g, BMI_NB), sz = rb(g, 2) ? 32 : 64;
+    int r = rdst(g, 64), v;
+    switch (op) {
+    case BMI_BLSR: case BMI_BLSMSK: case BMI_BLSI: case BMI_MULX:
+        v = rdst(g, 64);        /* written */
+        break;
+    case BMI_BEXTR: case BMI_BZHI: case BMI_SARX: case BMI_SHLX:
+    case BMI_SHRX:
+        if (rb(g, 2)) {
+            v = rdst(g, 64);
+            uint64_t c = rb(g, 72);
+            if (op == BMI_BEXTR) {
+                c |= rb(g, 72) << 8;    /* length */
+            }
+            if (rb(g, 4) == 0) {
+                c |= rng_next(g->r) << 16;
+            }
+            g_mov_r_imm(g->b, 64, v, c);
+            break;
+        }
+        v = rsrc(g, 64);
+        break;
+    default:
+        v = rsrc(g, 64);
+        break;
+    }
+    Opnd rm = rrm(g, sz, false);
+    maybe_prefix(g, rm);
+    g_bmi(g->b, op, sz, r, v, rm, (uint8_t)rng_next(g->r));
+}
+
 typedef void (*RFn)(G *g);
 static const struct {
     RFn fn;
@@ -581,6 +645,10 @@ static const struct {
     { r_string, 5, false },
     { r_flags, 5, false },
     { r_misc, 2, true },
+    { r_bitcnt, 3, true },
+    { r_movbe, 2, true },
+    { r_adx, 3, false },
+    { r_bmi, 8, false },
 };
 #define NGROUPS (int)(sizeof(groups) / sizeof(groups[0]))
 
