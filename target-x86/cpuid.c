@@ -18,7 +18,11 @@
 #define CPUID_CX8 (1u << 8)
 /* CPUID.1:ECX */
 #define CPUID_EXT_CX16 (1u << 13)
+#define CPUID_EXT_MOVBE (1u << 22)
+#define CPUID_EXT_POPCNT (1u << 23)
 /* CPUID.80000001:EDX */
+/* CPUID.80000001:ECX */
+#define CPUID_EXT3_ABM (1u << 5)   /* LZCNT */
 #define CPUID_EXT2_SYSCALL (1u << 11)
 #define CPUID_EXT2_NX (1u << 20)
 #define CPUID_EXT2_PDPE1GB (1u << 26)
@@ -26,7 +30,10 @@
 #define CPUID_EXT2_LM (1u << 29)
 
 /* CPUID.(EAX=7,ECX=0):EBX / ECX */
+#define CPUID_7_0_EBX_BMI1 (1u << 3)
 #define CPUID_7_0_EBX_SMEP (1u << 7)
+#define CPUID_7_0_EBX_BMI2 (1u << 8)
+#define CPUID_7_0_EBX_ADX (1u << 19)
 #define CPUID_7_0_EBX_SMAP (1u << 20)
 #define CPUID_7_0_ECX_RDPID (1u << 22)
 
@@ -56,13 +63,14 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
     case 1:
         *eax = 0x00000663;   /* family 6, model 6, stepping 3 */
         *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
-        *ecx = CPUID_EXT_CX16;
+        *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT;
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
                CPUID_PGE | CPUID_CMOV | CPUID_PAT;
         break;
     case 7:
         if (subleaf == 0) {
-            *ebx = CPUID_7_0_EBX_SMEP | CPUID_7_0_EBX_SMAP;
+            *ebx = CPUID_7_0_EBX_BMI1 | CPUID_7_0_EBX_SMEP |
+                   CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SMAP;
             *ecx = CPUID_7_0_ECX_RDPID;
         }
         break;
@@ -71,6 +79,7 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         vendor_regs(ebx, ecx, edx);
         break;
     case 0x80000001u:
+        *ecx = CPUID_EXT3_ABM;
         *edx = CPUID_EXT2_SYSCALL | CPUID_EXT2_NX | CPUID_EXT2_PDPE1GB |
                CPUID_EXT2_RDTSCP | CPUID_EXT2_LM;
         break;
