@@ -146,6 +146,50 @@ static void load_segments(void)
     x86_load_seg_cache(env, R_GS, 0, 0, 0, 0);
 }
 
+/* 32-bit tests (compat32.c), as the native side sets them up: CS = 0x23
+ * (32-bit, DPL 3; EFER.LMA stays 1: compatibility mode), SS = DS = ES =
+ * 0x2b (flat), GS (and ES when tc->es_ldt) = the LDT data segment with
+ * base DATA_BASE, FS null. */
+#define LDT_VA (SYS_VA + 0x800)     /* in the GDT's page */
+static void load_segments32(const TestCase *tc)
+{
+    uint32_t flat = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK |
+                    DESC_G_MASK | DESC_B_MASK | 3u << DESC_DPL_SHIFT;
+    uint32_t ldtd = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK |
+                    DESC_B_MASK | 3u << DESC_DPL_SHIFT;
+    x86_load_seg_cache(env, R_CS, SEL_UCS32, 0, 0xffffffff,
+                       DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK |
+                       DESC_R_MASK | DESC_A_MASK | DESC_B_MASK |
+                       DESC_G_MASK | 3u << DESC_DPL_SHIFT);
+    x86_load_seg_cache(env, R_SS, SEL_UDS, 0, 0xffffffff, flat);
+    x86_load_seg_cache(env, R_DS, SEL_UDS, 0, 0xffffffff, flat);
+    if (tc->es_ldt) {
+        x86_load_seg_cache(env, R_ES, SEL_LDT_DATA, DATA_BASE,
+                           LDT_DATA_LIMIT, ldtd);
+    } else {
+        x86_load_seg_cache(env, R_ES, SEL_UDS, 0, 0xffffffff, flat);
+    }
+    x86_load_seg_cache(env, R_FS, 0, 0, 0, 0);
+    x86_load_seg_cache(env, R_GS, SEL_LDT_DATA, DATA_BASE, LDT_DATA_LIMIT,
+                       ldtd);
+    if (tc->cmode == TC_MODE16) {
+        /* 16-bit code and stack segments from the LDT; DS = ES = GS =
+         * the data segment */
+        x86_load_seg_cache(env, R_CS, SEL_LDT_CODE16, CODE_BASE,
+                           LDT_DATA_LIMIT,
+                           DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK |
+                           DESC_R_MASK | DESC_A_MASK | 3u << DESC_DPL_SHIFT);
+        x86_load_seg_cache(env, R_SS, SEL_LDT_STACK16, STACK_BASE,
+                           LDT_DATA_LIMIT,
+                           DESC_P_MASK | DESC_S_MASK | DESC_W_MASK |
+                           DESC_A_MASK | 3u << DESC_DPL_SHIFT);
+        x86_load_seg_cache(env, R_DS, SEL_LDT_DATA, DATA_BASE,
+                           LDT_DATA_LIMIT, ldtd);
+        x86_load_seg_cache(env, R_ES, SEL_LDT_DATA, DATA_BASE,
+                           LDT_DATA_LIMIT, ldtd);
+    }
+}
+
 static void build_tables(void)
 {
     /* user-accessible page-table entries for the test pages ... */
@@ -192,6 +236,19 @@ static void build_tables(void)
     st64(g + (SEL_UDS & ~3), 0x00cff3000000ffffull);
     st64(g + (SEL_UCS & ~3), 0x00affb000000ffffull);
     st64(g + 0x38, 0);
+    /* the LDT of the 32-bit tests: one data segment, base DATA_BASE,
+     * limit 0xffff, 32-bit, writable, DPL 3 (as compat32 installs with
+     * modify_ldt natively) */
+    st64(P_SYS + (uint32_t)(LDT_VA - SYS_VA) + (SEL_LDT_DATA & ~7),
+         0x0040f3000000ffffull | (DATA_BASE & 0xffffff) << 16 |
+         (DATA_BASE >> 24 & 0xff) << 56);
+    /* and the 16-bit tests' code and stack segments */
+    st64(P_SYS + (uint32_t)(LDT_VA - SYS_VA) + (SEL_LDT_CODE16 & ~7),
+         0x0000fb000000ffffull | (CODE_BASE & 0xffffff) << 16 |
+         (CODE_BASE >> 24 & 0xff) << 56);
+    st64(P_SYS + (uint32_t)(LDT_VA - SYS_VA) + (SEL_LDT_STACK16 & ~7),
+         0x0000f3000000ffffull | (STACK_BASE & 0xffffff) << 16 |
+         (STACK_BASE >> 24 & 0xff) << 56);
     uint64_t tss = TSS_VA;
     uint64_t lo = TSS_LIMIT | (tss & 0xffffff) << 16 | 0x8bull << 40 |
                   ((tss >> 24) & 0xff) << 56;
@@ -277,7 +334,8 @@ void bt86_init(void)
     env->idt.limit = 0xfff;
     env->tr = (SegmentCache){ SEL_TSS, TSS_VA, TSS_LIMIT,
                               DESC_P_MASK | (0xbu << DESC_TYPE_SHIFT) };
-    env->ldt = (SegmentCache){ 0, 0, 0, 0 };
+    env->ldt = (SegmentCache){ 0, LDT_VA, 0x17,
+                               DESC_P_MASK | (0x2u << DESC_TYPE_SHIFT) };
     env->cr[3] = P_PML4;
     env->cr[4] = CR4_PAE;
     env->cr[0] = CR0_PE | CR0_PG | CR0_ET | CR0_WP | CR0_NE | CR0_MP;
@@ -322,7 +380,11 @@ void bt86_run(const TestCase *tc, TestResult *out)
     tb_invalidate_phys_range(env, P_STACK, STACK_SIZE);
 
     /* CPU state */
-    load_segments();
+    if (tc->cmode != TC_MODE64) {
+        load_segments32(tc);
+    } else {
+        load_segments();
+    }
     memcpy(env->regs, tc->regs, sizeof(env->regs));
     cpu_load_eflags(env, (tc->rflags & F_CMP) | F_FIXED, ~0ull);
     x86_update_hflags(env);

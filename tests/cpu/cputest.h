@@ -50,6 +50,24 @@ enum {
 /* Always set in the flags the test starts with (bit 1, IF) */
 #define F_FIXED 0x0202u
 
+/* Code segment kinds (TestCase.cmode) */
+#define TC_MODE64 0     /* CS = 0x33, 64-bit */
+#define TC_MODE32 1     /* CS = 0x23, 32-bit compatibility mode: DS = ES =
+                           SS = 0x2b (flat), GS = SEL_LDT_DATA */
+#define TC_MODE16 2     /* CS = SEL_LDT_CODE16 (16-bit, base CODE_BASE),
+                           SS = SEL_LDT_STACK16 (16-bit, base STACK_BASE),
+                           DS = ES = GS = SEL_LDT_DATA: offsets, not
+                           addresses, in registers and RIP */
+/* compat32 tests: an LDT data segment (DPL 3, 32-bit, writable, limit
+ * 0xffff, base DATA_BASE), the target of 16-bit addresses via a GS
+ * override (and ES when es_ldt is set) */
+#define SEL_LDT_DATA 0x07
+#define SEL_LDT_CODE16 0x0f     /* limit 0xffff, base CODE_BASE */
+#define SEL_LDT_STACK16 0x17    /* limit 0xffff, base STACK_BASE */
+#define LDT_DATA_LIMIT 0xffffu
+#define SEL_FLAT_DATA 0x2b
+#define SEL_CODE32 0x23
+
 /* A byte range of the data or stack region set before the test runs. */
 typedef struct MemPatch {
     uint8_t region;     /* 0: data, 1: stack */
@@ -76,6 +94,10 @@ typedef struct TestCase {
     /* registers whose bits 63:32 are undefined at the end (BSF/BSR r32
      * with a zero source: Intel clears them, AMD keeps them) */
     uint16_t hi32_undef;
+    /* compat32.c: the code segment (TC_MODE64 = 0, the default) and, in
+     * 32-bit mode, whether ES is the LDT data segment (base DATA_BASE) */
+    uint8_t cmode;
+    uint8_t es_ldt;
     uint8_t code[MAX_CODE];
     char name[64];          /* the form, for reports and deduplication */
 } TestCase;
@@ -105,6 +127,9 @@ typedef struct TestResult {
 /* The test's first instruction */
 static inline uint64_t tc_entry(const TestCase *tc)
 {
+    if (tc->cmode == TC_MODE16) {
+        return tc->code_at;     /* IP, in a segment based at CODE_BASE */
+    }
     return CODE_BASE + tc->code_at;
 }
 
@@ -169,5 +194,10 @@ typedef bool (*TestSink)(TestCase *tc, void *opaque);
 void directed_generate(TestSink sink, void *opaque, const char *filter);
 /* random.c */
 void random_generate_one(Rng *rng, TestCase *tc);
+/* compat32.c: the same in 32-bit (bits 32, TC_MODE32) or 16-bit (bits 16,
+ * TC_MODE16) code segments */
+void compat32_directed_generate(TestSink sink, void *opaque,
+                                const char *filter, int bits);
+void compat32_random_generate_one(Rng *rng, TestCase *tc, int bits);
 
 #endif

@@ -4,6 +4,8 @@
  *
  *   cputest --directed [--filter SUBSTR]
  *   cputest --random [--seed S] [--count N]
+ *   ... --mode 32 / --mode 16: 32-bit / 16-bit code segments
+ *   (compatibility mode, compat32.c)
  *
  * Options: --show K (full reports per distinct failure, default 1),
  * --max-reports K (distinct failures reported in full, default 200),
@@ -35,7 +37,8 @@ static struct {
     const char *filter;
     uint64_t seed, count;
     int show, max_reports;
-} opt = { .seed = 1, .count = 100000, .show = 1, .max_reports = 200 };
+    int mode;       /* 64; 32 or 16: compat32.c's tests */
+} opt = { .mode = 64, .seed = 1, .count = 100000, .show = 1, .max_reports = 200 };
 
 static csh cs;
 static GHashTable *failures;   /* signature -> Failure */
@@ -95,6 +98,9 @@ static bool compare(const TestCase *tc, const TestResult *nat,
         d->cr2 = nat->vector == 14 && nat->cr2 != bt->cr2;
     }
     d->rip = nat->rip != bt->rip;
+    if (tc->cmode != TC_MODE64) {
+        d->rip = (uint32_t)nat->rip != (uint32_t)bt->rip;
+    }
     d->seg = nat->cs != bt->cs || (nat->ss != 0xffff && nat->ss != bt->ss);
     d->mask = (uint16_t)(F_CMP & ~undef_at(tc, nat));
     d->flags = (uint16_t)((nat->rflags ^ bt->rflags) & d->mask);
@@ -102,6 +108,11 @@ static bool compare(const TestCase *tc, const TestResult *nat,
         uint64_t x = nat->regs[i] ^ bt->regs[i];
         if (tc->hi32_undef & (1u << i)) {
             x &= 0xffffffffull;
+        }
+        if (tc->cmode != TC_MODE64) {
+            /* bits 63:32 of the GPRs, and R8-R15, are undefined after
+             * compatibility-mode code (SDM Vol. 1, 3.4.1.1) */
+            x = i < 8 ? x & 0xffffffffull : 0;
         }
         if (x) {
             d->regs |= (uint16_t)(1u << i);
@@ -581,6 +592,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: cputest --directed [--filter SUBSTR] [--list]\n"
             "       cputest --random [--seed S] [--count N]\n"
+            "       ... [--mode 32|16]  (32-bit or 16-bit code segments)\n"
             "options: --show K  --max-reports K  --tb-flush  -v\n");
     exit(2);
 }
@@ -600,6 +612,12 @@ int main(int argc, char **argv)
             bt86_full_flush = true;
         } else if (!strcmp(a, "-v")) {
             opt.verbose = true;
+        } else if (!strcmp(a, "--mode") && v) {
+            opt.mode = atoi(v);
+            if (opt.mode != 64 && opt.mode != 32 && opt.mode != 16) {
+                usage();
+            }
+            i++;
         } else if (!strcmp(a, "--filter") && v) {
             opt.filter = v;
             i++;
@@ -628,7 +646,11 @@ int main(int argc, char **argv)
         list_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                             NULL);
         list_order = g_ptr_array_new();
-        directed_generate(list_sink, NULL, opt.filter);
+        if (opt.mode != 64) {
+            compat32_directed_generate(list_sink, NULL, opt.filter, opt.mode);
+        } else {
+            directed_generate(list_sink, NULL, opt.filter);
+        }
         for (guint i = 0; i < list_order->len; i++) {
             const char *k = g_ptr_array_index(list_order, i);
             printf("%6zu  %s\n",
@@ -638,7 +660,9 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+    if (cs_open(CS_ARCH_X86, opt.mode == 32 ? CS_MODE_32 :
+                             opt.mode == 16 ? CS_MODE_16 : CS_MODE_64,
+                &cs) != CS_ERR_OK) {
         fprintf(stderr, "cputest: capstone\n");
         return 2;
     }
@@ -651,7 +675,11 @@ int main(int argc, char **argv)
 
     double t0 = now();
     if (opt.directed) {
-        directed_generate(sink, NULL, opt.filter);
+        if (opt.mode != 64) {
+            compat32_directed_generate(sink, NULL, opt.filter, opt.mode);
+        } else {
+            directed_generate(sink, NULL, opt.filter);
+        }
         run_batch();
     } else {
         Rng rng = { opt.seed * 0x2545f4914f6cdd1dull + 1 };
@@ -666,7 +694,11 @@ int main(int argc, char **argv)
                 break;
             }
             TestCase tc;
-            random_generate_one(&rng, &tc);
+            if (opt.mode != 64) {
+                compat32_random_generate_one(&rng, &tc, opt.mode);
+            } else {
+                random_generate_one(&rng, &tc);
+            }
             sink(&tc, NULL);
             if (opt.verbose && nb_insns - last >= 1000000) {
                 last = nb_insns;

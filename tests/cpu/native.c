@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <asm/ldt.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -79,6 +81,92 @@ __asm__(
     "    jmp *cputest_target(%rip)\n"
     ".size cputest_native_enter, .-cputest_native_enter\n");
 
+/*
+ * 32-bit tests (compat32.c): load DS, ES, GS, the registers and RFLAGS, then
+ * far-jump (m16:32, which AMD and Intel both take in 64-bit mode) to the
+ * snippet through the user 32-bit code segment 0x23. The snippet's int3
+ * comes back through the signal handler, which Linux runs in 64-bit mode.
+ */
+struct NativeFar {
+    uint32_t off;
+    uint16_t sel;
+} __attribute__((packed));
+__attribute__((visibility("hidden")))
+struct NativeFar cputest_far = { (uint32_t)CODE_BASE, SEL_CODE32 };
+__attribute__((visibility("hidden")))
+uint16_t cputest_seg_ds = SEL_FLAT_DATA, cputest_seg_es = SEL_FLAT_DATA,
+         cputest_seg_gs = SEL_LDT_DATA, cputest_seg_ss = SEL_FLAT_DATA;
+
+void cputest_native_enter32(void) __attribute__((noreturn));
+
+__asm__(
+    ".text\n"
+    ".p2align 4\n"
+    ".type cputest_native_enter32, @function\n"
+    "cputest_native_enter32:\n"
+    "    mov cputest_seg_ss(%rip), %ss\n"
+    "    mov cputest_seg_ds(%rip), %ds\n"
+    "    mov cputest_seg_es(%rip), %es\n"
+    "    mov cputest_seg_gs(%rip), %gs\n"
+    "    lea cputest_nin+128(%rip), %rsp\n"
+    "    popfq\n"
+    "    mov cputest_nin+0(%rip), %rax\n"
+    "    mov cputest_nin+8(%rip), %rcx\n"
+    "    mov cputest_nin+16(%rip), %rdx\n"
+    "    mov cputest_nin+24(%rip), %rbx\n"
+    "    mov cputest_nin+40(%rip), %rbp\n"
+    "    mov cputest_nin+48(%rip), %rsi\n"
+    "    mov cputest_nin+56(%rip), %rdi\n"
+    "    mov cputest_nin+64(%rip), %r8\n"
+    "    mov cputest_nin+72(%rip), %r9\n"
+    "    mov cputest_nin+80(%rip), %r10\n"
+    "    mov cputest_nin+88(%rip), %r11\n"
+    "    mov cputest_nin+96(%rip), %r12\n"
+    "    mov cputest_nin+104(%rip), %r13\n"
+    "    mov cputest_nin+112(%rip), %r14\n"
+    "    mov cputest_nin+120(%rip), %r15\n"
+    "    mov cputest_nin+32(%rip), %rsp\n"
+    "    ljmpl *cputest_far(%rip)\n"
+    ".size cputest_native_enter32, .-cputest_native_enter32\n");
+
+static void child_die(const char *what)
+{
+    fprintf(stderr, "cputest: native child: %s: %s\n", what, strerror(errno));
+    _exit(2);
+}
+
+/* The LDT segments of the 32- and 16-bit tests, installed on first use:
+ * data (32-bit, base DATA_BASE), 16-bit code (base CODE_BASE), 16-bit
+ * stack (base STACK_BASE); all DPL 3, limit 0xffff */
+static bool child_ldt_done;
+
+static void child_ldt_entry(unsigned sel, uint64_t base, int bits32,
+                            int contents)
+{
+    struct user_desc ud;
+    memset(&ud, 0, sizeof(ud));
+    ud.entry_number = sel >> 3;
+    ud.base_addr = (unsigned)base;
+    ud.limit = LDT_DATA_LIMIT;
+    ud.seg_32bit = (unsigned)bits32;
+    ud.contents = (unsigned)contents;   /* 0 data, 2 code */
+    ud.read_exec_only = 0;              /* writable data, readable code */
+    ud.limit_in_pages = 0;
+    ud.seg_not_present = 0;
+    ud.useable = 1;
+    if (syscall(SYS_modify_ldt, 1, &ud, sizeof(ud)) != 0) {
+        child_die("modify_ldt (needed by the 32- and 16-bit tests)");
+    }
+}
+
+static void child_setup_ldt(void)
+{
+    child_ldt_entry(SEL_LDT_DATA, DATA_BASE, 1, 0);
+    child_ldt_entry(SEL_LDT_CODE16, CODE_BASE, 0, 2);
+    child_ldt_entry(SEL_LDT_STACK16, STACK_BASE, 0, 0);
+    child_ldt_done = true;
+}
+
 static sigjmp_buf child_jb;
 static TestResult *volatile child_cur;
 static uint8_t *code_rw;
@@ -127,11 +215,6 @@ static void child_handler(int sig, siginfo_t *si, void *ucv)
     siglongjmp(child_jb, 1);
 }
 
-static void child_die(const char *what)
-{
-    fprintf(stderr, "cputest: native child: %s: %s\n", what, strerror(errno));
-    _exit(2);
-}
 
 static void child_setup(void)
 {
@@ -198,7 +281,21 @@ static void child_run_one(const TestCase *tc, TestResult *out)
     memset(out, 0, offsetof(TestResult, data));
     out->status = ST_OK;
     child_cur = out;
+    if (tc->cmode != TC_MODE64) {
+        bool m16 = tc->cmode == TC_MODE16;
+        if (!child_ldt_done) {
+            child_setup_ldt();
+        }
+        cputest_far.off = (uint32_t)tc_entry(tc);
+        cputest_far.sel = m16 ? SEL_LDT_CODE16 : SEL_CODE32;
+        cputest_seg_es = tc->es_ldt || m16 ? SEL_LDT_DATA : SEL_FLAT_DATA;
+        cputest_seg_ds = m16 ? SEL_LDT_DATA : SEL_FLAT_DATA;
+        cputest_seg_ss = m16 ? SEL_LDT_STACK16 : SEL_FLAT_DATA;
+    }
     if (sigsetjmp(child_jb, 0) == 0) {
+        if (tc->cmode != TC_MODE64) {
+            cputest_native_enter32();
+        }
         cputest_native_enter();
     }
     child_cur = NULL;
