@@ -339,7 +339,7 @@ static void do_interrupt_prot(CPUX86State *env, int vec, bool is_int,
                            ss_base, desc_limit(ss_lo, ss_hi),
                            desc_flags(ss_hi));
     }
-    env->regs[R_ESP] = (env->regs[R_ESP] & ~sp_mask) | (sp & sp_mask);
+    x86_set_sp(env, sp, sp_mask);
     x86_load_seg_cache(env, R_CS, (uint16_t)((sel & 0xfffc) | new_cpl),
                        desc_base(lo, hi), desc_limit(lo, hi), desc_flags(hi));
     env->rip = offset;

@@ -12,6 +12,17 @@
 
 #define GETPC() ((uintptr_t)__builtin_return_address(0))
 
+/* A 16-bit stack keeps RSP's upper bits; a 32-bit one zero-extends, as a
+ * 32-bit register write does (and as the host does in compatibility mode). */
+static inline void x86_set_sp(CPUX86State *env, uint64_t sp, uint64_t sp_mask)
+{
+    if (sp_mask == 0xffff) {
+        env->regs[R_ESP] = (env->regs[R_ESP] & ~sp_mask) | (sp & sp_mask);
+    } else {
+        env->regs[R_ESP] = sp & sp_mask;
+    }
+}
+
 /* excp_helper.c */
 _Noreturn void raise_exception(CPUX86State *env, int vec);
 _Noreturn void raise_exception_err(CPUX86State *env, int vec, int err);
@@ -72,6 +83,8 @@ uint64_t helper_rotate_flags(uint64_t val, uint64_t count, uint32_t op_ot,
                              uint64_t flags);
 
 uint64_t helper_bsf(uint64_t v);
+void helper_bcd(CPUX86State *env, uint32_t opcode, uint32_t imm);
+void helper_bound(CPUX86State *env, uint64_t idx, uint64_t lo, uint64_t hi);
 uint64_t helper_popcnt(uint64_t v);
 uint64_t helper_lzcnt(uint64_t v, uint64_t bits);
 uint64_t helper_tzcnt(uint64_t v, uint64_t bits);
@@ -90,6 +103,8 @@ void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector);
 void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset,
                  uint64_t next_rip);
 void helper_lret(CPUX86State *env, uint32_t dflag, uint32_t addend);
+void helper_lcall(CPUX86State *env, uint32_t selector, uint64_t offset,
+                  uint32_t dflag, uint64_t next_rip);
 void helper_lgdt(CPUX86State *env, uint64_t addr, uint32_t dflag, uint32_t idt);
 void helper_sgdt(CPUX86State *env, uint64_t addr, uint32_t idt);
 void helper_iret(CPUX86State *env, uint32_t dflag, uint64_t next_rip);

@@ -388,3 +388,86 @@ uint64_t helper_shld_shrd_flags(uint64_t val, uint64_t src, uint64_t count,
     shld_shrd(val, src, count, right_ot, flags, &f);
     return f;
 }
+
+static uint64_t szp_flags(uint8_t v)
+{
+    return helper_cc_compute_all(v, 0, 0, CC_OP_LOGICB) & (CC_S | CC_Z | CC_P);
+}
+
+/*
+ * DAA, DAS, AAA, AAS, AAM, AAD (SDM Vol. 2A), on AL/AH with the flags in
+ * cc_src (the translator materialised them). Flags the SDM leaves
+ * undefined are computed as by the pseudo-code's last step or cleared.
+ */
+void helper_bcd(CPUX86State *env, uint32_t opcode, uint32_t imm)
+{
+    uint64_t f = env->cc_src;
+    uint8_t al = (uint8_t)env->regs[R_EAX];
+    uint8_t ah = (uint8_t)(env->regs[R_EAX] >> 8);
+    bool af = f & CC_A, cf = f & CC_C;
+
+    switch (opcode) {
+    case 0x27:   /* DAA */
+    case 0x2f: { /* DAS */
+        bool sub = opcode == 0x2f;
+        uint8_t old_al = al;
+        bool old_cf = cf;
+        cf = false;
+        if ((al & 0xf) > 9 || af) {
+            cf = old_cf || (sub ? al < 6 : al > 0xf9);
+            al = (uint8_t)(sub ? al - 6 : al + 6);
+            af = true;
+        } else {
+            af = false;
+        }
+        if (old_al > 0x99 || old_cf) {
+            al = (uint8_t)(sub ? al - 0x60 : al + 0x60);
+            cf = true;
+        }
+        f = szp_flags(al) | (af ? CC_A : 0) | (cf ? CC_C : 0);
+        env->regs[R_EAX] = (env->regs[R_EAX] & ~0xffull) | al;
+        break;
+    }
+    case 0x37:   /* AAA */
+    case 0x3f: { /* AAS */
+        uint16_t ax = (uint16_t)env->regs[R_EAX];
+        if ((al & 0xf) > 9 || af) {
+            ax = (uint16_t)(opcode == 0x37 ? ax + 0x106 : ax - 6);
+            if (opcode == 0x3f) {
+                ax = (uint16_t)(ax - 0x100);
+            }
+            af = cf = true;
+        } else {
+            af = cf = false;
+        }
+        ax &= 0xff0f;
+        f = szp_flags((uint8_t)ax) | (af ? CC_A : 0) | (cf ? CC_C : 0);
+        env->regs[R_EAX] = (env->regs[R_EAX] & ~0xffffull) | ax;
+        break;
+    }
+    case 0xd4:   /* AAM imm8 */
+        if (imm == 0) {
+            raise_exception(env, EXCP00_DIVZ);
+        }
+        ah = (uint8_t)(al / imm);
+        al = (uint8_t)(al % imm);
+        f = szp_flags(al);
+        env->regs[R_EAX] = (env->regs[R_EAX] & ~0xffffull) | al |
+                           ((uint64_t)ah << 8);
+        break;
+    case 0xd5:   /* AAD imm8 */
+        al = (uint8_t)(al + ah * imm);
+        f = szp_flags(al);
+        env->regs[R_EAX] = (env->regs[R_EAX] & ~0xffffull) | al;
+        break;
+    }
+    env->cc_src = f;
+    env->cc_op = CC_OP_EFLAGS;
+}
+
+void helper_bound(CPUX86State *env, uint64_t idx, uint64_t lo, uint64_t hi)
+{
+    if ((int64_t)idx < (int64_t)lo || (int64_t)idx > (int64_t)hi) {
+        raise_exception(env, EXCP05_BOUND);
+    }
+}

@@ -4,6 +4,7 @@
  * The translator stores RIP before calling these, so faults need no unwind.
  */
 #include "softmmu/cputlb.h"
+#include "tcg/tcg.h"   /* MO_STACK */
 #include "target-x86/helper.h"
 
 static uint64_t sys_ld(CPUX86State *env, uint64_t addr, int size)
@@ -187,6 +188,45 @@ static unsigned opsize_bytes(uint32_t dflag)
     return 2u << dflag;   /* dflag: 0 = 16, 1 = 32, 2 = 64 bit */
 }
 
+/* Far CALL: push CS and the return address, then jump (same privilege). */
+void helper_lcall(CPUX86State *env, uint32_t selector_in, uint64_t offset,
+                  uint32_t dflag, uint64_t next_rip)
+{
+    uint16_t selector = (uint16_t)selector_in;
+    unsigned n = opsize_bytes(dflag);
+    bool long64 = (env->hflags & HF_CS64) != 0;
+    uint64_t ss_base = long64 ? 0 : env->segs[R_SS].base;
+    uint64_t sp_mask = long64 ? ~0ull
+                       : (env->hflags & HF_SS32) ? 0xffffffffull : 0xffffull;
+    uint64_t sp = env->regs[R_ESP];
+    int mmu = cur_mmu_idx(env);
+    uint32_t lo = 0, hi = 0;
+
+    if (!in_real_or_vm86(env)) {
+        check_code_seg(env, selector, &lo, &hi);
+    }
+    /* both pushes before any register changes */
+    cpu_st_mmu_flags(env, ss_base + ((sp - n) & sp_mask),
+                     env->segs[R_CS].selector, (int)n, mmu, MO_STACK, 0);
+    cpu_st_mmu_flags(env, ss_base + ((sp - 2 * n) & sp_mask), next_rip,
+                     (int)n, mmu, MO_STACK, 0);
+    sp -= 2 * n;
+    x86_set_sp(env, sp, sp_mask);
+    if (in_real_or_vm86(env)) {
+        x86_load_seg_cache(env, R_CS, selector, (uint64_t)selector << 4,
+                           0xffff, env->segs[R_CS].flags);
+        env->rip = offset & 0xffff;
+        return;
+    }
+    int cpl = (int)(env->hflags & HF_CPL_MASK);
+    set_accessed(env, selector, &hi);
+    load_seg_from_desc(env, R_CS, (uint16_t)((selector & 0xfffc) | cpl), lo,
+                       hi);
+    env->rip = (env->hflags & HF_CS64) ? offset
+               : (env->hflags & HF_CS32) ? (offset & 0xffffffffull)
+                                         : (offset & 0xffff);
+}
+
 /* Far return: same privilege, or to an outer level (pops SS:RSP too). */
 void helper_lret(CPUX86State *env, uint32_t dflag, uint32_t addend)
 {
@@ -205,7 +245,7 @@ void helper_lret(CPUX86State *env, uint32_t dflag, uint32_t addend)
                            env->segs[R_CS].flags);
         env->rip = new_ip & 0xffff;
         sp += addend;
-        env->regs[R_ESP] = (env->regs[R_ESP] & ~sp_mask) | (sp & sp_mask);
+        x86_set_sp(env, sp, sp_mask);
         return;
     }
     int cpl = (int)(env->hflags & HF_CPL_MASK);
@@ -227,7 +267,7 @@ void helper_lret(CPUX86State *env, uint32_t dflag, uint32_t addend)
     sp += addend;
     if (rpl == cpl) {
         load_seg_from_desc(env, R_CS, sel, lo, hi);
-        env->regs[R_ESP] = (env->regs[R_ESP] & ~sp_mask) | (sp & sp_mask);
+        x86_set_sp(env, sp, sp_mask);
     } else {
         uint64_t new_sp = cpu_ld_mmu(env, ss_base + (sp & sp_mask), (int)n,
                                      mmu, 0);
@@ -285,7 +325,7 @@ void helper_iret(CPUX86State *env, uint32_t dflag, uint64_t next_rip)
         x86_load_seg_cache(env, R_CS, sel, (uint64_t)sel << 4, 0xffff,
                            env->segs[R_CS].flags);
         env->rip = new_ip;
-        env->regs[R_ESP] = (env->regs[R_ESP] & ~sp_mask) | (sp & sp_mask);
+        x86_set_sp(env, sp, sp_mask);
         mask |= IF_MASK | IOPL_MASK;
         if (dflag == 0) {
             mask &= 0xffff;
@@ -335,7 +375,7 @@ void helper_iret(CPUX86State *env, uint32_t dflag, uint64_t next_rip)
         }
     } else {
         load_seg_from_desc(env, R_CS, sel, lo, hi);
-        env->regs[R_ESP] = (env->regs[R_ESP] & ~sp_mask) | (sp & sp_mask);
+        x86_set_sp(env, sp, sp_mask);
     }
     env->rip = new_ip;
     cpu_load_eflags(env, new_flags, mask);

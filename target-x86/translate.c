@@ -1569,8 +1569,6 @@ static void gen_enter(DisasContext *dc, int size, int level)
     gen_op_mov_reg_v(dc, sa, R_ESP, sp);
 }
 
-/* ---- the one-byte opcode map ---- */
-
 static void gen_movseg(DisasContext *dc, int seg, TCGv sel)
 {
     gen_sync_rip(dc);
@@ -1578,6 +1576,97 @@ static void gen_movseg(DisasContext *dc, int seg, TCGv sel)
     tcg_gen_ext16u(S, s32, sel);
     tcg_gen_callN(S, helper_load_seg, 0, NULL, cpu_env, cst(dc, seg), s32);
 }
+
+/* ---- legacy instructions: BCD, BOUND, ARPL, far pointers, far CALL ---- */
+
+/* DAA DAS AAA AAS AAM AAD: in C on AL/AH and the flags. */
+static void gen_bcd(DisasContext *dc, int b)
+{
+    gen_compute_eflags(dc);
+    gen_sync_rip(dc);                            /* AAM 0 raises #DE */
+    tcg_gen_callN(S, helper_bcd, 0, NULL, cpu_env, cst(dc, b),
+                  cst(dc, (int64_t)(dc->imm & 0xff)));
+    dc->cc_op = CC_OP_EFLAGS;
+}
+
+/* BOUND r, m: #BR when the signed index is outside [m, m + size]. */
+static void gen_bound(DisasContext *dc)
+{
+    MemOp ot = dc->dflag;
+    TCGv a0 = gen_lea_modrm(dc), lo = tmp(dc), hi = tmp(dc), a1 = tmp(dc);
+    TCGv idx = tmp(dc);
+    gen_op_ld_v(dc, ot | MO_SIGN, lo, a0);
+    tcg_gen_addi(S, a1, a0, 1 << ot);
+    gen_ext(dc, dc->aflag, a1, a1);
+    gen_op_ld_v(dc, ot | MO_SIGN, hi, a1);
+    gen_exts(dc, ot, idx, cpu_regs[dc->reg]);
+    gen_sync_rip(dc);
+    tcg_gen_callN(S, helper_bound, 0, NULL, cpu_env, idx, lo, hi);
+}
+
+/* ARPL r/m16, r16: raise the destination selector's RPL; ZF says so. */
+static void gen_arpl(DisasContext *dc)
+{
+    if (!dc->pe || dc->vm86) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    TCGv a0 = NULL;
+    TCGv d = gen_load_rm(dc, MO_16, &a0);
+    TCGv src = tmp(dc), drpl = tmp(dc), srpl = tmp(dc), lt = tmp(dc);
+    TCGv nd = tmp(dc), z = tmp(dc);
+    gen_op_mov_v_reg(dc, MO_16, src, dc->reg);
+    tcg_gen_andi(S, drpl, d, 3);
+    tcg_gen_andi(S, srpl, src, 3);
+    tcg_gen_setcond(S, TCG_COND_LTU, lt, drpl, srpl);
+    tcg_gen_andi(S, nd, d, ~(int64_t)3);
+    tcg_gen_or(S, nd, nd, srpl);
+    tcg_gen_movcond(S, TCG_COND_NE, nd, lt, cst(dc, 0), nd, d);
+    gen_store_rm(dc, MO_16, nd, a0);
+    gen_compute_eflags(dc);
+    tcg_gen_andi(S, cpu_cc_src, cpu_cc_src, ~(int64_t)CC_Z);
+    tcg_gen_shli(S, z, lt, 6);
+    tcg_gen_or(S, cpu_cc_src, cpu_cc_src, z);
+}
+
+/* LDS LES LSS LFS LGS r, m16:16/32/64 */
+static void gen_load_far_ptr(DisasContext *dc, int seg)
+{
+    MemOp ot = dc->dflag;
+    if (dc->mod == 3) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    TCGv a0 = gen_lea_modrm(dc), off = tmp(dc), sel = tmp(dc), a1 = tmp(dc);
+    gen_op_ld_v(dc, ot, off, a0);
+    tcg_gen_addi(S, a1, a0, 1 << ot);
+    if (!dc->code64) {
+        gen_ext(dc, dc->aflag, a1, a1);
+    }
+    gen_op_ld_v(dc, MO_16, sel, a1);
+    gen_movseg(dc, seg, sel);
+    gen_op_mov_reg_v(dc, ot, dc->reg, off);
+    if (seg == R_SS) {
+        tcg_gen_st(S, INDEX_op_st8, cst(dc, 1), cpu_env, ENV_OFF(inhibit_irq));
+    }
+    gen_end_block_exit(dc, dc->pc);
+}
+
+/* Far CALL to sel:offset at the same privilege level (no call gates). */
+static void gen_lcall(DisasContext *dc, TCGv sel, TCGv offset)
+{
+    gen_sync_rip(dc);
+    gen_compute_eflags(dc);
+    tcg_gen_callN(S, helper_lcall, 0, NULL, cpu_env, sel, offset,
+                  cst(dc, dc->dflag == MO_64 ? 2 : dc->dflag == MO_32),
+                  cst(dc, (int64_t)next_rip_mask(dc, dc->pc)));
+    dc->cc_op = CC_OP_DYNAMIC;
+    tcg_gen_exit_tb(S, 0);
+    dc->is_jmp = true;
+}
+
+/* ---- the one-byte opcode map ---- */
+
 
 static void disas_one_byte(DisasContext *dc)
 {
@@ -1678,9 +1767,9 @@ static void disas_one_byte(DisasContext *dc)
             }
         }
         break;
-    case 0x63: /* movsxd (64-bit) */
+    case 0x63: /* movsxd (64-bit); arpl elsewhere */
         if (!dc->code64) {
-            gen_unimplemented(dc);   /* ARPL */
+            gen_arpl(dc);
             break;
         }
         t = gen_load_rm(dc, MO_32, NULL);
@@ -1846,6 +1935,44 @@ static void disas_one_byte(DisasContext *dc)
         gen_exts(dc, ot, t, cpu_regs[R_EAX]);
         tcg_gen_sari(S, t, t, 63);
         gen_op_mov_reg_v(dc, ot, R_EDX, t);
+        break;
+    case 0x27: case 0x2f: case 0x37: case 0x3f: /* daa das aaa aas */
+    case 0xd4: case 0xd5:                        /* aam aad */
+        if (dc->code64) {
+            gen_illegal_opcode(dc);
+            break;
+        }
+        gen_bcd(dc, b);
+        break;
+    case 0x62: /* bound (invalid in 64-bit mode) */
+        if (dc->code64 || dc->mod == 3) {
+            gen_illegal_opcode(dc);
+            break;
+        }
+        gen_bound(dc);
+        break;
+    case 0xce: { /* into */
+        if (dc->code64) {
+            gen_illegal_opcode(dc);
+            break;
+        }
+        TCGLabel *no = gen_new_label(S);
+        gen_brcc(dc, 1, no);                     /* OF clear: nothing */
+        tcg_gen_callN(S, helper_raise_interrupt, 0, NULL, cpu_env,
+                      cst(dc, EXCP04_INTO), cst(dc, (int64_t)dc->pc_start),
+                      cst(dc, (int64_t)dc->pc));
+        tcg_gen_set_label(S, no);
+        break;
+    }
+    case 0xc4: case 0xc5: /* les, lds (outside 64-bit mode; else VEX) */
+        gen_load_far_ptr(dc, b == 0xc4 ? R_ES : R_DS);
+        break;
+    case 0x9a: /* lcall ptr16:16/32 */
+        if (dc->code64) {
+            gen_illegal_opcode(dc);
+            break;
+        }
+        gen_lcall(dc, cst(dc, (int64_t)dc->imm2), cst(dc, (int64_t)dc->imm));
         break;
     case 0x9b: /* fwait: no FPU exceptions to wait for */
         break;
@@ -2226,8 +2353,24 @@ static void disas_one_byte(DisasContext *dc)
             t = gen_load_rm(dc, ot, NULL);
             gen_push_v(dc, ot, t);
             break;
+        case 3: { /* lcall m16:16/32/64 */
+            if (dc->mod == 3) {
+                gen_illegal_opcode(dc);
+                break;
+            }
+            MemOp oot = dc->dflag;
+            a0 = gen_lea_modrm(dc);
+            t = tmp(dc);
+            gen_op_ld_v(dc, oot, t, a0);
+            t2 = tmp(dc);
+            TCGv a1 = tmp(dc);
+            tcg_gen_addi(S, a1, a0, 1 << oot);
+            gen_op_ld_v(dc, MO_16, t2, a1);
+            gen_lcall(dc, t2, t);
+            break;
+        }
         default:
-            gen_unimplemented(dc);   /* lcall */
+            gen_illegal_opcode(dc);   /* FF /7 */
             break;
         }
         break;
@@ -3210,6 +3353,9 @@ static void disas_two_byte(DisasContext *dc)
         break;
     case 0xb0: case 0xb1: /* cmpxchg */
         gen_cmpxchg(dc, ot_of(dc));
+        break;
+    case 0xb2: case 0xb4: case 0xb5: /* lss, lfs, lgs */
+        gen_load_far_ptr(dc, b == 0xb2 ? R_SS : b == 0xb4 ? R_FS : R_GS);
         break;
     case 0xb6: case 0xb7: /* movzx */
         t = gen_load_rm(dc, b == 0xb6 ? MO_8 : MO_16, NULL);
