@@ -62,6 +62,24 @@ void x86_cpu_reset(CPUX86State *env)
     tlb_flush(env);
 }
 
+/* ES, CS, SS, DS all flat 4 GiB, present, data writable and expand-up,
+ * code readable: then their accesses need no limit or type checks. */
+static bool segs_flat(CPUX86State *env)
+{
+    static const int segs[] = { R_ES, R_CS, R_SS, R_DS };
+    for (int i = 0; i < 4; i++) {
+        const SegmentCache *sc = &env->segs[segs[i]];
+        uint32_t need = DESC_P_MASK | DESC_S_MASK |
+                        (segs[i] == R_CS ? DESC_R_MASK : DESC_W_MASK);
+        if (sc->base != 0 || sc->limit != 0xffffffff ||
+            (sc->flags & need) != need ||
+            (segs[i] != R_CS && (sc->flags & (DESC_CS_MASK | DESC_C_MASK)))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void x86_update_hflags(CPUX86State *env)
 {
     uint32_t hf = 0;
@@ -93,6 +111,9 @@ void x86_update_hflags(CPUX86State *env)
     }
     if (env->cr[0] & CR0_PG) {
         hf |= HF_PG;
+    }
+    if (!(hf & HF_CS64) && (hf & HF_PE) && segs_flat(env)) {
+        hf |= HF_SEGS_FLAT;
     }
     if ((env->cr[4] & CR4_SMAP) && !(env->eflags & AC_MASK)) {
         hf |= HF_SMAP;

@@ -118,6 +118,8 @@ typedef struct DescriptorTable {
 #define HF_TF          (1u << 11)
 #define HF_INHIBIT_IRQ (1u << 12)  /* STI / MOV SS shadow */
 #define HF_SCE         (1u << 13)  /* EFER.SCE: SYSCALL/SYSRET enabled */
+#define HF_SEGS_FLAT   (1u << 15)  /* ES CS SS DS: base 0, 4 GiB, usable:
+                                      no segment checks outside 64-bit mode */
 /* Only in a block's key, never in env->hflags: */
 #define HF_SINGLE_INSN (1u << 14)  /* translate one instruction (SMC) */
 

@@ -475,3 +475,46 @@ void helper_lldt(CPUX86State *env, uint32_t selector)
 {
     load_system_seg(env, (uint16_t)selector, &env->ldt, 2, false);
 }
+
+/*
+ * A data access through a segment outside 64-bit mode (SDM Vol. 3A 5.3,
+ * 5.4): the segment must be usable (not null, present), readable or
+ * writable as needed, and [off, off + size) inside its limit; expand-down
+ * data segments hold the offsets above the limit. #GP(0), or #SS(0) for SS.
+ * info: segment | size << 4 | write << 12.
+ */
+void helper_check_seg(CPUX86State *env, uint32_t info, uint64_t off)
+{
+    int seg = info & 7;
+    uint32_t size = (info >> 4) & 0xff;
+    bool write = (info >> 12) & 1;
+    const SegmentCache *sc = &env->segs[seg];
+    int vec = seg == R_SS ? EXCP0C_STACK : EXCP0D_GPF;
+    uint64_t last = off + size - 1;
+
+    if (in_real_or_vm86(env)) {
+        if (last > sc->limit) {
+            raise_exception_err(env, vec, 0);
+        }
+        return;
+    }
+    if (!(sc->flags & DESC_P_MASK) || !(sc->flags & DESC_S_MASK)) {
+        raise_exception_err(env, vec, 0);       /* null or unusable */
+    }
+    if (sc->flags & DESC_CS_MASK) {
+        if (write || !(sc->flags & DESC_R_MASK)) {
+            raise_exception_err(env, vec, 0);
+        }
+    } else if (write && !(sc->flags & DESC_W_MASK)) {
+        raise_exception_err(env, vec, 0);
+    }
+    bool expand_down = !(sc->flags & DESC_CS_MASK) && (sc->flags & DESC_C_MASK);
+    if (expand_down) {
+        uint64_t top = (sc->flags & DESC_B_MASK) ? 0xffffffffull : 0xffffull;
+        if (off <= sc->limit || last > top) {
+            raise_exception_err(env, vec, 0);
+        }
+    } else if (last > sc->limit) {
+        raise_exception_err(env, vec, 0);
+    }
+}

@@ -69,6 +69,9 @@ typedef struct DisasContext {
 
     int cc_op;              /* known statically, or CC_OP_DYNAMIC */
     bool ea_ss;             /* the last address computed is SS-relative */
+    int ea_check_seg;       /* segment whose limit/type the access checks,
+                               -1 for none (64-bit mode, flat segments) */
+    TCGv ea_off;            /* its offset, for that check */
     bool vex;               /* VEX-encoded: vex_v is the extra register */
     int vex_v, vex_l, vex_pp;
     bool is_jmp;            /* the block ends after this instruction */
@@ -425,20 +428,45 @@ static MemOp ea_flags(DisasContext *dc)
     return dc->ea_ss ? MO_STACK : 0;
 }
 
+static void gen_update_rip(DisasContext *dc, uint64_t rip)
+{
+    tcg_gen_st(S, INDEX_op_st, cst(dc, (int64_t)rip), cpu_env, ENV_OFF(rip));
+}
+
+/*
+ * Outside 64-bit mode, an access through a segment that is not flat checks
+ * limit, type and presence (SDM Vol. 3A 5.3, 5.4): #GP(0), #SS(0) for SS.
+ */
+static void gen_seg_check(DisasContext *dc, MemOp ot, bool write)
+{
+    if (dc->ea_check_seg < 0) {
+        return;
+    }
+    gen_update_rip(dc, dc->pc_start);
+    tcg_gen_callN(S, helper_check_seg, 0, NULL, cpu_env,
+                  tcg_constant(S, dc->ea_check_seg |
+                               ((1 << (ot & MO_SIZE)) << 4) |
+                               (write ? 1 << 12 : 0)),
+                  dc->ea_off);
+}
+
 static void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
+    gen_seg_check(dc, ot, false);
     tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc), dc->mem_index);
 }
 
 /* The load of a read-modify-write: it faults as a write would. */
 static void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
+    gen_seg_check(dc, ot, true);
     tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc) | MO_WRITE_INTENT,
                     dc->mem_index);
 }
 
 static void gen_op_st_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
+    gen_seg_check(dc, ot, true);
     tcg_gen_qemu_st(S, t, a0, ot | ea_flags(dc), dc->mem_index);
 }
 
@@ -448,6 +476,14 @@ static void gen_lea_v_seg(DisasContext *dc, MemOp aflag, TCGv a0, int def_seg,
 {
     int seg = ovr_seg >= 0 ? ovr_seg : def_seg;
     /* 64-bit mode ignores CS/DS/ES/SS overrides (SDM Vol. 1 3.3.7.1) */
+    dc->ea_check_seg = -1;
+    if (!dc->code64 && seg >= 0 &&
+        (!(dc->flags & HF_SEGS_FLAT) || seg >= R_FS || seg == R_CS)) {
+        /* checked at the access, which knows its size and direction */
+        dc->ea_check_seg = seg;
+        dc->ea_off = tcg_temp_new(S);
+        gen_ext(dc, aflag, dc->ea_off, a0);
+    }
     dc->ea_ss = (dc->code64 && ovr_seg != R_FS && ovr_seg != R_GS
                  ? def_seg : seg) == R_SS;
     if (aflag == MO_32 || aflag == MO_16) {
@@ -550,10 +586,6 @@ static void gen_store_rm(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
     }
 }
 
-static void gen_update_rip(DisasContext *dc, uint64_t rip)
-{
-    tcg_gen_st(S, INDEX_op_st, cst(dc, (int64_t)rip), cpu_env, ENV_OFF(rip));
-}
 
 static uint64_t next_rip_mask(DisasContext *dc, uint64_t rip)
 {
@@ -837,14 +869,19 @@ static void gen_jmp_indirect_end(DisasContext *dc)
  */
 static void gen_check_branch_target(DisasContext *dc, TCGv target)
 {
-    if (!dc->code64) {
-        return;
-    }
     TCGv t = tcg_temp_new(S);
     TCGLabel *ok = gen_new_label(S);
-    tcg_gen_shli(S, t, target, 16);
-    tcg_gen_sari(S, t, t, 16);
-    tcg_gen_brcond(S, TCG_COND_EQ, t, target, ok);
+    if (dc->code64) {
+        tcg_gen_shli(S, t, target, 16);
+        tcg_gen_sari(S, t, t, 16);
+        tcg_gen_brcond(S, TCG_COND_EQ, t, target, ok);
+    } else if (!(dc->flags & HF_SEGS_FLAT)) {
+        /* beyond the CS limit (SDM JMP/CALL/RET: #GP(0)) */
+        tcg_gen_ld(S, INDEX_op_ld32u, t, cpu_env, ENV_OFF(segs[R_CS].limit));
+        tcg_gen_brcond(S, TCG_COND_LEU, target, t, ok);
+    } else {
+        return;
+    }
     tcg_gen_callN(S, helper_raise_exception_err, 0, NULL, cpu_env,
                   tcg_constant(S, EXCP0D_GPF), tcg_constant(S, 0),
                   tcg_constant(S, (int64_t)dc->pc_start));
@@ -2200,12 +2237,18 @@ static void disas_one_byte(DisasContext *dc)
     case 0xe8: { /* call rel */
         int64_t rel = dc->dflag == MO_16 ? sext(dc->imm, 16) : sext(dc->imm, 32);
         uint64_t target = rel_target(dc, rel);
+        if (!dc->code64) {
+            gen_check_branch_target(dc, cst(dc, (int64_t)target));
+        }
         gen_push_v(dc, push_size(dc), cst(dc, (int64_t)next_rip_mask(dc, dc->pc)));
         gen_jmp_tb(dc, target, 0);
         break;
     }
     case 0xe9: { /* jmp rel */
         int64_t rel = dc->dflag == MO_16 ? sext(dc->imm, 16) : sext(dc->imm, 32);
+        if (!dc->code64) {
+            gen_check_branch_target(dc, cst(dc, (int64_t)rel_target(dc, rel)));
+        }
         gen_jmp_tb(dc, rel_target(dc, rel), 0);
         break;
     }
