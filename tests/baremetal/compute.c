@@ -208,6 +208,61 @@ static void report_arith(compute_printf_fn print)
     print("cmp32: %d %d\n", sx < (int32_t)y, (uint32_t)sx < y);
 }
 
+/*
+ * Big-number arithmetic: 300! in 32-bit limbs (schoolbook multiply with
+ * 64-bit carries), then its digit sum in base 10 by repeated division.
+ */
+#define BIG_LIMBS 80
+static NOINLINE int big_factorial(uint32_t *limb, unsigned n)
+{
+    int len = 1;
+    limb[0] = 1;
+    for (unsigned k = 2; k <= n; k++) {
+        uint64_t carry = 0;
+        for (int i = 0; i < len; i++) {
+            uint64_t v = (uint64_t)limb[i] * k + carry;
+            limb[i] = (uint32_t)v;
+            carry = v >> 32;
+        }
+        if (carry && len < BIG_LIMBS) {
+            limb[len++] = (uint32_t)carry;
+        }
+    }
+    return len;
+}
+
+static NOINLINE unsigned big_digit_sum(uint32_t *limb, int len)
+{
+    unsigned sum = 0;
+    while (len > 0) {
+        uint64_t rem = 0;
+        for (int i = len - 1; i >= 0; i--) {
+            uint64_t cur = (rem << 32) | limb[i];
+            limb[i] = (uint32_t)(cur / 10);
+            rem = cur % 10;
+        }
+        sum += (unsigned)rem;
+        while (len > 0 && limb[len - 1] == 0) {
+            len--;
+        }
+    }
+    return sum;
+}
+
+/* FNV-1a and a 64-bit mixing hash (splitmix-style finaliser) of a buffer. */
+static NOINLINE uint64_t hash64(const uint8_t *p, unsigned len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    }
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+
 void compute_report(compute_printf_fn print)
 {
     lcg_state = 0x62743836;     /* "bt86" */
@@ -237,6 +292,14 @@ void compute_report(compute_printf_fn print)
           sorted, sort_buf[0], sort_buf[SORT_COUNT - 1], sum);
 
     report_arith(print);
+
+    static uint32_t big[BIG_LIMBS];
+    int limbs = big_factorial(big, 300);
+    uint32_t top = big[limbs - 1];
+    print("300!: %d limbs, top %08x, low %08x\n", limbs, top, big[0]);
+    print("300! digit sum: %u\n", big_digit_sum(big, limbs));
+    print("hash64 of 4 KiB: %016llx\n",
+          (unsigned long long)hash64(crc_buf, CRC_BUF_SIZE));
 
     uint64_t acc = 1;
     for (int i = 0; i < 1000; i++) {
