@@ -298,3 +298,77 @@ bool cpu_fetch_code_byte(CPUX86State *env, uint64_t addr, uint8_t *out,
     }
     return true;
 }
+
+/*
+ * A LOCKed read-modify-write's store: compare-and-swap on the host, so
+ * that it is atomic against device threads writing guest memory. The value
+ * in memory must still be `expected` (what the instruction read); if not,
+ * the instruction is rolled back and runs again. MMIO, ROM, pages holding
+ * code and page-crossing operands take the ordinary (non-atomic) path.
+ */
+void helper_lock_cas(CPUX86State *env, uint64_t addr, uint64_t expected,
+                     uint64_t val, uint32_t memop_idx)
+{
+    uintptr_t ra = GETPC();
+    MemOp mop = (MemOp)(memop_idx & 0xff);
+    int size = 1 << (mop & MO_SIZE);
+    int mmu_idx = (int)(memop_idx >> 8);
+    bool stack = mop & MO_STACK;
+    bool ok;
+
+    if ((addr & ~TARGET_PAGE_MASK) + (uint64_t)size <= TARGET_PAGE_SIZE) {
+        CPUTLBEntry *e = tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, stack,
+                                    ra);
+        if (!(e->addr_write & (TLB_MMIO | TLB_NOTDIRTY))) {
+            void *p = (void *)(uintptr_t)(addr + e->addend);
+            switch (size) {
+            case 1: {
+                uint8_t x = (uint8_t)expected;
+                ok = __atomic_compare_exchange_n((uint8_t *)p, &x, (uint8_t)val,
+                                                 false, __ATOMIC_SEQ_CST,
+                                                 __ATOMIC_SEQ_CST);
+                break;
+            }
+            case 2: {
+                uint16_t x = (uint16_t)expected;
+                ok = __atomic_compare_exchange_n((uint16_t *)p, &x,
+                                                 (uint16_t)val, false,
+                                                 __ATOMIC_SEQ_CST,
+                                                 __ATOMIC_SEQ_CST);
+                break;
+            }
+            case 4: {
+                uint32_t x = (uint32_t)expected;
+                ok = __atomic_compare_exchange_n((uint32_t *)p, &x,
+                                                 (uint32_t)val, false,
+                                                 __ATOMIC_SEQ_CST,
+                                                 __ATOMIC_SEQ_CST);
+                break;
+            }
+            default: {
+                uint64_t x = expected;
+                ok = __atomic_compare_exchange_n((uint64_t *)p, &x, val, false,
+                                                 __ATOMIC_SEQ_CST,
+                                                 __ATOMIC_SEQ_CST);
+                break;
+            }
+            }
+            goto done;
+        }
+    }
+    {
+        uint64_t mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+        uint64_t cur = cpu_ld_mmu_flags(env, addr, size, mmu_idx,
+                                        MO_WRITE_INTENT | (mop & MO_STACK), ra);
+        ok = cur == (expected & mask);
+        if (ok) {
+            cpu_st_mmu_flags(env, addr, val, size, mmu_idx, mop & MO_STACK, ra);
+        }
+    }
+done:
+    if (!ok) {
+        cpu_restore_state(env, ra);
+        env->exception_index = -1;
+        cpu_loop_exit(env);
+    }
+}

@@ -43,6 +43,10 @@ void helper_raise_interrupt(CPUX86State *env, uint32_t vec, uint64_t rip,
 void helper_hlt(CPUX86State *env, uint64_t next_rip);
 void helper_log_unimp(CPUX86State *env, uint64_t rip, uint64_t insn_bytes);
 
+/* cputlb.c: the store of a LOCKed read-modify-write (may restart it) */
+void helper_lock_cas(CPUX86State *env, uint64_t addr, uint64_t expected,
+                     uint64_t val, uint32_t memop_idx);
+
 /* mmu.c */
 /* stack: a non-canonical address raises #SS(0) rather than #GP(0) */
 void x86_tlb_fill(CPUX86State *env, uint64_t addr, int access, int mmu_idx,

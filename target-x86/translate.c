@@ -69,6 +69,8 @@ typedef struct DisasContext {
 
     int cc_op;              /* known statically, or CC_OP_DYNAMIC */
     bool ea_ss;             /* the last address computed is SS-relative */
+    bool locked;            /* LOCK prefix, or XCHG with memory */
+    TCGv lock_old;          /* the value a locked RMW read */
     int ea_check_seg;       /* segment whose limit/type the access checks,
                                -1 for none (64-bit mode, flat segments) */
     TCGv ea_off;            /* its offset, for that check */
@@ -456,17 +458,30 @@ static void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
     tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc), dc->mem_index);
 }
 
-/* The load of a read-modify-write: it faults as a write would. */
+/* The load of a read-modify-write: it faults as a write would. Under
+ * LOCK (or XCHG, always locked) the value read is kept for the store. */
 static void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     gen_seg_check(dc, ot, true);
     tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc) | MO_WRITE_INTENT,
                     dc->mem_index);
+    if (dc->locked) {
+        dc->lock_old = tcg_temp_new(S);
+        tcg_gen_mov(S, dc->lock_old, t);
+    }
 }
 
 static void gen_op_st_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     gen_seg_check(dc, ot, true);
+    if (dc->locked && dc->lock_old) {
+        /* atomic against other writers: compare-and-swap on the host */
+        tcg_gen_callN(S, helper_lock_cas, 0, NULL, cpu_env, a0, dc->lock_old,
+                      t, tcg_constant(S, (ot | ea_flags(dc)) |
+                                         (dc->mem_index << 8)));
+        dc->lock_old = NULL;
+        return;
+    }
     tcg_gen_qemu_st(S, t, a0, ot | ea_flags(dc), dc->mem_index);
 }
 
@@ -3505,6 +3520,8 @@ static void disas_insn(DisasContext *dc)
 
     dc->prefix = 0;
     dc->override = -1;
+    dc->locked = false;
+    dc->lock_old = NULL;
     dc->rex_w = dc->rex_r = dc->rex_x = dc->rex_b = 0;
     dc->rex_present = false;
     dc->imm = dc->imm2 = 0;
@@ -3618,6 +3635,9 @@ static void disas_insn(DisasContext *dc)
         gen_illegal_opcode(dc);
         return;
     }
+    dc->locked = ((dc->prefix & PREFIX_LOCK) ||
+                  ((dc->b == 0x86 || dc->b == 0x87) && dc->mod != 3));
+    dc->lock_old = NULL;
     if (dc->b < 0x100) {
         disas_one_byte(dc);
     } else {
