@@ -20,9 +20,11 @@
 #include "config.h"
 #include "hw/i386/pc.h"
 #include "softmmu/chardev.h"
+#include "softmmu/clock.h"
 #include "softmmu/cpus.h"
 #include "softmmu/log.h"
 #include "softmmu/perfmap.h"
+#include "softmmu/qtest.h"
 
 #define RAM_SIZE_DEFAULT (128ull << 20)
 #define RAM_SIZE_MAX     (64ull << 30)
@@ -38,6 +40,8 @@ typedef struct Options {
     bool nographic;
     unsigned log_mask;
     const char *log_path;
+    const char *accel;          /* "tcg" or "qtest"; NULL: not given */
+    const char *qtest;          /* -qtest chardev */
 } Options;
 
 typedef struct OptionDef {
@@ -202,9 +206,13 @@ static void opt_perfmap(Options *o, const char *name, const char *arg)
     }
 }
 
-static void check_accel(const char *name, const char *accel)
+static void set_accel(Options *o, const char *name, const char *accel)
 {
-    if (strcmp(accel, "tcg") != 0) {
+    if (strcmp(accel, "tcg") == 0) {
+        o->accel = "tcg";
+    } else if (strcmp(accel, "qtest") == 0) {
+        o->accel = "qtest";
+    } else {
         die("-%s: accelerator '%s' is not supported", name, accel);
     }
 }
@@ -212,7 +220,7 @@ static void check_accel(const char *name, const char *accel)
 static void opt_accel(Options *o, const char *name, const char *arg)
 {
     if (strcmp(arg, "help") == 0) {
-        printf("Accelerators supported in bt86:\ntcg\n");
+        printf("Accelerators supported in bt86:\ntcg\nqtest\n");
         exit(0);
     }
     g_autofree char *copy = g_strdup(arg);
@@ -221,7 +229,7 @@ static void opt_accel(Options *o, const char *name, const char *arg)
     char *key, *value;
 
     split_prop(item, &key, &value);
-    check_accel(name, value && strcmp(key, "accel") == 0 ? value : item);
+    set_accel(o, name, value && strcmp(key, "accel") == 0 ? value : item);
     if (rest) {
         split_prop(rest, &key, &value);
         die("-%s: property '%s' is not supported", name, key);
@@ -257,7 +265,7 @@ static void opt_machine(Options *o, const char *name, const char *arg)
                 die("-%s: machine type '%s' is not supported", name, value);
             }
         } else if (strcmp(key, "accel") == 0) {
-            check_accel(name, value);
+            set_accel(o, name, value);
         } else {
             die("-%s: property '%s' is not supported", name, key);
         }
@@ -337,6 +345,14 @@ static void opt_device(Options *o, const char *name, const char *arg)
     die("-%s: device '%s' is not supported", name, model);
 }
 
+static void opt_qtest(Options *o, const char *name, const char *arg)
+{
+    if (strcmp(arg, "stdio") != 0 && !g_str_has_prefix(arg, "unix:")) {
+        die("-%s: '%s' is not unix:PATH or stdio", name, arg);
+    }
+    o->qtest = arg;
+}
+
 static void opt_log(Options *o, const char *name, const char *arg)
 {
     const char *bad = NULL;
@@ -380,8 +396,11 @@ static const OptionDef options[] = {
       "write /tmp/perf-PID.map so that perf names translated code" },
     { "no-reboot", NULL, opt_no_reboot,
       "exit instead of rebooting on a guest reset" },
-    { "accel", "tcg", opt_accel, "accelerator: tcg (the only one)" },
-    { "machine", "TYPE[,accel=tcg]", opt_machine, "machine: pc" },
+    { "accel", "tcg|qtest", opt_accel,
+      "accelerator: tcg, or qtest (no guest runs; needs -qtest)" },
+    { "machine", "TYPE[,accel=ACCEL]", opt_machine, "machine: pc" },
+    { "qtest", "DEV", opt_qtest,
+      "serve the qtest protocol on unix:PATH (connect) or stdio" },
     { "M", "TYPE", opt_machine, "same as -machine" },
     { "device", "MODEL[,PROP=V...]", opt_device,
       "isa-debug-exit[,iobase=N][,iosize=N]" },
@@ -457,7 +476,20 @@ static void options_finish(Options *o)
         o->pc.serial[0] = o->nographic ? "stdio" : "null";
         o->pc.nr_serial = 1;
     }
-    if (!o->pc.kernel) {
+    /* As with QEMU under libqtest: -qtest is meant to come with
+     * accel=qtest, which it implies; the guest never runs. */
+    if (o->qtest && o->accel && strcmp(o->accel, "qtest") != 0) {
+        die("-qtest: only -accel qtest is supported with it");
+    }
+    if (o->accel && strcmp(o->accel, "qtest") == 0 && !o->qtest) {
+        die("-accel qtest: needs -qtest unix:PATH or -qtest stdio");
+    }
+    o->pc.qtest = o->qtest != NULL;
+    if (o->pc.qtest) {
+        if (o->pc.kernel) {
+            die("-kernel: no guest runs under -accel qtest");
+        }
+    } else if (!o->pc.kernel) {
         die("no -kernel given (disk boot is not supported yet)");
     }
     if (o->log_path && !log_set_file(o->log_path)) {
@@ -489,6 +521,8 @@ int main(int argc, char **argv)
     atexit(log_flush);
     atexit(chardev_close_all);
 
+    /* Before the machine: devices may read the clock as they are made. */
+    clock_init(o.pc.qtest);
     PCMachine *pc = pc_create(&o.pc, &err);
     if (!pc) {
         die("%s", err);
@@ -500,7 +534,13 @@ int main(int argc, char **argv)
                           GINT_TO_POINTER(exit_signals[i]));
     }
 
-    vcpu_start(pc);
+    if (o.pc.qtest) {
+        if (!qtest_start(o.qtest, &pc->as, &pc->io, &err)) {
+            die("%s", err);
+        }
+    } else {
+        vcpu_start(pc);
+    }
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     g_main_loop_run(loop);
     return 0;

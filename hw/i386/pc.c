@@ -28,6 +28,8 @@
 #include "hw/i386/pc.h"
 #include "hw/misc/debugexit.h"
 #include "softmmu/chardev.h"
+#include "softmmu/clock.h"
+#include "softmmu/qtest.h"
 
 #define PC_LOW_RAM_END   0xA0000ull     /* 640 KiB */
 #define PC_BIOS_AREA     0xC0000ull
@@ -37,6 +39,18 @@
 #define PC_RAM_MIN       (2ull << 20)
 
 #define PC_KERNEL_MAX    (4ull << 30)
+
+#define PC_PIT_IOBASE    0x40
+#define PC_PIT_IRQ       0
+#define PC_PORT61        0x61
+/* Port 0x61 (PIIX "NMI Status and Control", the AT's port B) */
+#define PORT61_TIM2_GATE   0x01
+#define PORT61_SPKR_DATA   0x02
+#define PORT61_RW_MASK     0x0f
+#define PORT61_REFRESH     0x10
+#define PORT61_TIM2_OUT    0x20
+/* The refresh request bit toggles every 15.085 us (PIIX datasheet). */
+#define PORT61_REFRESH_NS  15085
 
 /* The ISA serial ports, in -serial order (COM1..COM4). */
 static const struct {
@@ -166,6 +180,60 @@ static bool pc_serial_present(const char *spec)
     return spec && strcmp(spec, "none") != 0;
 }
 
+/* The PIC's INT drives the CPU's INTR; the CPU samples it between
+ * instructions and acknowledges through pc_get_interrupt_vector. */
+static void pc_pic_intr(void *opaque, int n, int level)
+{
+    PCMachine *pc = opaque;
+
+    if (!pc->cpu) {
+        return;
+    }
+    if (level) {
+        cpu_interrupt(pc->cpu, CPU_INTERRUPT_HARD);
+    } else {
+        cpu_reset_interrupt(pc->cpu, CPU_INTERRUPT_HARD);
+    }
+}
+
+static int pc_get_interrupt_vector(void *opaque)
+{
+    return pic_get_interrupt(opaque);
+}
+
+/*
+ * Port 0x61: bit 0 gates PIT counter 2, bit 1 enables the speaker (not
+ * modelled: there is no audio), bits 2-3 are stored; bit 4 reads the
+ * refresh toggle and bit 5 counter 2's OUT.
+ */
+static uint64_t pc_port61_read(void *opaque, uint64_t offset, unsigned size)
+{
+    PCMachine *pc = opaque;
+    uint8_t v = pc->port61 & PORT61_RW_MASK;
+
+    if ((clock_get_ns() / PORT61_REFRESH_NS) & 1) {
+        v |= PORT61_REFRESH;
+    }
+    if (pit_get_out(pc->pit, 2)) {
+        v |= PORT61_TIM2_OUT;
+    }
+    return v;
+}
+
+static void pc_port61_write(void *opaque, uint64_t offset, uint64_t value,
+                            unsigned size)
+{
+    PCMachine *pc = opaque;
+
+    pc->port61 = value & PORT61_RW_MASK;
+    pit_set_gate(pc->pit, 2, value & PORT61_TIM2_GATE);
+}
+
+static const MemOps pc_port61_ops = {
+    .read = pc_port61_read, .write = pc_port61_write,
+    .min_size = 1, .max_size = 1,
+};
+
 static bool pc_devices_init(PCMachine *pc, char **err)
 {
     const PCConfig *cfg = &pc->cfg;
@@ -195,13 +263,20 @@ static bool pc_devices_init(PCMachine *pc, char **err)
             return false;
         }
     }
+    irq_init(&pc->pic_intr, pc_pic_intr, pc, 0);
+    pc->pic = pic_create(&pc->io, &pc->pic_intr);
+    qtest_register_irqs("i8259", pic_irq_lines(pc->pic), PIC_NR_IRQS,
+                        &pc->pic_intr, 1);
+    pc->pit = pit_create(&pc->io, PC_PIT_IOBASE,
+                         pic_irq_line(pc->pic, PC_PIT_IRQ));
+    io_map(&pc->io, "port61", PC_PORT61, 1, &pc_port61_ops, pc);
+
     for (int i = 0; i < cfg->nr_serial; i++) {
         if (!pc_serial_present(cfg->serial[i])) {
             continue;
         }
-        /* IRQ lines stay unwired until the 8259 exists: the UART runs,
-         * polled, and pc_serial_ports[i].irq is where it will go. */
-        serial_create(&pc->io, pc_serial_ports[i].iobase, NULL, chr[i]);
+        serial_create(&pc->io, pc_serial_ports[i].iobase,
+                      pic_irq_line(pc->pic, pc_serial_ports[i].irq), chr[i]);
     }
 
     for (int i = 0; i < cfg->nr_debugexit; i++) {
@@ -224,6 +299,13 @@ static void pc_free(PCMachine *pc)
     g_free(pc);
 }
 
+static void pc_cpu_init(PCMachine *pc)
+{
+    pc->cpu = x86_cpu_create(&pc->as, &pc->io);
+    pc->cpu->get_interrupt_vector = pc_get_interrupt_vector;
+    pc->cpu->irq_opaque = pc->pic;
+}
+
 PCMachine *pc_create(const PCConfig *cfg, char **err)
 {
     PCMachine *pc = g_new0(PCMachine, 1);
@@ -237,6 +319,14 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
      * The kernel is read and recognised first: a bad -kernel should fail
      * before -serial stdio has put the terminal in raw mode.
      */
+    if (cfg->qtest) {
+        /* A device test: the machine without a guest. */
+        if (!pc_memory_init(pc, err) || !pc_devices_init(pc, err)) {
+            goto fail;
+        }
+        pc_cpu_init(pc);
+        return pc;
+    }
     if (!cfg->kernel) {
         set_err(err, "no -kernel given (disk boot is not supported yet)");
         goto fail;
@@ -254,7 +344,7 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
     if (!pc_memory_init(pc, err) || !pc_devices_init(pc, err)) {
         goto fail;
     }
-    pc->cpu = x86_cpu_create(&pc->as, &pc->io);
+    pc_cpu_init(pc);
 
     /* QEMU hands a multiboot kernel "PATH APPEND" (a trailing space when
      * there is no -append); kernels that print it then agree with QEMU. */

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hw/intc/i8259.h"
+#include "hw/irq.h"
+#include "hw/timer/i8254.h"
 #include "softmmu/memory.h"
 #include "target-x86/cpu.h"
 
@@ -21,6 +24,8 @@ typedef struct PCConfig {
     PCDebugExit debugexit[4];
     int nr_debugexit;
     bool no_reboot;
+    /* accel=qtest: no guest is loaded and the CPU never runs */
+    bool qtest;
 } PCConfig;
 
 typedef struct PCMachine {
@@ -29,10 +34,14 @@ typedef struct PCMachine {
     IOSpace io;
     uint8_t *ram;
     CPUX86State *cpu;
+    PICState *pic;
+    PITState *pit;
+    IRQLine pic_intr;       /* the master 8259's INT, to the CPU's INTR */
+    uint8_t port61;         /* system control port B, writable bits */
 } PCMachine;
 
-/* Builds the machine and loads the guest; NULL with *err (one line) on
- * failure (bad image, too little RAM, ...). */
+/* Builds the machine and loads the guest (none with cfg->qtest); NULL
+ * with *err (one line) on failure (bad image, too little RAM, ...). */
 PCMachine *pc_create(const PCConfig *cfg, char **err);
 
 #endif
