@@ -31,6 +31,7 @@
 #include <glib.h>
 
 #include "hw/i386/multiboot.h"
+#include "hw/loader.h"
 
 #define MULTIBOOT_HEADER_MAGIC     0x1BADB002u
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
@@ -91,7 +92,6 @@ G_STATIC_ASSERT(MBI_SIZE <= MBI_SPACE);
 
 /* Modules and kernels past this are refused before being read: nothing
  * above 4 GiB can be described to the guest anyway. */
-#define MB_FILE_MAX (4ull << 30)
 
 #define MB_LOADER_NAME "bt86"
 
@@ -402,64 +402,6 @@ static bool elf_load(AddressSpace *as, uint64_t ram_size,
 /* ---- Modules ---- */
 
 /*
- * A whole file, with errors that name it. Not g_file_get_contents: its
- * messages do not fit the one-line "could not open X 'PATH': reason" form.
- */
-static uint8_t *module_file_read(const char *path, size_t *len, char **err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-
-    if (fd < 0) {
-        set_err(err, "multiboot: could not open module '%s': %s", path,
-                g_strerror(errno));
-        return NULL;
-    }
-    int e = 0;
-    if (fstat(fd, &st) < 0) {
-        e = errno;
-    } else if (S_ISDIR(st.st_mode)) {
-        e = EISDIR;
-    }
-    if (e) {
-        set_err(err, "multiboot: could not open module '%s': %s", path,
-                g_strerror(e));
-        close(fd);
-        return NULL;
-    }
-
-    GByteArray *buf = g_byte_array_new();
-    uint8_t chunk[65536];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            set_err(err, "multiboot: could not read module '%s': %s", path,
-                    g_strerror(errno));
-            goto fail;
-        }
-        if (n == 0) {
-            break;
-        }
-        if (buf->len + (uint64_t)n > MB_FILE_MAX) {
-            set_err(err, "multiboot: module '%s' is larger than 4 GiB", path);
-            goto fail;
-        }
-        g_byte_array_append(buf, chunk, n);
-    }
-    close(fd);
-    *len = buf->len;
-    return g_byte_array_free(buf, FALSE);
-
-fail:
-    close(fd);
-    g_byte_array_free(buf, TRUE);
-    return NULL;
-}
-
-/*
  * Splits QEMU's multiboot -initrd list: items separated by ',', ",," a
  * literal comma. Returns a NULL-terminated vector.
  */
@@ -510,7 +452,8 @@ static bool modules_load(AddressSpace *as, const char *list, uint64_t *next,
             goto out;
         }
         size_t len;
-        uint8_t *data = module_file_read(path, &len, err);
+        uint8_t *data = loader_read_file(path, "multiboot: ", "module", &len,
+                                         err);
         if (!data) {
             g_free(path);
             goto out;

@@ -26,6 +26,7 @@
 #include "hw/char/serial.h"
 #include "hw/i386/multiboot.h"
 #include "hw/i386/pc.h"
+#include "hw/loader.h"
 #include "hw/misc/debugexit.h"
 #include "softmmu/chardev.h"
 #include "softmmu/clock.h"
@@ -38,7 +39,6 @@
 #define PC_4G            0x100000000ull
 #define PC_RAM_MIN       (2ull << 20)
 
-#define PC_KERNEL_MAX    (4ull << 30)
 
 #define PC_PIT_IOBASE    0x40
 #define PC_PIT_IRQ       0
@@ -77,64 +77,6 @@ static void set_err(char **err, const char *fmt, ...)
     } else {
         g_free(msg);
     }
-}
-
-/*
- * The kernel file, whole, with errors in the one-line form the command line
- * promises ("could not open kernel 'PATH': reason"), which GLib's messages
- * are not.
- */
-static uint8_t *pc_kernel_read(const char *path, size_t *len, char **err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    int e = 0;
-
-    if (fd < 0) {
-        set_err(err, "could not open kernel '%s': %s", path,
-                g_strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &st) < 0) {
-        e = errno;
-    } else if (S_ISDIR(st.st_mode)) {
-        e = EISDIR;
-    }
-    if (e) {
-        set_err(err, "could not open kernel '%s': %s", path, g_strerror(e));
-        close(fd);
-        return NULL;
-    }
-
-    GByteArray *buf = g_byte_array_new();
-    uint8_t chunk[65536];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            set_err(err, "could not read kernel '%s': %s", path,
-                    g_strerror(errno));
-            goto fail;
-        }
-        if (n == 0) {
-            break;
-        }
-        if (buf->len + (uint64_t)n > PC_KERNEL_MAX) {
-            set_err(err, "kernel '%s' is larger than 4 GiB", path);
-            goto fail;
-        }
-        g_byte_array_append(buf, chunk, n);
-    }
-    close(fd);
-    *len = buf->len;
-    return g_byte_array_free(buf, FALSE);
-
-fail:
-    close(fd);
-    g_byte_array_free(buf, TRUE);
-    return NULL;
 }
 
 static bool pc_memory_init(PCMachine *pc, char **err)
@@ -331,7 +273,7 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
         set_err(err, "no -kernel given (disk boot is not supported yet)");
         goto fail;
     }
-    image = pc_kernel_read(cfg->kernel, &image_size, err);
+    image = loader_read_file(cfg->kernel, "", "kernel", &image_size, err);
     if (!image) {
         goto fail;
     }
