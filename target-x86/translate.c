@@ -2819,13 +2819,35 @@ static void decode_vex(DisasContext *dc, int b)
     gen_vex_bmi(dc);
 }
 
+static bool vex_bmi_valid(DisasContext *dc)
+{
+    int pp = dc->vex_pp, op = (dc->modrm >> 3) & 7;
+    switch (dc->b) {
+    case 0x2f2:
+        return pp == 0;                          /* andn */
+    case 0x2f3:
+        return pp == 0 && op >= 1 && op <= 3;    /* blsr, blsmsk, blsi */
+    case 0x2f5:
+        return pp != 1;                          /* bzhi, pext, pdep */
+    case 0x2f6:
+        return pp == 3;                          /* mulx */
+    case 0x2f7:
+        return true;                             /* bextr, shlx, sarx, shrx */
+    case 0x3f0:
+        return pp == 3 && dc->vex_v == 0;        /* rorx */
+    default:
+        return false;
+    }
+}
+
 /* BMI1/BMI2: VEX.LZ 0F38 F2/F3/F5/F6/F7 and 0F3A F0 (SDM Vol. 2). */
 static void gen_vex_bmi(DisasContext *dc)
 {
     MemOp ot = dc->dflag;
     int bits = memop_bits(ot);
     int pp = dc->vex_pp;
-    if (dc->vex_l) {
+    if (dc->vex_l || !vex_bmi_valid(dc)) {
+        /* #UD is decided by the encoding, before any memory access */
         gen_illegal_opcode(dc);
         return;
     }
