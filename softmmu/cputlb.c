@@ -300,6 +300,25 @@ bool cpu_fetch_code_byte(CPUX86State *env, uint64_t addr, uint8_t *out,
 }
 
 /*
+ * Host address for an atomic read-modify-write of guest RAM at addr (write
+ * permission checked, faults raised), or NULL when the operand is MMIO,
+ * ROM, on a page holding code, or crosses a page: those take the ordinary
+ * non-atomic path.
+ */
+static void *tlb_host_ptr_rmw(CPUX86State *env, uint64_t addr, int size,
+                              int mmu_idx, bool stack, uintptr_t ra)
+{
+    if ((addr & ~TARGET_PAGE_MASK) + (uint64_t)size > TARGET_PAGE_SIZE) {
+        return NULL;
+    }
+    CPUTLBEntry *e = tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, stack, ra);
+    if (e->addr_write & (TLB_MMIO | TLB_NOTDIRTY)) {
+        return NULL;
+    }
+    return (void *)(uintptr_t)(addr + e->addend);
+}
+
+/*
  * A LOCKed read-modify-write's store: compare-and-swap on the host, so
  * that it is atomic against device threads writing guest memory. The value
  * in memory must still be `expected` (what the instruction read); if not,
@@ -316,11 +335,9 @@ void helper_lock_cas(CPUX86State *env, uint64_t addr, uint64_t expected,
     bool stack = mop & MO_STACK;
     bool ok;
 
-    if ((addr & ~TARGET_PAGE_MASK) + (uint64_t)size <= TARGET_PAGE_SIZE) {
-        CPUTLBEntry *e = tlb_lookup(env, addr, MMU_DATA_STORE, mmu_idx, stack,
-                                    ra);
-        if (!(e->addr_write & (TLB_MMIO | TLB_NOTDIRTY))) {
-            void *p = (void *)(uintptr_t)(addr + e->addend);
+    void *p = tlb_host_ptr_rmw(env, addr, size, mmu_idx, stack, ra);
+    if (p) {
+        {
             switch (size) {
             case 1: {
                 uint8_t x = (uint8_t)expected;
@@ -371,4 +388,68 @@ done:
         env->exception_index = -1;
         cpu_loop_exit(env);
     }
+}
+
+/*
+ * LOCK CMPXCHG8B/16B in one host atomic operation (the translator has put
+ * the flags in cc_src and checked CMPXCHG16B's alignment). q: 16 bytes.
+ */
+void helper_lock_cmpxchg8b16b(CPUX86State *env, uint64_t addr, uint32_t q,
+                              uint32_t mmu_idx)
+{
+    uintptr_t ra = GETPC();
+    int size = q ? 16 : 8;
+    void *p = tlb_host_ptr_rmw(env, addr, size, (int)mmu_idx, false, ra);
+    bool eq;
+
+    if (!q) {
+        uint64_t expected = (uint32_t)env->regs[R_EAX] |
+                            (env->regs[R_EDX] << 32);
+        uint64_t newv = (uint32_t)env->regs[R_EBX] | (env->regs[R_ECX] << 32);
+        uint64_t cur;
+        if (p) {
+            cur = expected;
+            eq = __atomic_compare_exchange_n((uint64_t *)p, &cur, newv, false,
+                                             __ATOMIC_SEQ_CST,
+                                             __ATOMIC_SEQ_CST);
+        } else {
+            cur = cpu_ld_mmu_flags(env, addr, 8, (int)mmu_idx,
+                                   MO_WRITE_INTENT, ra);
+            eq = cur == expected;
+            cpu_st_mmu_flags(env, addr, eq ? newv : cur, 8, (int)mmu_idx, 0,
+                             ra);
+        }
+        if (!eq) {
+            env->regs[R_EAX] = (uint32_t)cur;
+            env->regs[R_EDX] = cur >> 32;
+        }
+    } else {
+        uint64_t lo = env->regs[R_EAX], hi = env->regs[R_EDX];
+        if (p) {
+            /* lock cmpxchg16b: RDX:RAX compared, RCX:RBX stored */
+            __asm__ volatile("lock cmpxchg16b %[m]\n\tsete %[eq]"
+                             : [m] "+m"(*(__int128 *)p), [eq] "=q"(eq),
+                               "+a"(lo), "+d"(hi)
+                             : "b"(env->regs[R_EBX]), "c"(env->regs[R_ECX])
+                             : "memory", "cc");
+        } else {
+            uint64_t clo = cpu_ld_mmu_flags(env, addr, 8, (int)mmu_idx,
+                                            MO_WRITE_INTENT, ra);
+            uint64_t chi = cpu_ld_mmu_flags(env, addr + 8, 8, (int)mmu_idx,
+                                            MO_WRITE_INTENT, ra);
+            eq = clo == lo && chi == hi;
+            cpu_st_mmu_flags(env, addr, eq ? env->regs[R_EBX] : clo, 8,
+                             (int)mmu_idx, 0, ra);
+            cpu_st_mmu_flags(env, addr + 8, eq ? env->regs[R_ECX] : chi, 8,
+                             (int)mmu_idx, 0, ra);
+            lo = clo;
+            hi = chi;
+        }
+        if (!eq) {
+            env->regs[R_EAX] = lo;
+            env->regs[R_EDX] = hi;
+        }
+    }
+    env->cc_src = (env->cc_src & ~(uint64_t)CC_Z) | (eq ? CC_Z : 0);
+    env->cc_op = CC_OP_EFLAGS;
 }

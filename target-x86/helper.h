@@ -46,6 +46,8 @@ void helper_log_unimp(CPUX86State *env, uint64_t rip, uint64_t insn_bytes);
 /* cputlb.c: the store of a LOCKed read-modify-write (may restart it) */
 void helper_lock_cas(CPUX86State *env, uint64_t addr, uint64_t expected,
                      uint64_t val, uint32_t memop_idx);
+void helper_lock_cmpxchg8b16b(CPUX86State *env, uint64_t addr, uint32_t q,
+                              uint32_t mmu_idx);
 
 /* mmu.c */
 /* stack: a non-canonical address raises #SS(0) rather than #GP(0) */

@@ -3083,6 +3083,16 @@ static void gen_cmpxchg8b16b(DisasContext *dc)
         dc->is_jmp = false;
         a0 = gen_lea_modrm(dc);
     }
+    if (dc->locked) {
+        /* one host atomic operation */
+        gen_seg_check(dc, MO_64, true);
+        gen_compute_eflags(dc);
+        gen_sync_rip(dc);
+        tcg_gen_callN(S, helper_lock_cmpxchg8b16b, 0, NULL, cpu_env, a0,
+                      cst(dc, q), cst(dc, dc->mem_index));
+        dc->cc_op = CC_OP_EFLAGS;
+        return;
+    }
     TCGv a1 = tmp(dc), lo = tmp(dc), hi = tmp(dc);
     tcg_gen_addi(S, a1, a0, q ? 8 : 4);
     if (!dc->code64) {

@@ -440,3 +440,10 @@ void bt86_run(const TestCase *tc, TestResult *out)
     memcpy(out->code, ram + P_CODE, CODE_SIZE);
     current_test = NULL;
 }
+
+/* Host address of a byte of the data page (tests that share it with a
+ * host thread). */
+void *bt86_data_host(uint32_t off)
+{
+    return ram + P_DATA + off;
+}

@@ -169,6 +169,9 @@ void bt86_init(void);
  * invalidating the test pages (slower; to rule out invalidation bugs) */
 extern bool bt86_full_flush;
 void bt86_run(const TestCase *tc, TestResult *out);
+void *bt86_data_host(uint32_t off);
+/* atomic.c: --atomic */
+int atomic_main(void);
 
 /* encode.c / gen.c: building test cases */
 typedef struct Rng {

@@ -593,6 +593,7 @@ static void usage(void)
             "usage: cputest --directed [--filter SUBSTR] [--list]\n"
             "       cputest --random [--seed S] [--count N]\n"
             "       ... [--mode 32|16]  (32-bit or 16-bit code segments)\n"
+            "       cputest --atomic    (LOCK against a concurrent host thread)\n"
             "options: --show K  --max-reports K  --tb-flush  -v\n");
     exit(2);
 }
@@ -602,7 +603,9 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--directed")) {
+        if (!strcmp(a, "--atomic")) {
+            return atomic_main();
+        } else if (!strcmp(a, "--directed")) {
             opt.directed = true;
         } else if (!strcmp(a, "--random")) {
             opt.random = true;
