@@ -198,6 +198,27 @@ static void opt_no_reboot(Options *o, const char *name, const char *arg)
     o->pc.no_reboot = true;
 }
 
+/* -rtc base=utc|localtime|DATE; QEMU's clock= and driftfix= are not
+ * supported (the RTC always follows the virtual clock). */
+static void opt_rtc(Options *o, const char *name, const char *arg)
+{
+    g_autofree char *copy = g_strdup(arg);
+    char *rest = copy;
+
+    for (char *item; (item = strsep(&rest, ","));) {
+        char *key, *value;
+
+        split_prop(item, &key, &value);
+        if (strcmp(key, "base") != 0) {
+            die("-%s: property '%s' is not supported", name, key);
+        }
+        if (!value || !rtc_parse_base(value, &o->pc.rtc_base)) {
+            die("-%s: invalid base '%s' (utc, localtime or "
+                "YYYY-MM-DDTHH:MM:SS)", name, value ? value : "");
+        }
+    }
+}
+
 static void opt_perfmap(Options *o, const char *name, const char *arg)
 {
     if (!perfmap_open()) {
@@ -392,6 +413,8 @@ static const OptionDef options[] = {
     { "serial", "DEV", opt_serial,
       "next COM port (max 4): stdio, file:PATH, null, none" },
     { "display", "TYPE", opt_display, "display: none" },
+    { "rtc", "base=utc|localtime|DATE", opt_rtc,
+      "RTC start: host time in UTC (default) or local, or a date" },
     { "perfmap", NULL, opt_perfmap,
       "write /tmp/perf-PID.map so that perf names translated code" },
     { "no-reboot", NULL, opt_no_reboot,

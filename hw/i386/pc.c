@@ -212,6 +212,11 @@ static bool pc_devices_init(PCMachine *pc, char **err)
     pc->pit = pit_create(&pc->io, PC_PIT_IOBASE,
                          pic_irq_line(pc->pic, PC_PIT_IRQ));
     io_map(&pc->io, "port61", PC_PORT61, 1, &pc_port61_ops, pc);
+    pc->rtc = rtc_create(&pc->io, RTC_IOBASE,
+                         pic_irq_line(pc->pic, RTC_ISA_IRQ), &cfg->rtc_base);
+    rtc_set_pc_config(pc->rtc, MIN(cfg->ram_size, PC_PCI_HOLE),
+                      cfg->ram_size > PC_PCI_HOLE
+                      ? cfg->ram_size - PC_PCI_HOLE : 0);
 
     for (int i = 0; i < cfg->nr_serial; i++) {
         if (!pc_serial_present(cfg->serial[i])) {

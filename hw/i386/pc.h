@@ -8,6 +8,7 @@
 #include "hw/intc/i8259.h"
 #include "hw/irq.h"
 #include "hw/timer/i8254.h"
+#include "hw/timer/mc146818.h"
 #include "softmmu/memory.h"
 #include "target-x86/cpu.h"
 
@@ -24,6 +25,7 @@ typedef struct PCConfig {
     PCDebugExit debugexit[4];
     int nr_debugexit;
     bool no_reboot;
+    RTCBase rtc_base;           /* -rtc base= (UTC by default) */
     /* accel=qtest: no guest is loaded and the CPU never runs */
     bool qtest;
 } PCConfig;
@@ -36,6 +38,7 @@ typedef struct PCMachine {
     CPUX86State *cpu;
     PICState *pic;
     PITState *pit;
+    RTCState *rtc;
     IRQLine pic_intr;       /* the master 8259's INT, to the CPU's INTR */
     uint8_t port61;         /* system control port B, writable bits */
 } PCMachine;
