@@ -16,6 +16,7 @@
 #define CPUID_PAT (1u << 16)
 #define CPUID_PGE (1u << 13)
 #define CPUID_CX8 (1u << 8)
+#define CPUID_SEP (1u << 11)
 /* CPUID.1:ECX */
 #define CPUID_EXT_CX16 (1u << 13)
 #define CPUID_EXT_MOVBE (1u << 22)
@@ -65,7 +66,7 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT;
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
-               CPUID_PGE | CPUID_CMOV | CPUID_PAT;
+               CPUID_SEP | CPUID_PGE | CPUID_CMOV | CPUID_PAT;
         break;
     case 7:
         if (subleaf == 0) {

@@ -133,6 +133,8 @@ uint64_t cpu_get_tsc(CPUX86State *env);
 void helper_cli_sti(CPUX86State *env, uint32_t set);
 void helper_set_ac(CPUX86State *env, uint32_t on);
 void helper_sysret(CPUX86State *env, uint32_t dflag);
+void helper_sysenter(CPUX86State *env);
+void helper_sysexit(CPUX86State *env, uint32_t dflag);
 
 /* tb.c side: the host code of the block at the current state, or the
  * exit stub (cpu-exec.c) */

@@ -26,9 +26,15 @@ typedef struct MSRDef {
 
 #define ENV(field) ((int)offsetof(CPUX86State, field))
 
-/* APIC_BASE and SYSENTER_* join with the local APIC and SYSENTER. */
+/* APIC_BASE joins with the local APIC. */
 static const MSRDef msr_table[] = {
     { MSR_IA32_TSC, "TSC", -1, 0, MSR_CHECK_NONE },
+    { MSR_IA32_SYSENTER_CS, "SYSENTER_CS", ENV(sysenter_cs),
+      0xffffffff00000000ull, MSR_CHECK_NONE },
+    { MSR_IA32_SYSENTER_ESP, "SYSENTER_ESP", ENV(sysenter_esp), 0,
+      MSR_CHECK_CANONICAL },
+    { MSR_IA32_SYSENTER_EIP, "SYSENTER_EIP", ENV(sysenter_eip), 0,
+      MSR_CHECK_CANONICAL },
     { MSR_IA32_MISC_ENABLE, "MISC_ENABLE", ENV(misc_enable), 0,
       MSR_CHECK_NONE },
     { MSR_IA32_PAT, "PAT", ENV(pat), 0xf8f8f8f8f8f8f8f8ull, MSR_CHECK_NONE },

@@ -247,3 +247,62 @@ void helper_set_ac(CPUX86State *env, uint32_t on)
     }
     x86_update_hflags(env);
 }
+
+/*
+ * SYSENTER (SDM Vol. 2B): flat ring-0 CS/SS from IA32_SYSENTER_CS, RSP and
+ * RIP from SYSENTER_ESP/EIP; 64-bit code when IA-32e mode is active.
+ */
+void helper_sysenter(CPUX86State *env)
+{
+    uint16_t sel = (uint16_t)env->sysenter_cs;
+    if (!(env->cr[0] & CR0_PE) || (sel & 0xfffc) == 0) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    bool lma = (env->efer & EFER_LMA) != 0;
+    env->eflags &= ~(uint64_t)(VM_MASK | IF_MASK | RF_MASK);
+    x86_load_seg_cache(env, R_CS, sel & 0xfffc, 0, 0xffffffff,
+                       DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK |
+                       DESC_A_MASK | DESC_G_MASK |
+                       (lma ? DESC_L_MASK : DESC_B_MASK));
+    x86_load_seg_cache(env, R_SS, (sel + 8) & 0xfffc, 0, 0xffffffff,
+                       DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK |
+                       DESC_G_MASK | DESC_B_MASK);
+    env->regs[R_ESP] = lma ? env->sysenter_esp : (uint32_t)env->sysenter_esp;
+    env->rip = lma ? env->sysenter_eip : (uint32_t)env->sysenter_eip;
+    x86_update_hflags(env);
+}
+
+/* SYSEXIT (SDM Vol. 2B): back to ring 3 at RDX/EDX with RSP = RCX/ECX. */
+void helper_sysexit(CPUX86State *env, uint32_t dflag)
+{
+    uint16_t sel = (uint16_t)env->sysenter_cs;
+    if (!(env->cr[0] & CR0_PE) || (sel & 0xfffc) == 0 ||
+        (env->hflags & HF_CPL_MASK)) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    uint32_t code = DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK |
+                    DESC_A_MASK | DESC_G_MASK | (3u << DESC_DPL_SHIFT);
+    uint32_t data = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK |
+                    DESC_G_MASK | DESC_B_MASK | (3u << DESC_DPL_SHIFT);
+    if (dflag == 2) {
+        uint64_t rip = env->regs[R_EDX], rsp = env->regs[R_ECX];
+        if ((uint64_t)(((int64_t)rip << 16) >> 16) != rip ||
+            (uint64_t)(((int64_t)rsp << 16) >> 16) != rsp) {
+            raise_exception_err(env, EXCP0D_GPF, 0);
+        }
+        x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 32) | 3), 0,
+                           0xffffffff, code | DESC_L_MASK);
+        x86_load_seg_cache(env, R_SS, (uint16_t)((sel + 40) | 3), 0,
+                           0xffffffff, data);
+        env->regs[R_ESP] = rsp;
+        env->rip = rip;
+    } else {
+        x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 16) | 3), 0,
+                           0xffffffff, code | DESC_B_MASK);
+        x86_load_seg_cache(env, R_SS, (uint16_t)((sel + 24) | 3), 0,
+                           0xffffffff, data);
+        env->regs[R_ESP] = (uint32_t)env->regs[R_ECX];
+        env->rip = (uint32_t)env->regs[R_EDX];
+    }
+    x86_update_hflags(env);
+}

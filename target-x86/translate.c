@@ -3274,6 +3274,19 @@ static void disas_two_byte(DisasContext *dc)
     case 0x07: /* sysret */
         gen_sysret(dc);
         break;
+    case 0x34: /* sysenter */
+        gen_sync_rip(dc);
+        tcg_gen_callN(S, helper_sysenter, 0, NULL, cpu_env);
+        tcg_gen_exit_tb(S, 0);
+        dc->is_jmp = true;
+        break;
+    case 0x35: /* sysexit */
+        gen_sync_rip(dc);
+        tcg_gen_callN(S, helper_sysexit, 0, NULL, cpu_env,
+                      cst(dc, dc->dflag == MO_64 ? 2 : 1));
+        tcg_gen_exit_tb(S, 0);
+        dc->is_jmp = true;
+        break;
     case 0x06: /* clts */
         if (check_cpl0(dc)) {
             break;
