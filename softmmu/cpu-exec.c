@@ -36,7 +36,6 @@ int cpu_exec(CPUX86State *env)
 
     if (sigsetjmp(env->jmp_env, 0) != 0) {
         /* an exception left generated code or a helper */
-        env->current_tb = NULL;
         last_tb = NULL;
     }
     for (;;) {
@@ -90,9 +89,7 @@ int cpu_exec(CPUX86State *env)
             log_printf("Trace %p [%016" PRIx64 "/%08x]\n", (void *)tb->tc_ptr,
                        tb->pc, tb->flags);
         }
-        env->current_tb = tb;
         uintptr_t ret = tcg_qemu_tb_exec(&env->tbc->tcg, env, tb->tc_ptr);
-        env->current_tb = NULL;
         if (inhibited) {
             env->inhibit_irq = false;
         }
@@ -117,7 +114,6 @@ const void *helper_lookup_tb_ptr(CPUX86State *env)
     TranslationBlock *tb = env->tb_jmp_cache[tb_jmp_cache_hash(env->rip)];
     if (tb && tb->pc == env->rip && tb->cs_base == env->segs[R_CS].base &&
         tb->flags == env->hflags && !env->inhibit_irq && !tb->invalid) {
-        env->current_tb = tb;
         return tb->tc_ptr;
     }
     return env->tbc->tcg.code_gen_exit0;

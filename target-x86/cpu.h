@@ -225,7 +225,6 @@ typedef struct CPUX86State {
     /* STI / MOV SS shadow: no external interrupt before the instruction at
      * this RIP has run (SDM Vol. 2B STI). */
     bool inhibit_irq;
-    uint64_t inhibit_irq_rip;
     /* the next block is one instruction, after self-modifying code */
     bool single_insn;
 
@@ -241,7 +240,6 @@ typedef struct CPUX86State {
     uint64_t tcg_spill[16];
 
     struct TBCache *tbc;
-    struct TranslationBlock *current_tb;   /* while generated code runs */
     sigjmp_buf jmp_env;
     AddressSpace *as;
     IOSpace *io;

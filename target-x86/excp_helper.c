@@ -12,7 +12,6 @@
 
 _Noreturn void cpu_loop_exit(CPUX86State *env)
 {
-    env->current_tb = NULL;
     siglongjmp(env->jmp_env, 1);
 }
 

@@ -28,6 +28,10 @@
 
 #define CC_OP_DYNAMIC (-1)
 
+/* Blocks of one instruction that always return to the run loop: an
+ * interrupt shadow, single-stepping, after self-modifying code. */
+#define HF_ONE_INSN (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)
+
 /* Immediate operand kinds of the opcode maps (SDM Vol. 2 App. A letters). */
 enum {
     IMM_NONE,
@@ -843,7 +847,7 @@ static void gen_lookup_and_goto(DisasContext *dc)
 
 static bool use_goto_tb(DisasContext *dc, uint64_t dest)
 {
-    if (dc->flags & (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)) {
+    if (dc->flags & HF_ONE_INSN) {
         return false;
     }
     return ((dc->cs_base + dest) & TARGET_PAGE_MASK) == dc->first_page;
@@ -858,7 +862,7 @@ static void gen_jmp_tb(DisasContext *dc, uint64_t dest, int slot)
         tcg_gen_exit_tb(S, (uintptr_t)dc->tb | (uintptr_t)slot);
     } else {
         gen_update_rip(dc, dest);
-        if (dc->flags & (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)) {
+        if (dc->flags & HF_ONE_INSN) {
             tcg_gen_exit_tb(S, 0);
         } else {
             gen_lookup_and_goto(dc);
@@ -870,7 +874,7 @@ static void gen_jmp_tb(DisasContext *dc, uint64_t dest, int slot)
 /* Ends the block after a jump whose target is already in env->rip. */
 static void gen_jmp_indirect_end(DisasContext *dc)
 {
-    if (dc->flags & (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)) {
+    if (dc->flags & HF_ONE_INSN) {
         tcg_gen_exit_tb(S, 0);
     } else {
         gen_lookup_and_goto(dc);
@@ -1242,7 +1246,6 @@ static void gen_shift(DisasContext *dc, int op, MemOp ot, TCGv count_in,
         return;
     }
     bool is_sar = op == 7;
-    bool is_shr = op == 5;
     TCGv v = gen_load_rm(dc, ot, &a0);
     if (is_sar) {
         gen_exts(dc, ot, v, v);
@@ -1283,7 +1286,6 @@ static void gen_shift(DisasContext *dc, int op, MemOp ot, TCGv count_in,
         return;
     }
     /* variable count: a zero count leaves the flags alone */
-    (void)is_shr;
     TCGv cnt = tcg_temp_new_local(S);
     TCGv r = tcg_temp_new_local(S);
     TCGv t1 = tcg_temp_new_local(S);
@@ -3722,7 +3724,7 @@ void gen_intermediate_code(CPUX86State *env, TCGContext *s,
 {
     static DisasContext dcs;
     DisasContext *dc = &dcs;
-    int max_insns = (tb->flags & (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)) ? 1 : TB_MAX_INSNS;
+    int max_insns = (tb->flags & HF_ONE_INSN) ? 1 : TB_MAX_INSNS;
 
     opcode_maps_init();
     init_disas_context(dc, env, s, tb);
