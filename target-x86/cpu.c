@@ -33,6 +33,12 @@ void x86_cpu_reset(CPUX86State *env)
     env->cr[2] = env->cr[3] = env->cr[4] = env->cr[8] = 0;
     env->efer = 0;
     env->xcr0 = 1;
+    /* x87 and SSE at power-up (SDM Vol. 3A table 10-1) */
+    memset(&env->fx, 0, sizeof(env->fx));
+    env->fx.fcw = 0x40;
+    env->fx.ftw = 0xff;     /* tag word 5555H: all registers zero */
+    env->fx.mxcsr = 0x1f80;
+    env->fx.mxcsr_mask = MXCSR_MASK;
     env->pat = 0x0007040600070406ull;
     env->apic_base = 0xfee00000ull | (1u << 11) | (1u << 8);
     env->star = env->lstar = env->cstar = env->fmask = 0;

@@ -145,6 +145,44 @@ typedef enum CCOp {
 #undef CC_OP_SIZED
 } CCOp;
 
+/* An XMM register (also the low half of an MMX/x87 register slot). */
+typedef union XMMReg {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t l[4];
+    uint64_t q[2];
+    float s[4];
+    double d[2];
+} XMMReg;
+
+/*
+ * x87, MMX and SSE state, kept in the 64-bit FXSAVE layout (SDM Vol. 1
+ * 10.5.1, table 10-2) so that FXSAVE/FXRSTOR are copies and helpers may
+ * hand it to the host's FXRSTOR/FXSAVE as it is. st[i] is ST(i) relative
+ * to TOP, as FXSAVE stores it; MMi is physical register Ri.
+ * Invariant: mxcsr never has bits outside MXCSR_MASK set (a host FXRSTOR
+ * of it cannot fault).
+ */
+typedef struct X86FxState {
+    uint16_t fcw, fsw;
+    uint8_t ftw;        /* abridged tag word: 1 = valid/zero/special */
+    uint8_t reserved1;
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint32_t mxcsr, mxcsr_mask;
+    struct {
+        uint64_t mant;
+        uint16_t exp;   /* sign in bit 15 */
+        uint16_t pad[3];
+    } st[8];
+    XMMReg xmm[16];
+    uint8_t reserved2[96];
+} __attribute__((aligned(16))) X86FxState;
+
+_Static_assert(sizeof(X86FxState) == 512, "FXSAVE image is 512 bytes");
+
+#define MXCSR_MASK 0xffffu
+
 /* Softmmu TLB */
 #define TARGET_PAGE_BITS 12
 #define TARGET_PAGE_SIZE (1ull << TARGET_PAGE_BITS)
@@ -199,6 +237,8 @@ typedef struct CPUX86State {
     uint64_t eflags;     /* all bits but the six arithmetic flags (lazy) */
     uint32_t hflags;
     int32_t df;          /* +1 or -1, from EFLAGS.DF */
+
+    X86FxState fx;       /* x87, MMX, SSE */
 
     SegmentCache segs[6];
     SegmentCache ldt, tr;

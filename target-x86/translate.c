@@ -16,87 +16,20 @@
 #include "softmmu/log.h"
 #include "softmmu/tb.h"
 #include "target-x86/helper.h"
+#include "target-x86/translate.h"
 #include "tcg/tcg.h"
 
 #include <glib.h>
 
-#define PREFIX_REPZ  0x01
-#define PREFIX_REPNZ 0x02
-#define PREFIX_LOCK  0x04
-#define PREFIX_DATA  0x08
-#define PREFIX_ADR   0x10
-
-#define CC_OP_DYNAMIC (-1)
-
-/* Blocks of one instruction that always return to the run loop: an
- * interrupt shadow, single-stepping, after self-modifying code. */
-#define HF_ONE_INSN (HF_INHIBIT_IRQ | HF_TF | HF_SINGLE_INSN)
-
-/* Immediate operand kinds of the opcode maps (SDM Vol. 2 App. A letters). */
-enum {
-    IMM_NONE,
-    IMM_B,      /* Ib, Jb */
-    IMM_W,      /* Iw */
-    IMM_Z,      /* Iz, Jz: 16 or 32 bits */
-    IMM_V,      /* Iv: 16, 32 or 64 bits (MOV r, imm) */
-    IMM_WB,     /* Iw, Ib (ENTER) */
-    IMM_AP,     /* Ap: far pointer, offset then selector */
-    IMM_O,      /* Ob/Ov: address-size offset (MOV moffs) */
-    IMM_GRP3,   /* F6/F7: Ib/Iz only for /0 and /1 (TEST) */
-};
-#define OPF_MODRM 0x80
-
-typedef struct DisasContext {
-    CPUX86State *env;
-    TCGContext *s;
-    TranslationBlock *tb;
-    uint64_t cs_base;
-    uint64_t pc_start;      /* RIP of the instruction */
-    uint64_t pc;            /* RIP of the next byte to fetch */
-    uint32_t flags;
-    bool code64, code32, ss32, addseg, pe, vm86;
-    int cpl;
-    int mem_index;
-
-    int prefix;
-    int override;           /* segment override, -1 if none */
-    int rex_w, rex_r, rex_x, rex_b;
-    bool rex_present;
-    MemOp dflag, aflag;
-    int b;                  /* opcode, 0x100 | x for 0F x */
-    int modrm, mod, reg, rm;
-    /* memory operand */
-    int ea_base, ea_index, ea_scale;
-    int64_t ea_disp;
-    bool ea_riprel;
-    uint64_t imm, imm2;
-
-    int cc_op;              /* known statically, or CC_OP_DYNAMIC */
-    bool ea_ss;             /* the last address computed is SS-relative */
-    bool locked;            /* LOCK prefix, or XCHG with memory */
-    TCGv lock_old;          /* the value a locked RMW read */
-    int ea_check_seg;       /* segment whose limit/type the access checks,
-                               -1 for none (64-bit mode, flat segments) */
-    TCGv ea_off;            /* its offset, for that check */
-    bool vex;               /* VEX-encoded: vex_v is the extra register */
-    int vex_v, vex_l, vex_pp;
-    bool is_jmp;            /* the block ends after this instruction */
-    int nb_insns;
-    sigjmp_buf fetch_fail;
-    uint64_t first_page;
-} DisasContext;
-
 /* IR globals for guest state */
-static TCGv cpu_regs[16];
-static TCGv cpu_cc_dst, cpu_cc_src, cpu_cc_src2, cpu_cc_op;
-static TCGv cpu_env;
+TCGv cpu_regs[16];
+TCGv cpu_cc_dst, cpu_cc_src, cpu_cc_src2, cpu_cc_op;
+TCGv cpu_env;
 
 static const char *const reg_names[16] = {
     "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
     "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
 };
-
-#define ENV_OFF(field) ((int)offsetof(CPUX86State, field))
 
 void x86_translate_init(TCGContext *s)
 {
@@ -202,7 +135,7 @@ static void opcode_maps_init(void)
 
 /* ---- fetching instruction bytes ---- */
 
-static uint8_t fetch_byte(DisasContext *dc)
+uint8_t fetch_byte(DisasContext *dc)
 {
     uint8_t v;
     uint64_t addr = dc->cs_base + dc->pc;
@@ -242,7 +175,7 @@ static int memop_bits(MemOp ot)
 }
 
 /* Decodes ModRM, SIB and displacement (SDM Vol. 2A 2.1.5). */
-static void decode_modrm(DisasContext *dc)
+void decode_modrm(DisasContext *dc)
 {
     int modrm = fetch_byte(dc);
     dc->modrm = modrm;
@@ -302,7 +235,7 @@ static void decode_modrm(DisasContext *dc)
     }
 }
 
-static void decode_immediates(DisasContext *dc, int kind)
+void decode_immediates(DisasContext *dc, int kind)
 {
     switch (kind) {
     case IMM_B:
@@ -342,14 +275,12 @@ static void decode_immediates(DisasContext *dc, int kind)
 
 /* ---- IR helpers for guest state ---- */
 
-#define S (dc->s)
-
-static TCGv tmp(DisasContext *dc)
+TCGv tmp(DisasContext *dc)
 {
     return tcg_temp_new(S);
 }
 
-static TCGv cst(DisasContext *dc, int64_t v)
+TCGv cst(DisasContext *dc, int64_t v)
 {
     return tcg_constant(S, v);
 }
@@ -395,7 +326,7 @@ static bool byte_reg_is_high(DisasContext *dc, MemOp ot, int reg)
 }
 
 /* t = register value, zero-extended from the operand size */
-static void gen_op_mov_v_reg(DisasContext *dc, MemOp ot, TCGv t, int reg)
+void gen_op_mov_v_reg(DisasContext *dc, MemOp ot, TCGv t, int reg)
 {
     if (byte_reg_is_high(dc, ot, reg)) {
         tcg_gen_shri(S, t, cpu_regs[reg - 4], 8);
@@ -406,7 +337,7 @@ static void gen_op_mov_v_reg(DisasContext *dc, MemOp ot, TCGv t, int reg)
 }
 
 /* Writes a register: 8/16-bit writes merge, 32-bit writes zero-extend. */
-static void gen_op_mov_reg_v(DisasContext *dc, MemOp ot, int reg, TCGv t)
+void gen_op_mov_reg_v(DisasContext *dc, MemOp ot, int reg, TCGv t)
 {
     switch (ot) {
     case MO_8:
@@ -429,12 +360,12 @@ static void gen_op_mov_reg_v(DisasContext *dc, MemOp ot, int reg, TCGv t)
 
 /* Accesses through the address last computed by gen_lea_*: dc->ea_ss says
  * whether it is stack-relative (#SS rather than #GP when non-canonical). */
-static MemOp ea_flags(DisasContext *dc)
+MemOp ea_flags(DisasContext *dc)
 {
     return dc->ea_ss ? MO_STACK : 0;
 }
 
-static void gen_update_rip(DisasContext *dc, uint64_t rip)
+void gen_update_rip(DisasContext *dc, uint64_t rip)
 {
     tcg_gen_st(S, INDEX_op_st, cst(dc, (int64_t)rip), cpu_env, ENV_OFF(rip));
 }
@@ -456,7 +387,7 @@ static void gen_seg_check(DisasContext *dc, MemOp ot, bool write)
                   dc->ea_off);
 }
 
-static void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
+void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     gen_seg_check(dc, ot, false);
     tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc), dc->mem_index);
@@ -475,7 +406,7 @@ static void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
     }
 }
 
-static void gen_op_st_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
+void gen_op_st_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     gen_seg_check(dc, ot, true);
     if (dc->locked && dc->lock_old) {
@@ -490,7 +421,7 @@ static void gen_op_st_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 }
 
 /* Adds the segment base and wraps to the address size. */
-static void gen_lea_v_seg(DisasContext *dc, MemOp aflag, TCGv a0, int def_seg,
+void gen_lea_v_seg(DisasContext *dc, MemOp aflag, TCGv a0, int def_seg,
                           int ovr_seg)
 {
     int seg = ovr_seg >= 0 ? ovr_seg : def_seg;
@@ -526,7 +457,7 @@ static void gen_lea_v_seg(DisasContext *dc, MemOp aflag, TCGv a0, int def_seg,
 }
 
 /* The effective (linear) address of the ModRM memory operand. */
-static TCGv gen_lea_modrm(DisasContext *dc)
+TCGv gen_lea_modrm(DisasContext *dc)
 {
     TCGv a0 = tmp(dc);
     int def_seg = R_DS;
@@ -570,7 +501,7 @@ static TCGv gen_lea_reg(DisasContext *dc, MemOp aflag, int reg, int def_seg,
  * destination (read-modify-write): the load needs write permission, and
  * *a0_out is the address for gen_store_rm.
  */
-static TCGv gen_load_rm(DisasContext *dc, MemOp ot, TCGv *a0_out)
+TCGv gen_load_rm(DisasContext *dc, MemOp ot, TCGv *a0_out)
 {
     TCGv t = tmp(dc);
     if (dc->mod == 3) {
@@ -593,7 +524,7 @@ static TCGv gen_load_rm(DisasContext *dc, MemOp ot, TCGv *a0_out)
 }
 
 /* Writes an Ev/Eb destination; a0 is the address from gen_load_rm or NULL. */
-static void gen_store_rm(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
+void gen_store_rm(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     if (dc->mod == 3) {
         gen_op_mov_reg_v(dc, ot, dc->rm, t);
@@ -616,7 +547,7 @@ static uint64_t next_rip_mask(DisasContext *dc, uint64_t rip)
 
 /* ---- lazy flags ---- */
 
-static void set_cc_op(DisasContext *dc, int op)
+void set_cc_op(DisasContext *dc, int op)
 {
     if (dc->cc_op != op) {
         tcg_gen_movi(S, cpu_cc_op, op);
@@ -638,7 +569,7 @@ static TCGv gen_compute_eflags_all(DisasContext *dc)
 }
 
 /* Materialises the flags: cc_op becomes EFLAGS. */
-static void gen_compute_eflags(DisasContext *dc)
+void gen_compute_eflags(DisasContext *dc)
 {
     if (dc->cc_op == CC_OP_EFLAGS) {
         return;
@@ -909,34 +840,34 @@ static void gen_check_branch_target(DisasContext *dc, TCGv target)
 }
 
 /* Ends the block and returns to the run loop (mode changes, interrupts). */
-static void gen_end_block_exit(DisasContext *dc, uint64_t next)
+void gen_end_block_exit(DisasContext *dc, uint64_t next)
 {
     gen_update_rip(dc, next);
     tcg_gen_exit_tb(S, 0);
     dc->is_jmp = true;
 }
 
-static void gen_exception(DisasContext *dc, int vec)
+void gen_exception(DisasContext *dc, int vec)
 {
     tcg_gen_callN(S, helper_raise_exception, 0, NULL, cpu_env,
                   cst(dc, vec), cst(dc, (int64_t)dc->pc_start));
     dc->is_jmp = true;
 }
 
-static void gen_exception_err(DisasContext *dc, int vec, int err)
+void gen_exception_err(DisasContext *dc, int vec, int err)
 {
     tcg_gen_callN(S, helper_raise_exception_err, 0, NULL, cpu_env,
                   cst(dc, vec), cst(dc, err), cst(dc, (int64_t)dc->pc_start));
     dc->is_jmp = true;
 }
 
-static void gen_illegal_opcode(DisasContext *dc)
+void gen_illegal_opcode(DisasContext *dc)
 {
     gen_exception(dc, EXCP06_ILLOP);
 }
 
 /* An opcode bt86 does not implement yet: #UD, and a line under -d unimp. */
-static void gen_unimplemented(DisasContext *dc)
+void gen_unimplemented(DisasContext *dc)
 {
     uint64_t bytes = 0;
     for (uint64_t i = 0; i < 8 && dc->pc_start + i < dc->pc; i++) {
@@ -950,7 +881,7 @@ static void gen_unimplemented(DisasContext *dc)
 }
 
 /* Privileged instruction at CPL > 0: #GP(0). Returns true if it faulted. */
-static bool check_cpl0(DisasContext *dc)
+bool check_cpl0(DisasContext *dc)
 {
     if (dc->cpl != 0) {
         gen_exception_err(dc, EXCP0D_GPF, 0);
@@ -960,7 +891,7 @@ static bool check_cpl0(DisasContext *dc)
 }
 
 /* Helpers that may raise exceptions read RIP from env. */
-static void gen_sync_rip(DisasContext *dc)
+void gen_sync_rip(DisasContext *dc)
 {
     gen_update_rip(dc, dc->pc_start);
 }
@@ -2028,7 +1959,9 @@ static void disas_one_byte(DisasContext *dc)
         }
         gen_lcall(dc, cst(dc, (int64_t)dc->imm2), cst(dc, (int64_t)dc->imm));
         break;
-    case 0x9b: /* fwait: no FPU exceptions to wait for */
+    case 0x9b: /* fwait */
+    case 0xd8 ... 0xdf:
+        disas_x87(dc);
         break;
     case 0x9c: /* pushf */
         if ((dc->flags & HF_PE) && (dc->env->eflags & VM_MASK)) {
@@ -3523,7 +3456,9 @@ static void disas_two_byte(DisasContext *dc)
         break;
     }
     default:
-        gen_unimplemented(dc);
+        if (!disas_sse(dc)) {
+            gen_unimplemented(dc);
+        }
         break;
     }
 }
@@ -3656,14 +3591,16 @@ static void disas_insn(DisasContext *dc)
                     return;
                 }
                 disas_three_byte(dc);
-            } else {
+            } else if (!disas_sse(dc)) {
                 gen_unimplemented(dc);
             }
             return;
         }
         if (b == 0x3a) {
             dc->b = 0x300 | fetch_byte(dc);
-            gen_unimplemented(dc);
+            if (!disas_sse(dc)) {
+                gen_unimplemented(dc);
+            }
             return;
         }
         dc->b = 0x100 | b;
