@@ -85,19 +85,32 @@ static void vcpu_wait_halted(CPUX86State *env)
     cpu_reset_interrupt(env, CPU_INTERRUPT_EXIT);
 }
 
-/* A triple fault resets a PC. Until reset exists, -no-reboot's "exit
- * instead" is the only behaviour, with a word when it was not asked for. */
+static PCMachine *running_pc;
+
+/* Until machine reset exists, -no-reboot's "exit instead" is the only
+ * behaviour, with a word when it was not asked for. */
+void system_reset_request(void)
+{
+    if (running_pc && !running_pc->cfg.no_reboot) {
+        fprintf(stderr,
+                "bt86: guest reset requested; reboot is not supported yet\n");
+    }
+    exit(0);
+}
+
+void system_poweroff_request(void)
+{
+    exit(0);
+}
+
+/* A triple fault resets a PC. */
 static void vcpu_shutdown(PCMachine *pc)
 {
     if (log_enabled(LOG_INT | LOG_CPU)) {
         log_printf("triple fault\n");
         x86_cpu_dump_state(pc->cpu, log_file());
     }
-    if (!pc->cfg.no_reboot) {
-        fprintf(stderr,
-                "bt86: guest reset requested; reboot is not supported yet\n");
-    }
-    exit(0);
+    system_reset_request();
 }
 
 static gpointer vcpu_thread(gpointer opaque)
@@ -135,6 +148,7 @@ static void vcpu_print_stats(void)
 void vcpu_start(PCMachine *pc)
 {
     stats_cpu = pc->cpu;
+    running_pc = pc;
     atexit(vcpu_print_stats);
     /* Never joined: the process ends by exit() from whichever thread. */
     g_thread_unref(g_thread_new("vcpu0", vcpu_thread, pc));

@@ -11,4 +11,11 @@
  */
 void vcpu_start(PCMachine *pc);
 
+/* What the guest asks of the machine (a reset register, the keyboard
+ * controller's pulse, a triple fault; ACPI S5). Any thread, under the
+ * global lock. A reset under -no-reboot ends bt86 with status 0, as
+ * poweroff does. */
+void system_reset_request(void);
+void system_poweroff_request(void);
+
 #endif
