@@ -120,6 +120,10 @@ typedef struct DescriptorTable {
 #define HF_SCE         (1u << 13)  /* EFER.SCE: SYSCALL/SYSRET enabled */
 #define HF_SEGS_FLAT   (1u << 15)  /* ES CS SS DS: base 0, 4 GiB, usable:
                                       no segment checks outside 64-bit mode */
+#define HF_MP          (1u << 16)  /* CR0.MP */
+#define HF_EM          (1u << 17)  /* CR0.EM */
+#define HF_TS          (1u << 18)  /* CR0.TS */
+#define HF_OSXMMEXCPT  (1u << 19)  /* CR4.OSXMMEXCPT */
 /* Only in a block's key, never in env->hflags: */
 #define HF_SINGLE_INSN (1u << 14)  /* translate one instruction (SMC) */
 
@@ -276,6 +280,9 @@ typedef struct CPUX86State {
     struct TranslationBlock *tb_jmp_cache[TB_JMP_CACHE_SIZE];
 
     uint64_t mul_hi;     /* high half from helper_mulq/imulq */
+    /* scratch operands of x87/MMX/SSE helpers (memory operands) */
+    XMMReg xmm_t0, xmm_t1;
+    uint64_t fp_t0[2];
     /* host registers saved by a guest-memory slow path, for faults */
     uint64_t tcg_spill[16];
 

@@ -2416,7 +2416,8 @@ static void gen_set_rflags_hflags64(DisasContext *dc, TCGv fl, int cpl)
     tcg_gen_sub(S, t, cst(dc, 1), t);
     tcg_gen_st(S, INDEX_op_st32, t, cpu_env, ENV_OFF(df));
 
-    uint32_t keep = dc->flags & (HF_PE | HF_LMA | HF_PG | HF_OSFXSR | HF_SCE);
+    uint32_t keep = dc->flags & (HF_PE | HF_LMA | HF_PG | HF_OSFXSR | HF_SCE |
+                                 HF_MP | HF_EM | HF_TS | HF_OSXMMEXCPT);
     TCGv hf = tmp(dc);
     /* HF_SMAP = CR4.SMAP && !RFLAGS.AC */
     tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(cr[4]));
@@ -3230,6 +3231,11 @@ static void disas_two_byte(DisasContext *dc)
         tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(cr[0]));
         tcg_gen_andi(S, t, t, ~(int64_t)CR0_TS);
         tcg_gen_st(S, INDEX_op_st, t, cpu_env, ENV_OFF(cr[0]));
+        /* HF_TS is part of the block key: later code is translated anew */
+        tcg_gen_ld(S, INDEX_op_ld32u, t, cpu_env, ENV_OFF(hflags));
+        tcg_gen_andi(S, t, t, ~(int64_t)HF_TS);
+        tcg_gen_st(S, INDEX_op_st32, t, cpu_env, ENV_OFF(hflags));
+        gen_end_block_exit(dc, dc->pc);
         break;
     case 0x08: case 0x09: /* invd, wbinvd: no caches to write back */
         check_cpl0(dc);
