@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "hw/char/serial.h"
+#include "hw/i386/acpi-build.h"
 #include "hw/i386/linuxboot.h"
 #include "hw/i386/multiboot.h"
 #include "hw/i386/pc.h"
@@ -296,8 +297,9 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
     pc_cpu_init(pc);
 
     if (!is_multiboot) {
+        uint64_t rsdp = acpi_build_tables(&pc->as);
         if (!linux_load(pc->cpu, &pc->as, image, image_size, cfg->append,
-                        cfg->initrd, 0, err)) {
+                        cfg->initrd, rsdp, err)) {
             goto fail;
         }
         g_free(image);
