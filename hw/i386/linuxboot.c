@@ -153,6 +153,10 @@ static bool header_parse(const uint8_t *image, size_t size, LinuxHeader *h,
         set_err(err, "-kernel: not a bzImage (truncated, or no boot flag)");
         return false;
     }
+    if (memcmp(image + HDR_MAGIC, "HdrS", 4)) {
+        set_err(err, "-kernel: not a bzImage (no HdrS setup header)");
+        return false;
+    }
     h->version = ld16(image + HDR_VERSION);
     if (h->version < BOOT_PROTOCOL_MIN) {
         set_err(err, "-kernel: boot protocol %u.%02u is too old (2.12 or "
@@ -177,7 +181,10 @@ static bool header_parse(const uint8_t *image, size_t size, LinuxHeader *h,
         return false;
     }
     uint32_t align = ld32(image + HDR_KERNEL_ALIGNMENT);
-    if (h->pref_address < LB_HIGH_MEM || (align && h->pref_address % align)) {
+    /* Below 4 GiB, where the RAM the loader fills is; also, the end of
+     * the kernel (pref_address + init_size) then cannot wrap. */
+    if (h->pref_address < LB_HIGH_MEM || h->pref_address >= LB_4G ||
+        (align && h->pref_address % align)) {
         set_err(err, "-kernel: corrupt bzImage (load address %#" PRIx64 ")",
                 h->pref_address);
         return false;
