@@ -328,6 +328,8 @@ bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
     st32(bp + HDR_CODE32_START, (uint32_t)load);
     st32(bp + HDR_CMD_LINE_PTR, (uint32_t)LB_CMDLINE);
     st32(bp + BP_EXT_CMD_LINE_PTR, 0);
+    st32(bp + HDR_RAMDISK_IMAGE, 0);    /* unless an initrd is loaded */
+    st32(bp + HDR_RAMDISK_SIZE, 0);
     if (h.version >= 0x020e) {
         st64(bp + BP_ACPI_RSDP_ADDR, rsdp_addr);
     }
