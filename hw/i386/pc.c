@@ -45,6 +45,7 @@
 #define PC_PIT_IOBASE    0x40
 #define PC_PIT_IRQ       0
 #define PC_PORT61        0x61
+#define PC_PORT80        0x80
 /* Port 0x61 (PIIX "NMI Status and Control", the AT's port B) */
 #define PORT61_TIM2_GATE   0x01
 #define PORT61_SPKR_DATA   0x02
@@ -178,6 +179,23 @@ static const MemOps pc_port61_ops = {
     .min_size = 1, .max_size = 1,
 };
 
+/* Port 0x80, the POST-code port: Linux writes it for I/O delays. On a PC
+ * nothing answers reads (all ones); writes are taken and dropped. */
+static uint64_t pc_port80_read(void *opaque, uint64_t offset, unsigned size)
+{
+    return 0xff;
+}
+
+static void pc_port80_write(void *opaque, uint64_t offset, uint64_t value,
+                            unsigned size)
+{
+}
+
+static const MemOps pc_port80_ops = {
+    .read = pc_port80_read, .write = pc_port80_write,
+    .min_size = 1, .max_size = 1,
+};
+
 static bool pc_devices_init(PCMachine *pc, char **err)
 {
     const PCConfig *cfg = &pc->cfg;
@@ -214,6 +232,7 @@ static bool pc_devices_init(PCMachine *pc, char **err)
     pc->pit = pit_create(&pc->io, PC_PIT_IOBASE,
                          pic_irq_line(pc->pic, PC_PIT_IRQ));
     io_map(&pc->io, "port61", PC_PORT61, 1, &pc_port61_ops, pc);
+    io_map(&pc->io, "port80", PC_PORT80, 1, &pc_port80_ops, pc);
     pc->rtc = rtc_create(&pc->io, RTC_IOBASE,
                          pic_irq_line(pc->pic, RTC_ISA_IRQ), &cfg->rtc_base);
     rtc_set_pc_config(pc->rtc, MIN(cfg->ram_size, PC_PCI_HOLE),
