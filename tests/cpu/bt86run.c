@@ -337,7 +337,7 @@ void bt86_init(void)
     env->ldt = (SegmentCache){ 0, LDT_VA, 0x17,
                                DESC_P_MASK | (0x2u << DESC_TYPE_SHIFT) };
     env->cr[3] = P_PML4;
-    env->cr[4] = CR4_PAE;
+    env->cr[4] = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;   /* as Linux */
     env->cr[0] = CR0_PE | CR0_PG | CR0_ET | CR0_WP | CR0_NE | CR0_MP;
     /* SCE and NXE as under Linux */
     env->efer = EFER_LME | EFER_LMA | EFER_SCE | EFER_NXE;
@@ -396,6 +396,11 @@ void bt86_run(const TestCase *tc, TestResult *out)
     env->inhibit_irq = false;
     env->interrupt_request = 0;
     env->exit_request = 0;
+    FxImage fx;
+    tc_fx_input(tc, &fx);
+    _Static_assert(sizeof(fx) == sizeof(env->fx), "FXSAVE image");
+    memcpy(&env->fx, &fx, sizeof(fx));
+    env->fx.mxcsr_mask = MXCSR_MASK;
 
     memset(out, 0, offsetof(TestResult, data));
     running = 1;
@@ -435,6 +440,7 @@ void bt86_run(const TestCase *tc, TestResult *out)
         out->rip = env->rip;
         out->rflags = cpu_compute_eflags(env);
     }
+    memcpy(&out->fx, &env->fx, sizeof(out->fx));
     memcpy(out->data, ram + P_DATA, DATA_SIZE);
     memcpy(out->stack, ram + P_STACK, STACK_SIZE);
     memcpy(out->code, ram + P_CODE, CODE_SIZE);
