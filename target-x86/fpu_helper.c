@@ -84,14 +84,19 @@ static uint64_t fpu_host_run(X86FxState *img, const void *stub, void *mem,
     return fl & CC_ALL;
 }
 
-/* The guest state into the host image. A pending exception (ES) is
- * dropped: waiting instructions got here only with ES clear, and the
- * no-wait ones that run here (FNCLEX, FNINIT) clear it anyway. */
-static X86FxState *fpu_img_load(CPUX86State *env)
+/* The guest state into the host image. The host derives FSW.ES from the
+ * flags FCW leaves unmasked: the translator raised #MF before any waiting
+ * instruction that would find one, and the no-wait ones that run here
+ * (FNCLEX, FNINIT) do not look. The masking below only keeps the host
+ * from faulting should that ever not hold. */
+static X86FxState *fpu_img_load(CPUX86State *env, bool wait)
 {
     X86FxState *img = &host_img;
     img->fcw = env->fx.fcw;
     img->fsw = env->fx.fsw & ~(FSW_ES | FSW_B);
+    if (wait) {
+        img->fcw |= img->fsw & 0x3f;
+    }
     img->ftw = env->fx.ftw;
     img->fop = 0;
     img->fip = 0;
@@ -115,7 +120,8 @@ uint64_t helper_fpu_exec(CPUX86State *env, uint32_t op, uint64_t fip,
                          uint64_t fdp, uint64_t eflags)
 {
     uint32_t fop = op & 0x7ff;
-    X86FxState *img = fpu_img_load(env);
+    /* all but FNCLEX and FNINIT wait on the host */
+    X86FxState *img = fpu_img_load(env, fop != 0x3e2 && fop != 0x3e3);
     uint64_t fl = fpu_host_run(img, fpu_stub(fop), env->fp_t0, eflags);
     fpu_img_store(env, img);
     if (!(op & FPU_OP_CONTROL)) {
@@ -193,6 +199,7 @@ void helper_fpu_stenv(CPUX86State *env, uint32_t fmt)
     uint32_t fip = (uint32_t)env->fx.fip, fdp = (uint32_t)env->fx.fdp;
     uint32_t fop = env->fx.fop & 0x7ff;
     uint16_t ftw = fpu_full_tag_word(env);
+    env->fx.fsw = x87_fsw_normalize(env->fx.fcw, env->fx.fsw);
     memset(b, 0, sizeof(b));
     if (fmt & FPU_ENV_32) {
         memset(b, 0xff, 12);
@@ -239,7 +246,10 @@ void helper_fpu_stenv(CPUX86State *env, uint32_t fmt)
         env->fx.fip = 0;
         env->fx.fdp = 0;
     } else {
-        env->fx.fcw |= 0x3f;    /* FNSTENV masks all exceptions */
+        /* FNSTENV masks all exceptions; ES (and B) summarise the
+         * unmasked ones, so they clear */
+        env->fx.fcw |= 0x3f;
+        env->fx.fsw = x87_fsw_normalize(env->fx.fcw, env->fx.fsw);
     }
 }
 
@@ -287,7 +297,7 @@ void helper_fpu_ldenv(CPUX86State *env, uint32_t fmt)
     put16(canon + 4, fsw);
     put16(canon + 8, ftw);
 
-    X86FxState *img = fpu_img_load(env);
+    X86FxState *img = fpu_img_load(env, true);
     if (fmt & FPU_ENV_SAVE) {
         /* FRSTOR: env->fx.st is relative to the new TOP */
         img->fsw = (uint16_t)(fsw & FSW_TOP_MASK);

@@ -148,6 +148,14 @@ uint64_t helper_fpu_exec(CPUX86State *env, uint32_t op, uint64_t fip,
 #define FPU_ENV_REAL 2u     /* real-mode/virtual-8086 layout */
 #define FPU_ENV_SAVE 4u     /* FNSAVE (then FNINIT) / FRSTOR */
 void helper_fpu_stenv(CPUX86State *env, uint32_t fmt);
+/* FSW.ES and B are not state of their own: hardware derives them from the
+ * exception flags FCW leaves unmasked (SF aside), as FXRSTOR shows. Code
+ * that loads a guest FSW (FXRSTOR, XRSTOR) passes it through this. */
+static inline uint16_t x87_fsw_normalize(uint16_t fcw, uint16_t fsw)
+{
+    fsw &= 0x7f7f;
+    return (fsw & ~fcw & 0x3f) ? (uint16_t)(fsw | 0x8080) : fsw;
+}
 void helper_fpu_ldenv(CPUX86State *env, uint32_t fmt);
 
 /* tb.c side: the host code of the block at the current state, or the

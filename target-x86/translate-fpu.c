@@ -8,6 +8,7 @@
 #include "target-x86/translate.h"
 
 #define FSW_ES 0x0080
+#define FSW_B  0x8000
 
 /* Memory forms, by (opcode & 7) * 8 + ModRM.reg */
 enum {
@@ -93,15 +94,44 @@ static int reg_kind(int op, int m)
     }
 }
 
+/* The unmasked exception flags: FSW.ES as hardware derives it (see
+ * x87_fsw_normalize), whatever the stored bit says */
+static TCGv gen_fpu_unmasked(DisasContext *dc, TCGv fsw)
+{
+    TCGv fcw = tmp(dc), t = tmp(dc);
+    tcg_gen_ld(S, INDEX_op_ld16u, fcw, cpu_env, ENV_OFF(fx.fcw));
+    tcg_gen_not(S, fcw, fcw);
+    tcg_gen_and(S, t, fsw, fcw);
+    tcg_gen_andi(S, t, t, 0x3f);
+    return t;
+}
+
+static TCGv gen_fpu_fsw(DisasContext *dc)
+{
+    TCGv fsw = tmp(dc);
+    tcg_gen_ld(S, INDEX_op_ld16u, fsw, cpu_env, ENV_OFF(fx.fsw));
+    return fsw;
+}
+
+/* FNSTSW: FSW with ES and B derived */
+static TCGv gen_fpu_fnstsw(DisasContext *dc)
+{
+    TCGv fsw = gen_fpu_fsw(dc), es = tmp(dc), r = tmp(dc);
+    tcg_gen_setcond(S, TCG_COND_NE, es, gen_fpu_unmasked(dc, fsw), cst(dc, 0));
+    tcg_gen_mul(S, es, es, cst(dc, FSW_ES | FSW_B));
+    tcg_gen_andi(S, r, fsw, ~(FSW_ES | FSW_B));
+    tcg_gen_or(S, r, r, es);
+    return r;
+}
+
 /* #MF before a waiting instruction while an unmasked exception is pending
  * (SDM Vol. 1 8.6). With CR0.NE = 0 a PC would signal FERR# to the
  * interrupt controller (IRQ 13) instead; bt86 raises #MF in both cases. */
 static void gen_fpu_check_pending(DisasContext *dc)
 {
     TCGLabel *ok = gen_new_label(S);
-    TCGv fsw = tmp(dc);
-    tcg_gen_ld(S, INDEX_op_ld16u, fsw, cpu_env, ENV_OFF(fx.fsw));
-    tcg_gen_brcond(S, TCG_COND_TSTEQ, fsw, cst(dc, FSW_ES), ok);
+    TCGv t = gen_fpu_unmasked(dc, gen_fpu_fsw(dc));
+    tcg_gen_brcondi(S, TCG_COND_EQ, t, 0, ok);
     tcg_gen_callN(S, helper_raise_exception, 0, NULL, cpu_env,
                   cst(dc, EXCP10_COPR), cst(dc, (int64_t)dc->pc_start));
     tcg_gen_set_label(S, ok);
@@ -279,8 +309,9 @@ static void gen_fpu_stenv(DisasContext *dc, FpuMem *m, bool save)
     uint32_t fmt = fpu_env_fmt(dc) | (save ? FPU_ENV_SAVE : 0);
     int size = fpu_env_size(fmt) + (save ? 80 : 0);
 
+    /* the last 8 bytes: a fault there reports what a store would */
     gen_fpu_probe(dc, m, MO_8, 0);
-    gen_fpu_probe(dc, m, MO_8, size - 1);
+    gen_fpu_probe(dc, m, MO_64, size - 8);
     if (save) {
         /* ST(0)..ST(7), as env->fx.st holds them */
         for (int i = 0; i < 8; i++) {
@@ -354,10 +385,11 @@ static void gen_fpu_mem(DisasContext *dc)
     m.seg_off = dc->ea_off;
     switch (kind) {
     case M_STCW:
-    case M_STSW:
         gen_fpu_st(dc, &m, MO_16, 0,
-                   gen_ld_env(dc, INDEX_op_ld16u, kind == M_STCW
-                              ? ENV_OFF(fx.fcw) : ENV_OFF(fx.fsw)));
+                   gen_ld_env(dc, INDEX_op_ld16u, ENV_OFF(fx.fcw)));
+        break;
+    case M_STSW:
+        gen_fpu_st(dc, &m, MO_16, 0, gen_fpu_fnstsw(dc));
         break;
     case M_STENV:
     case M_SAVE:
@@ -386,8 +418,7 @@ static void gen_fpu_reg(DisasContext *dc)
     case R_NOP:
         return;
     case R_STSW_AX:
-        gen_op_mov_reg_v(dc, MO_16, R_EAX,
-                         gen_ld_env(dc, INDEX_op_ld16u, ENV_OFF(fx.fsw)));
+        gen_op_mov_reg_v(dc, MO_16, R_EAX, gen_fpu_fnstsw(dc));
         return;
     case R_CTRL:
         gen_fpu_exec(dc, op | FPU_OP_CONTROL, NULL, NULL);
