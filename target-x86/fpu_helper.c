@@ -124,7 +124,12 @@ uint64_t helper_fpu_exec(CPUX86State *env, uint32_t op, uint64_t fip,
     X86FxState *img = fpu_img_load(env, fop != 0x3e2 && fop != 0x3e3);
     uint64_t fl = fpu_host_run(img, fpu_stub(fop), env->fp_t0, eflags);
     fpu_img_store(env, img);
-    if (!(op & FPU_OP_CONTROL)) {
+    if (fop == 0x3e3) {
+        /* FNINIT clears the pointers too */
+        env->fx.fop = 0;
+        env->fx.fip = 0;
+        env->fx.fdp = 0;
+    } else if (!(op & FPU_OP_CONTROL)) {
         /* SDM Vol. 1 8.1.8-8.1.10: the last non-control instruction */
         env->fx.fop = (uint16_t)fop;
         env->fx.fip = fip;

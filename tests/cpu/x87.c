@@ -635,6 +635,14 @@ static void x_control(X *x)
             xenv_check(x);
             xend(x);
         }
+        /* FNINIT clears FIP, FDP and FOP */
+        if (xbegin(x, "x87 fninit after fadd m32")) {
+            xstack2(x, i % 9, V[i], V[i + 1]);
+            xm(&x->b, 0, 0, MEMOP_BASE, 32);
+            xr(&x->b, 3, 0xe3);
+            xenv_check(x);
+            xend(x);
+        }
         /* FNENI, FNDISI, FNSETPM: no-ops, no wait */
         if (xbegin(x, "x87 db e0/e1/e4")) {
             xstack2(x, i % 9, V[i], V[i + 1]);
@@ -817,8 +825,9 @@ static void rand_mem_insn(Rng *r, Builder *b)
 {
     for (;;) {
         int op = (int)rng_below(r, 8), dg = (int)rng_below(r, 8);
-        /* not the undefined forms, nor FNSAVE/FRSTOR (108 bytes) */
-        if ((op == 1 && dg == 1) || (op == 3 && (dg == 4 || dg == 6)) ||
+        /* not the undefined forms, nor FNSAVE/FRSTOR (108 bytes), nor
+         * FNSTENV (FCS and FDS are the host's; the end check has one) */
+        if ((op == 1 && (dg == 1 || dg == 6)) || (op == 3 && (dg == 4 || dg == 6)) ||
             (op == 5 && dg >= 4 && dg <= 6)) {
             continue;
         }
