@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cpuid.h>
+
 #include "gen.h"
 
 typedef struct F80 {
@@ -86,14 +88,24 @@ typedef struct X {
     Builder b;
 } X;
 
-/* Whether the host keeps FOP and FDP of masked instructions (AMD, older
- * Intel) or only of those that raised an unmasked exception (newer Intel,
- * CPUID.7.0:EBX[6] and FOP compatibility mode off) */
+/*
+ * Whether FIP, FOP and FDP of a masked instruction survive on the host
+ * until FNSTENV reads them. Not on AMD: FXSAVE/XSAVE save them only while
+ * an exception is pending, so a context switch in between loses them (and
+ * Linux even overwrites them there, against an information leak). Not on
+ * newer Intel CPUs either, which update FOP and FDP only for unmasked
+ * exceptions. There, only tests whose instruction raises an unmasked
+ * exception compare them (x_pointers).
+ */
 static int host_ptrs = -1;
 
 static bool host_keeps_ptrs(void)
 {
     if (host_ptrs < 0) {
+        unsigned a, b, c, d;
+        __cpuid(0, a, b, c, d);
+        bool amd = (b == 0x68747541 && d == 0x69746e65) ||   /* AuthenticAMD */
+                   (b == 0x6f677948 && d == 0x6e65476e);     /* HygonGenuine */
         uint8_t env[28];
         float one = 1.0f;
         __asm__ volatile("fninit; fadds %1; fld1; fnstenv %0; fninit"
@@ -101,7 +113,8 @@ static bool host_keeps_ptrs(void)
         uint32_t fop = (env[18] | env[19] << 8) & 0x7ff;
         uint32_t fdp = env[20] | env[21] << 8 | env[22] << 16 |
                        (uint32_t)env[23] << 24;
-        host_ptrs = fop == 0x1e8 && fdp == (uint32_t)(uintptr_t)&one;
+        host_ptrs = !amd && fop == 0x1e8 &&
+                    fdp == (uint32_t)(uintptr_t)&one;
     }
     return host_ptrs;
 }
@@ -261,16 +274,24 @@ static void xwait(Builder *b)
     b_flags(b, 0, 0, 0);
 }
 
-/* FNSTENV [rsi], then the fields the host may not define cleared */
-static void xenv_check_b(Builder *b)
+/* FNSTENV [rsi], then the fields the host may not define cleared; with
+ * ptrs, FIP, FOP and FDP are kept (the instruction before raised an
+ * unmasked exception) */
+static void xenv_check_ptrs(Builder *b, bool ptrs)
 {
     xm(b, 1, 6, M(RSI, -1, 1, 0), 32);
     g_mov_rm_imm(b, 16, M(RSI, -1, 1, 16), 0);     /* FCS */
     g_mov_rm_imm(b, 16, M(RSI, -1, 1, 24), 0);     /* FDS */
-    if (!host_keeps_ptrs()) {
+    if (!ptrs && !host_keeps_ptrs()) {
+        g_mov_rm_imm(b, 32, M(RSI, -1, 1, 12), 0);  /* FIP */
         g_mov_rm_imm(b, 16, M(RSI, -1, 1, 18), 0);  /* FOP */
         g_mov_rm_imm(b, 32, M(RSI, -1, 1, 20), 0);  /* FDP */
     }
+}
+
+static void xenv_check_b(Builder *b)
+{
+    xenv_check_ptrs(b, false);
 }
 
 /* FCS and FDS (and FOP, FDP) of an environment image in memory */
@@ -280,9 +301,11 @@ static void xzero_sels(X *x, int base, bool fmt16)
     g_mov_rm_imm(b, 16, M(base, -1, 1, fmt16 ? 8 : 16), 0);
     g_mov_rm_imm(b, 16, M(base, -1, 1, fmt16 ? 12 : 24), 0);
     if (!host_keeps_ptrs()) {
-        g_mov_rm_imm(b, 16, M(base, -1, 1, fmt16 ? 10 : 20), 0);
+        /* FIP, FDP; FOP (with FIP's bits 19:16 in real mode) */
+        g_mov_rm_imm(b, fmt16 ? 16 : 32, M(base, -1, 1, fmt16 ? 6 : 12), 0);
+        g_mov_rm_imm(b, fmt16 ? 16 : 32, M(base, -1, 1, fmt16 ? 10 : 20), 0);
         if (!fmt16) {
-            g_mov_rm_imm(b, 32, M(base, -1, 1, 18), 0);
+            g_mov_rm_imm(b, 16, M(base, -1, 1, 18), 0);
         }
     }
 }
@@ -778,6 +801,81 @@ static void x_addressing(X *x)
     }
 }
 
+/* FIP, FOP and FDP, compared where every host keeps them: after an
+ * instruction that raises an unmasked exception, through every
+ * addressing form and prefix */
+static void x_pointers(X *x)
+{
+    static const struct {
+        uint8_t op, m;          /* register form, or m = digit for memory */
+        bool mem;
+        uint8_t len;
+        uint64_t val;
+        const char *name;
+    } ins[] = {
+        { 0, 0xf1, false, 0, 0, "fdiv st,st(1)" },
+        { 4, 0xf9, false, 0, 0, "fdiv st(1),st" },
+        { 1, 0xfa, false, 0, 0, "fsqrt" },
+        { 0, 6, true, 4, 0, "fdiv m32" },
+        { 4, 6, true, 8, 0, "fdiv m64" },
+        { 2, 6, true, 4, 0, "fidiv m32" },
+        { 6, 6, true, 2, 0, "fidiv m16" },
+        { 1, 0, true, 4, 0x7fa00000, "fld m32 snan" },
+        { 4, 2, true, 8, 0x7ff8000000000000ull, "fcom m64 nan" },
+        { 7, 3, true, 2, 0, "fistp m16" },
+        { 1, 3, true, 4, 0, "fstp m32 snan" },
+    };
+    Opnd ms[6] = {
+        M(RBX, -1, 1, 0), M(RBX, -1, 1, 0x300), M(RSI, R12, 8, -0x40),
+        MRIP(DATA_BASE + 0x180), M(RBX, -1, 1, 0x10), M(BASE_NONE, RDI, 2, 0x20),
+    };
+    ms[4].addr32 = true;
+    for (unsigned k = 0; k < sizeof(ins) / sizeof(ins[0]); k++) {
+        for (int a = 0; a < (ins[k].mem ? 6 : 1); a++) {
+            for (int v = 0; v < 4; v++) {
+                if (!xbegin(x, "x87 pointers %s", ins[k].name)) {
+                    continue;
+                }
+                F80 st[3] = { V[2], V[0], V[3] };    /* 1, 0, -1 */
+                if (k == 1) {
+                    st[0] = V[0];
+                    st[1] = V[2];
+                } else if (k == 2) {
+                    st[0] = V[3];
+                } else if (k == 9 || k == 10) {
+                    st[0] = V[35];                   /* SNaN */
+                }
+                xstack(x, 3, st);
+                x->tc.fx.fcw = (uint16_t)(0x0340 | (v & 3) << 10);
+                x->tc.regs[R12] = 5;
+                Opnd m = ms[a];
+                uint32_t off = a == 1 ? 0x400 : a == 2 ? 0x800 + 40 - 0x40
+                               : a == 3 ? 0x180 : a == 5 ? 0x420
+                               : a == 4 ? 0x110 : 0x100;
+                if (ins[k].mem && ins[k].len) {
+                    xpoke(x, off, ins[k].len, ins[k].val);
+                }
+                if (v == 3) {
+                    x->b.seg = 0x3e;                 /* ds: */
+                }
+                if (ins[k].mem) {
+                    xm(&x->b, ins[k].op, ins[k].m, m, v == 2 ? 16 : 32);
+                } else {
+                    xr(&x->b, ins[k].op, ins[k].m);
+                }
+                if (v & 1) {
+                    x->tc.fx_ptrs = true;
+                    xr(&x->b, 7, 0xe0);              /* fnstsw ax */
+                    xwait(&x->b);                    /* #MF */
+                } else {
+                    xenv_check_ptrs(&x->b, true);
+                }
+                xend(x);
+            }
+        }
+    }
+}
+
 void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
 {
     X *x = calloc(1, sizeof(*x));
@@ -795,6 +893,7 @@ void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
     x_env(x);
     x_faults(x);
     x_addressing(x);
+    x_pointers(x);
     free(x);
 }
 
