@@ -66,7 +66,7 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT;
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
-               CPUID_SEP | CPUID_PGE | CPUID_CMOV | CPUID_PAT;
+               CPUID_SEP | CPUID_PGE | CPUID_CMOV | CPUID_PAT | CPUID_FPU;
         break;
     case 7:
         if (subleaf == 0) {
