@@ -84,6 +84,7 @@ typedef struct X {
     Rng rng;
     uint64_t idx, dropped;
     bool stop;
+    uint8_t cmode;      /* TC_MODE64, or TC_MODE32: compatibility mode */
     TestCase tc;
     Builder b;
 } X;
@@ -132,9 +133,11 @@ static bool xbegin(X *x, const char *fmt, ...)
 {
     char name[sizeof(x->tc.name)];
     va_list ap;
+    int n = x->cmode == TC_MODE32 ? snprintf(name, sizeof(name), "32-bit ")
+                                  : 0;
 
     va_start(ap, fmt);
-    vsnprintf(name, sizeof(name), fmt, ap);
+    vsnprintf(name + n, sizeof(name) - (size_t)n, fmt, ap);
     va_end(ap);
     if (x->stop || (x->filter && !strstr(name, x->filter))) {
         return false;
@@ -142,6 +145,7 @@ static bool xbegin(X *x, const char *fmt, ...)
     TestCase *tc = &x->tc;
     memset(tc, 0, offsetof(TestCase, code));
     memcpy(tc->name, name, sizeof(name));
+    tc->cmode = x->cmode;
     for (int i = 0; i < 16; i++) {
         tc->regs[i] = rng_next(&x->rng);
     }
@@ -683,6 +687,9 @@ static void x_env(X *x)
 {
     for (int i = 0; i < 64; i++) {
         int osize = (i & 1) ? 16 : (i & 2) ? 64 : 32;
+        if (osize == 64 && x->cmode == TC_MODE32) {
+            continue;       /* 48h is DEC EAX there */
+        }
         bool save = (i & 4) != 0;
         const char *w = osize == 16 ? "16" : osize == 64 ? "rex.w" : "32";
         if (xbegin(x, "x87 %s %s round trip", save ? "fnsave/frstor"
@@ -832,6 +839,9 @@ static void x_pointers(X *x)
     ms[4].addr32 = true;
     for (unsigned k = 0; k < sizeof(ins) / sizeof(ins[0]); k++) {
         for (int a = 0; a < (ins[k].mem ? 6 : 1); a++) {
+            if (x->cmode == TC_MODE32 && a >= 2 && a <= 4) {
+                continue;   /* no R12, RIP-relative or 67h there */
+            }
             for (int v = 0; v < 4; v++) {
                 if (!xbegin(x, "x87 pointers %s", ins[k].name)) {
                     continue;
@@ -893,6 +903,16 @@ void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
     x_env(x);
     x_faults(x);
     x_addressing(x);
+    x_pointers(x);
+    /* the same in a 32-bit code segment: FIP is EIP, FDP the offset */
+    x->cmode = TC_MODE32;
+    x_rounding(x);
+    x_unmasked(x);
+    x_mem_loads(x);
+    x_mem_stores(x);
+    x_control(x);
+    x_env(x);
+    x_faults(x);
     x_pointers(x);
     free(x);
 }
