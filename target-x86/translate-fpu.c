@@ -143,10 +143,18 @@ static uint32_t fpu_fop(DisasContext *dc)
     return (uint32_t)((dc->b & 7) << 8 | dc->modrm);
 }
 
-/* The operand's offset in its segment, for FDP */
+/* Real and virtual-8086 mode keep 20-bit linear addresses in FIP and FDP
+ * (the FNSTENV/FNSAVE real-mode formats, SDM Vol. 1 figs. 8-10, 8-12) */
+static bool fpu_ptrs_linear(DisasContext *dc)
+{
+    return !dc->pe || dc->vm86;
+}
+
+/* FDP: the operand's offset in its segment */
 static TCGv gen_fpu_ea_offset(DisasContext *dc, TCGv a0)
 {
-    if (dc->code64 && dc->override != R_FS && dc->override != R_GS) {
+    if ((dc->code64 && dc->override != R_FS && dc->override != R_GS) ||
+        fpu_ptrs_linear(dc)) {
         return a0;
     }
     TCGv off = tmp(dc);
@@ -231,8 +239,9 @@ static TCGv gen_ld_env(DisasContext *dc, TCGOpcode opc, int off)
 static TCGv gen_fpu_exec(DisasContext *dc, uint32_t op, TCGv fdp, TCGv fl)
 {
     TCGv r = tmp(dc);
+    uint64_t fip = dc->pc_start + (fpu_ptrs_linear(dc) ? dc->cs_base : 0);
     tcg_gen_callN(S, helper_fpu_exec, TCG_CALL_NO_RWG, r, cpu_env,
-                  cst(dc, op), cst(dc, (int64_t)dc->pc_start),
+                  cst(dc, op), cst(dc, (int64_t)fip),
                   fdp ? fdp : cst(dc, 0), fl ? fl : cst(dc, 0));
     return r;
 }
