@@ -14,21 +14,25 @@
  * generated code loads from and stores to guest memory). The translator
  * only calls stubs of encodings the SDM defines.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "target-x86/helper.h"
 
+/* Each stub: ENDBR64 (a call target under CET), the instruction, RET */
 __asm__(".pushsection .text\n"
-        ".balign 4\n"
+        ".balign 8\n"
         "bt86_fpu_reg_stubs:\n"     /* (op & 7) * 64 + (modrm & 63) */
         ".set bt86_fpu_i, 0\n"
         ".rept 512\n"
+        ".byte 0xf3, 0x0f, 0x1e, 0xfa\n"
         ".byte 0xd8 + (bt86_fpu_i >> 6), 0xc0 + (bt86_fpu_i & 63), 0xc3, 0xcc\n"
         ".set bt86_fpu_i, bt86_fpu_i + 1\n"
         ".endr\n"
         "bt86_fpu_mem_stubs:\n"     /* (op & 7) * 8 + reg: op [rdi] */
         ".set bt86_fpu_i, 0\n"
         ".rept 64\n"
+        ".byte 0xf3, 0x0f, 0x1e, 0xfa\n"
         ".byte 0xd8 + (bt86_fpu_i >> 3), ((bt86_fpu_i & 7) << 3) | 7, 0xc3, 0xcc\n"
         ".set bt86_fpu_i, bt86_fpu_i + 1\n"
         ".endr\n"
@@ -47,9 +51,19 @@ static __thread X86FxState host_img;
 static const void *fpu_stub(uint32_t fop)
 {
     if ((fop & 0xc0) == 0xc0) {
-        return bt86_fpu_reg_stubs + 4 * (((fop >> 8) & 7) * 64 + (fop & 63));
+        return bt86_fpu_reg_stubs + 8 * (((fop >> 8) & 7) * 64 + (fop & 63));
     }
-    return bt86_fpu_mem_stubs + 4 * (((fop >> 8) & 7) * 8 + ((fop >> 3) & 7));
+    return bt86_fpu_mem_stubs + 8 * (((fop >> 8) & 7) * 8 + ((fop >> 3) & 7));
+}
+
+/* The memory forms whose operand is larger than env->fp_t0: FNSTENV,
+ * FNSAVE and FRSTOR never run as stubs, FLDENV only from
+ * helper_fpu_ldenv */
+static bool fpu_stub_fits_scratch(uint32_t fop)
+{
+    uint32_t form = fop & 0x738;
+    return (fop & 0xc0) == 0xc0 ||
+           (form != 0x120 && form != 0x130 && form != 0x520 && form != 0x530);
 }
 
 /*
@@ -120,6 +134,7 @@ uint64_t helper_fpu_exec(CPUX86State *env, uint32_t op, uint64_t fip,
                          uint64_t fdp, uint64_t eflags)
 {
     uint32_t fop = op & 0x7ff;
+    assert(fpu_stub_fits_scratch(fop));
     /* all but FNCLEX and FNINIT wait on the host */
     X86FxState *img = fpu_img_load(env, fop != 0x3e2 && fop != 0x3e3);
     uint64_t fl = fpu_host_run(img, fpu_stub(fop), env->fp_t0, eflags);
