@@ -87,7 +87,8 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT |
                CPUID_EXT_HYPERVISOR;
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
-               CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT;
+               CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |
+               CPUID_FPU;
         break;
     case 7:
         if (subleaf == 0) {

@@ -395,7 +395,7 @@ void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 
 /* The load of a read-modify-write: it faults as a write would. Under
  * LOCK (or XCHG, always locked) the value read is kept for the store. */
-static void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
+void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     gen_seg_check(dc, ot, true);
     tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc) | MO_WRITE_INTENT,

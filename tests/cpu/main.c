@@ -34,6 +34,7 @@ typedef struct Failure {
 
 static struct {
     bool directed, random, list, verbose;
+    bool x87;       /* --random: x87 sequences only */
     const char *filter;
     uint64_t seed, count;
     int show, max_reports;
@@ -689,7 +690,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: cputest --directed [--filter SUBSTR] [--list]\n"
-            "       cputest --random [--seed S] [--count N]\n"
+            "       cputest --random [--seed S] [--count N] [--x87]\n"
             "       ... [--mode 32|16]  (32-bit or 16-bit code segments)\n"
             "       cputest --atomic    (LOCK against a concurrent host thread)\n"
             "options: --show K  --max-reports K  --tb-flush  -v\n");
@@ -707,6 +708,8 @@ int main(int argc, char **argv)
             opt.directed = true;
         } else if (!strcmp(a, "--random")) {
             opt.random = true;
+        } else if (!strcmp(a, "--x87")) {
+            opt.x87 = true;
         } else if (!strcmp(a, "--list")) {
             opt.list = true;
         } else if (!strcmp(a, "--tb-flush")) {
@@ -797,6 +800,8 @@ int main(int argc, char **argv)
             TestCase tc;
             if (opt.mode != 64) {
                 compat32_random_generate_one(&rng, &tc, opt.mode);
+            } else if (opt.x87) {
+                x87_random_generate_one(&rng, &tc);
             } else {
                 random_generate_one(&rng, &tc);
             }
