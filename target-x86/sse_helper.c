@@ -556,18 +556,40 @@ void helper_emms(CPUX86State *env)
     env->fx.ftw = 0;
 }
 
+#define MXCSR_UE (1u << 4)
+#define MXCSR_UM (1u << 11)
+#define MXCSR_FTZ (1u << 15)
+
 /* Runs fn with the guest's rounding, DAZ and FTZ and every exception
  * masked; returns the exception flags it raised. */
 static uint32_t fp_run(CPUX86State *env, SSEFunc *fn, XMMReg *a,
-                       const XMMReg *b, uint32_t imm)
+                       const XMMReg *b, uint32_t imm, uint32_t extra)
 {
-    uint32_t host, out, guest = (env->fx.mxcsr | 0x1f80) & ~0x3fu;
+    uint32_t host, out, guest = ((env->fx.mxcsr | 0x1f80) & ~0x3fu) | extra;
     asm volatile("stmxcsr %0" : "=m"(host));
     asm volatile("ldmxcsr %0" : : "m"(guest) : "memory");
     fn(a, b, imm, env);
     asm volatile("stmxcsr %0" : "=m"(out) : : "memory");
     asm volatile("ldmxcsr %0" : : "m"(host) : "memory");
     return out & 0x3f;
+}
+
+/*
+ * With underflow unmasked, a tiny result is an underflow even when it is
+ * exact, but masked it is flagged only when also inexact. Rerunning with
+ * FTZ, which flushes every tiny result and then flags it, tells which.
+ */
+static uint32_t fp_run_exact(CPUX86State *env, SSEFunc *fn, XMMReg *a,
+                             const XMMReg *b, uint32_t imm)
+{
+    XMMReg orig = *a;
+    uint32_t flags = fp_run(env, fn, a, b, imm, 0);
+    if (!(env->fx.mxcsr & MXCSR_UM) && !(flags & MXCSR_UE)) {
+        if (fp_run(env, fn, &orig, b, imm, MXCSR_FTZ) & MXCSR_UE) {
+            flags |= MXCSR_UE;
+        }
+    }
+    return flags;
 }
 
 /* Accumulates the flags; an unmasked one raises #XM (#UD without
@@ -613,7 +635,8 @@ uint64_t helper_sse(CPUX86State *env, void *fn, uint32_t d, uint32_t s,
         b.q[0] &= 0x8787878787878787ull;
     }
     if (ctl & SSE_FP) {
-        fp_check(env, fp_run(env, (SSEFunc *)fn, &a, &b, ctl & 0xff), ra);
+        fp_check(env, fp_run_exact(env, (SSEFunc *)fn, &a, &b, ctl & 0xff),
+                 ra);
     } else {
         ((SSEFunc *)fn)(&a, &b, ctl & 0xff, env);
     }

@@ -197,6 +197,9 @@ typedef bool (*TestSink)(TestCase *tc, void *opaque);
 void directed_generate(TestSink sink, void *opaque, const char *filter);
 /* random.c */
 void random_generate_one(Rng *rng, TestCase *tc);
+/* sse.c: MMX and SSE instructions */
+void sse_directed_generate(TestSink sink, void *opaque, const char *filter);
+void sse_random_generate_one(Rng *rng, TestCase *tc);
 /* compat32.c: the same in 32-bit (bits 32, TC_MODE32) or 16-bit (bits 16,
  * TC_MODE16) code segments */
 void compat32_directed_generate(TestSink sink, void *opaque,
