@@ -747,8 +747,12 @@ uint64_t helper_crc32(uint64_t crc, uint64_t v, uint32_t bytes)
 
 /* ---- MASKMOVQ / MASKMOVDQU ---- */
 
-/* Stores the bytes of d whose mask byte in s has bit 7 set, at addr;
- * every page is checked writable before any byte is written.
+static void probe_write(CPUX86State *env, uint64_t addr, int len, int idx,
+                        uintptr_t ra);
+
+/* Stores the bytes of d whose mask byte in s has bit 7 set, at addr.
+ * The whole range is checked writable first, as AMD does (Intel may skip
+ * unselected bytes: the SDM leaves it open).
  * mmu_idx_len: mmu index | length (8 or 16) << 8 | MMX << 16. */
 void helper_maskmov(CPUX86State *env, uint64_t addr, uint32_t d, uint32_t s,
                     uint32_t mmu_idx_len)
@@ -759,16 +763,10 @@ void helper_maskmov(CPUX86State *env, uint64_t addr, uint32_t d, uint32_t s,
         mmx_enter(env);
     }
     XMMReg v = *env_reg(env, d), m = *env_reg(env, s);
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < len; i++) {
-            if (!(m.b[i] & 0x80)) {
-                continue;
-            }
-            if (pass == 0) {
-                cpu_ld_mmu_flags(env, addr + i, 1, idx, MO_WRITE_INTENT, ra);
-            } else {
-                cpu_st_mmu_flags(env, addr + i, v.b[i], 1, idx, 0, ra);
-            }
+    probe_write(env, addr, len, idx, ra);
+    for (int i = 0; i < len; i++) {
+        if (m.b[i] & 0x80) {
+            cpu_st_mmu_flags(env, addr + i, v.b[i], 1, idx, 0, ra);
         }
     }
 }
@@ -834,9 +832,8 @@ static void fx_save_x87(CPUX86State *env, uint64_t addr, bool rex_w, int idx,
         memset(hdr + 20, 0, 4);     /* FDS, reserved */
     }
     st_bytes(env, addr, hdr, 24, idx, ra);
-    for (int i = 0; i < 8; i++) {
-        st_bytes(env, addr + 32 + 16 * i, &fx->st[i], 10, idx, ra);
-    }
+    /* 16 bytes per register: the 6 after the 80-bit value are zero */
+    st_bytes(env, addr + 32, fx->st, sizeof(fx->st), idx, ra);
 }
 
 static void fx_save_sse(CPUX86State *env, uint64_t addr, int idx, uintptr_t ra)
@@ -855,6 +852,11 @@ static void fx_load_x87(CPUX86State *env, const uint8_t *img, bool rex_w)
     X86FxState *fx = &env->fx;
     memcpy(fx, img, 24);
     fx->reserved1 = 0;
+    /* reserved FCW bits read 0 but bit 6, which reads 1; B mirrors ES;
+     * the opcode is 11 bits */
+    fx->fcw = (fx->fcw & 0x1f3f) | 0x40;
+    fx->fsw = (fx->fsw & 0x7fff) | ((fx->fsw & 0x80) << 8);
+    fx->fop &= 0x7ff;
     if (!rex_w) {
         fx->fip &= 0xffffffffu;
         fx->fdp &= 0xffffffffu;
@@ -980,19 +982,23 @@ void helper_xrstor(CPUX86State *env, uint64_t addr, uint32_t mmu_idx)
     xsave_check(env, true, ra);
     check_align(env, addr, 64, ra);
     ld_bytes(env, addr, img, sizeof(img), idx, ra);
-    uint64_t bv, comp, rest = 0;
+    uint64_t bv, comp, q2, rest = 0;
     memcpy(&bv, img + XSAVE_HDR, 8);
     memcpy(&comp, img + XSAVE_HDR + 8, 8);
-    for (int i = 16; i < 64; i += 8) {
+    memcpy(&q2, img + XSAVE_HDR + 16, 8);
+    for (int i = 24; i < 64; i += 8) {
         uint64_t q;
         memcpy(&q, img + XSAVE_HDR + i, 8);
         rest |= q;
     }
+    /* the standard form checks header bytes 23:8, the compacted form
+     * bytes 63:16 (SDM Vol. 1 13.8) */
     if (comp & (1ull << 63)) {
-        if ((comp & ~(1ull << 63) & ~env->xcr0) || (bv & ~comp) || rest) {
+        if ((comp & ~(1ull << 63) & ~env->xcr0) || (bv & ~comp) || q2 ||
+            rest) {
             raise_exception_ra(env, EXCP0D_GPF, ra);
         }
-    } else if (comp || rest || (bv & ~env->xcr0)) {
+    } else if (comp || q2 || (bv & ~env->xcr0)) {
         raise_exception_ra(env, EXCP0D_GPF, ra);
     }
     /* MXCSR is read whenever SSE state is requested, even when its

@@ -236,6 +236,17 @@ static void put64(S *s, int off, uint64_t v)
     b_flags(&s->b, 0, 0, 0);
 }
 
+/* mov dword [rbx + off], 0 */
+static void zero32(S *s, int off)
+{
+    uint8_t c[10] = { 0xc7, 0x83 };
+    memcpy(c + 2, &off, 4);
+    memset(c + 6, 0, 4);
+    b_start(&s->b);
+    b_bytes(&s->b, c, 10);
+    b_flags(&s->b, 0, 0, 0);
+}
+
 /*
  * One instruction: [pfx] [REX] 0F [38|3A] op ModRM [disp32] [imm8].
  * rm >= 0: a register; rm < 0: the memory operand [rbx + disp].
@@ -273,6 +284,17 @@ static void emit(S *s, uint8_t pfx, bool w, int map, uint8_t op, int reg,
     b_start(&s->b);
     b_bytes(&s->b, c, n);
     b_flags(&s->b, 0, wdef, 0);
+}
+
+/* mov r64, imm64 (after the prologue, which uses RAX) */
+static void set_reg(S *s, int r, uint64_t v)
+{
+    uint8_t c[10] = { (uint8_t)(0x48 | (r >= 8 ? 1 : 0)),
+                      (uint8_t)(0xb8 | (r & 7)) };
+    memcpy(c + 2, &v, 8);
+    b_start(&s->b);
+    b_bytes(&s->b, c, 10);
+    b_flags(&s->b, 0, 0, 0);
 }
 
 /* movdqu xmm, [rbx + off] / movdqu [rbx + off], xmm */
@@ -522,8 +544,8 @@ static void gen_one(S *s, const SseOp *o, int form, bool w, uint32_t mxcsr,
         static const uint64_t lens[] = { 0, 1, 5, 8, 15, 16, 17, 100,
                                          ~0ull, ~4ull, 0x80000000ull,
                                          0xffffffff00000003ull };
-        s->tc.regs[RAX] = lens[rv(s, 12)];
-        s->tc.regs[RDX] = lens[rv(s, 12)];
+        set_reg(s, RAX, lens[rv(s, 12)]);
+        set_reg(s, RDX, lens[rv(s, 12)]);
     }
     if (o->kind == K_XG) {
         s->tc.regs[src] = pick_q(s, V_INT);
@@ -572,6 +594,248 @@ static void gen_ops(S *s)
     }
 }
 
+/* ---- forms outside the op table: moves, inserts, extracts, shifts by
+ * imm8, CRC32, MXCSR, FXSAVE and XSAVE ---- */
+
+enum { RL_X, RL_M, RL_G, RL_DIGIT };
+
+typedef struct Special {
+    const char *name;
+    uint8_t pfx, map, op;
+    uint8_t reg;        /* role of ModRM.reg (RL_DIGIT: digit) */
+    uint8_t rm;         /* role of ModRM.rm when a register */
+    uint8_t digit;
+    bool mem, regform;  /* memory and register forms exist */
+    bool imm, rexw;
+} Special;
+
+static const Special specials[] = {
+    { "movups st", 0, 1, 0x11, RL_X, RL_X, 0, true, true, false, false },
+    { "movupd st", 0x66, 1, 0x11, RL_X, RL_X, 0, true, true, false, false },
+    { "movss st", 0xf3, 1, 0x11, RL_X, RL_X, 0, true, true, false, false },
+    { "movsd st", 0xf2, 1, 0x11, RL_X, RL_X, 0, true, true, false, false },
+    { "movlps ld", 0, 1, 0x12, RL_X, RL_X, 0, true, true, false, false },
+    { "movlpd ld", 0x66, 1, 0x12, RL_X, RL_X, 0, true, false, false, false },
+    { "movlps st", 0, 1, 0x13, RL_X, RL_X, 0, true, false, false, false },
+    { "movlpd st", 0x66, 1, 0x13, RL_X, RL_X, 0, true, false, false, false },
+    { "movhps ld", 0, 1, 0x16, RL_X, RL_X, 0, true, true, false, false },
+    { "movhpd ld", 0x66, 1, 0x16, RL_X, RL_X, 0, true, false, false, false },
+    { "movhps st", 0, 1, 0x17, RL_X, RL_X, 0, true, false, false, false },
+    { "movhpd st", 0x66, 1, 0x17, RL_X, RL_X, 0, true, false, false, false },
+    { "movaps st", 0, 1, 0x29, RL_X, RL_X, 0, true, true, false, false },
+    { "movapd st", 0x66, 1, 0x29, RL_X, RL_X, 0, true, true, false, false },
+    { "movntps", 0, 1, 0x2b, RL_X, RL_X, 0, true, false, false, false },
+    { "movntpd", 0x66, 1, 0x2b, RL_X, RL_X, 0, true, false, false, false },
+    { "movd mm ld", 0, 1, 0x6e, RL_M, RL_G, 0, true, true, false, true },
+    { "movd mm st", 0, 1, 0x7e, RL_M, RL_G, 0, true, true, false, true },
+    { "movd xmm st", 0x66, 1, 0x7e, RL_X, RL_G, 0, true, true, false, true },
+    { "movq mm st", 0, 1, 0x7f, RL_M, RL_M, 0, true, true, false, false },
+    { "movdqa st", 0x66, 1, 0x7f, RL_X, RL_X, 0, true, true, false, false },
+    { "movdqu st", 0xf3, 1, 0x7f, RL_X, RL_X, 0, true, true, false, false },
+    { "movq st", 0x66, 1, 0xd6, RL_X, RL_X, 0, true, true, false, false },
+    { "movq2dq", 0xf3, 1, 0xd6, RL_X, RL_M, 0, false, true, false, false },
+    { "movdq2q", 0xf2, 1, 0xd6, RL_M, RL_X, 0, false, true, false, false },
+    { "movntq", 0, 1, 0xe7, RL_M, RL_M, 0, true, false, false, false },
+    { "movntdq", 0x66, 1, 0xe7, RL_X, RL_X, 0, true, false, false, false },
+    { "lddqu", 0xf2, 1, 0xf0, RL_X, RL_X, 0, true, false, false, false },
+    { "movntdqa", 0x66, 2, 0x2a, RL_X, RL_X, 0, true, false, false, false },
+    { "movnti", 0, 1, 0xc3, RL_G, RL_G, 0, true, false, false, true },
+    { "pinsrw mm", 0, 1, 0xc4, RL_M, RL_G, 0, true, true, true, false },
+    { "pinsrw", 0x66, 1, 0xc4, RL_X, RL_G, 0, true, true, true, false },
+    { "pextrw mm", 0, 1, 0xc5, RL_G, RL_M, 0, false, true, true, false },
+    { "pextrw", 0x66, 1, 0xc5, RL_G, RL_X, 0, false, true, true, false },
+    { "pextrb", 0x66, 3, 0x14, RL_X, RL_G, 0, true, true, true, false },
+    { "pextrw 3a", 0x66, 3, 0x15, RL_X, RL_G, 0, true, true, true, false },
+    { "pextrd", 0x66, 3, 0x16, RL_X, RL_G, 0, true, true, true, true },
+    { "extractps", 0x66, 3, 0x17, RL_X, RL_G, 0, true, true, true, false },
+    { "pinsrb", 0x66, 3, 0x20, RL_X, RL_G, 0, true, true, true, false },
+    { "pinsrd", 0x66, 3, 0x22, RL_X, RL_G, 0, true, true, true, true },
+    { "psrlw imm mm", 0, 1, 0x71, RL_DIGIT, RL_M, 2, false, true, true, false },
+    { "psraw imm mm", 0, 1, 0x71, RL_DIGIT, RL_M, 4, false, true, true, false },
+    { "psllw imm mm", 0, 1, 0x71, RL_DIGIT, RL_M, 6, false, true, true, false },
+    { "psrld imm mm", 0, 1, 0x72, RL_DIGIT, RL_M, 2, false, true, true, false },
+    { "psrad imm mm", 0, 1, 0x72, RL_DIGIT, RL_M, 4, false, true, true, false },
+    { "pslld imm mm", 0, 1, 0x72, RL_DIGIT, RL_M, 6, false, true, true, false },
+    { "psrlq imm mm", 0, 1, 0x73, RL_DIGIT, RL_M, 2, false, true, true, false },
+    { "psllq imm mm", 0, 1, 0x73, RL_DIGIT, RL_M, 6, false, true, true, false },
+    { "psrlw imm", 0x66, 1, 0x71, RL_DIGIT, RL_X, 2, false, true, true, false },
+    { "psraw imm", 0x66, 1, 0x71, RL_DIGIT, RL_X, 4, false, true, true, false },
+    { "psllw imm", 0x66, 1, 0x71, RL_DIGIT, RL_X, 6, false, true, true, false },
+    { "psrld imm", 0x66, 1, 0x72, RL_DIGIT, RL_X, 2, false, true, true, false },
+    { "psrad imm", 0x66, 1, 0x72, RL_DIGIT, RL_X, 4, false, true, true, false },
+    { "pslld imm", 0x66, 1, 0x72, RL_DIGIT, RL_X, 6, false, true, true, false },
+    { "psrlq imm", 0x66, 1, 0x73, RL_DIGIT, RL_X, 2, false, true, true, false },
+    { "psrldq", 0x66, 1, 0x73, RL_DIGIT, RL_X, 3, false, true, true, false },
+    { "psllq imm", 0x66, 1, 0x73, RL_DIGIT, RL_X, 6, false, true, true, false },
+    { "pslldq", 0x66, 1, 0x73, RL_DIGIT, RL_X, 7, false, true, true, false },
+    { "maskmovq", 0, 1, 0xf7, RL_M, RL_M, 0, false, true, false, false },
+    { "maskmovdqu", 0x66, 1, 0xf7, RL_X, RL_X, 0, false, true, false, false },
+    { "crc32b", 0xf2, 2, 0xf0, RL_G, RL_G, 0, true, true, false, true },
+    { "crc32", 0xf2, 2, 0xf1, RL_G, RL_G, 0, true, true, false, true },
+    { "ldmxcsr", 0, 1, 0xae, RL_DIGIT, RL_G, 2, true, false, false, false },
+    { "stmxcsr", 0, 1, 0xae, RL_DIGIT, RL_G, 3, true, false, false, false },
+    { "emms", 0, 1, 0x77, RL_DIGIT, RL_G, 0, false, false, false, false },
+};
+
+/* memory operands: aligned, misaligned, crossing into the second data
+ * page, and running off the end of the data pages (#PF) */
+static const int32_t sp_disp[] = {
+    OFF_MEM, OFF_MEM + 8, OFF_MEM + 3, 0xff8, 0xffc, DATA_SIZE - 8,
+    DATA_SIZE - 4, DATA_SIZE - 16, DATA_SIZE - 2, DATA_SIZE - 1,
+};
+
+static int role_reg(int role, bool second, int var)
+{
+    switch (role) {
+    case RL_X:
+        return second ? (var & 1 ? 12 : 2) : (var & 1 ? 9 : 1);
+    case RL_M:
+        return second ? 2 : 1;
+    default:
+        return second ? (var & 1 ? R11 : RCX) : (var & 1 ? R10 : RDX);
+    }
+}
+
+static void gen_special_one(S *s, const Special *o, bool w, int mem, int var)
+{
+    char nm[48];
+    snprintf(nm, sizeof(nm), "%s%s", o->name, w ? " W" : "");
+    if (!begin(s, "sse: %s %s", nm, mem >= 0 ? "m" : "r")) {
+        return;
+    }
+    bool mmx = o->reg == RL_M || o->rm == RL_M;
+    uint32_t mx = 0x1f80;
+    if (o->op == 0xae && o->digit == 2 && rv(s, 2)) {
+        mx = (uint32_t)rng_next(&s->rng) & (rv(s, 2) ? 0xffff : 0x3ffff);
+    }
+    prologue(s, V_INT, 0x1f80, mmx);
+    if (o->op == 0xae) {
+        put64(s, OFF_MEM, mx | (uint64_t)mx << 32);
+    }
+    int reg = o->reg == RL_DIGIT ? o->digit : role_reg(o->reg, false, var);
+    int rm = role_reg(o->rm, true, var);
+    int imm = o->imm ? (int)rv(s, 256) : -1;
+    if (o->imm && rv(s, 2)) {
+        imm &= 0x1f;
+    }
+    if (o->op == 0xf7) {
+        /* MASKMOV*: the destination is DS:RDI, near the page ends too */
+        static const int32_t dst[] = { 0x300, 0x301, 0xff9, DATA_SIZE - 9,
+                                       DATA_SIZE - 16 };
+        s->tc.regs[RDI] = DATA_BASE + dst[rv(s, 5)];
+    }
+    if (o->op == 0x77) {
+        static const uint8_t emms[] = { 0x0f, 0x77 };
+        b_start(&s->b);
+        b_bytes(&s->b, emms, 2);
+        b_flags(&s->b, 0, 0, 0);
+    } else {
+        emit(s, o->pfx, w, o->map, o->op, reg, mem >= 0 ? -1 : rm,
+             mem >= 0 ? sp_disp[mem] : 0, imm, 0);
+    }
+    epilogue(s, mmx);
+    end(s);
+}
+
+static void gen_specials(S *s)
+{
+    int n = (int)(sizeof(specials) / sizeof(specials[0]));
+    for (int i = 0; i < n; i++) {
+        const Special *o = &specials[i];
+        for (int w = 0; w <= (int)o->rexw; w++) {
+            for (int r = 0; r < 24; r++) {
+                if (o->regform || (!o->mem && r < 4)) {
+                    gen_special_one(s, o, w, -1, r);
+                }
+                if (o->mem) {
+                    int nd = (int)(sizeof(sp_disp) / sizeof(sp_disp[0]));
+                    gen_special_one(s, o, w, r < nd ? r : (int)rv(s, 3), r);
+                }
+            }
+        }
+    }
+}
+
+/*
+ * FXRSTOR an image (random x87 state, a valid or invalid MXCSR), then
+ * FXSAVE or XSAVE* it elsewhere; or XRSTOR an XSAVE area with a valid or
+ * invalid header and FXSAVE what it loaded.
+ */
+#define OFF_FX_SRC 0xa00
+static void gen_fxsave(S *s)
+{
+    static const char *const names[] = {
+        "fxrstor+fxsave", "fxrstor64+fxsave64", "fxrstor+xsave",
+        "fxrstor+xsaveopt", "fxrstor+xsavec", "xrstor", "xrstor64",
+        "fxsave misaligned", "xsave misaligned", "xrstor bad header",
+    };
+    /* the save after the FXRSTOR: map, opcode, /digit */
+    static const uint8_t sv[][3] = {
+        { 1, 0xae, 0 }, { 1, 0xae, 0 }, { 1, 0xae, 4 }, { 1, 0xae, 6 },
+        { 1, 0xc7, 4 }, { 0 }, { 0 }, { 1, 0xae, 0 }, { 1, 0xae, 4 },
+    };
+    for (int k = 0; k < 10; k++) {
+        for (int r = 0; r < 40; r++) {
+            if (!begin(s, "sse: %s%s", names[k], "")) {
+                continue;
+            }
+            bool w = k == 1 || k == 6;
+            bool xr = k == 5 || k == 6 || k == 9;
+            int img = xr ? OFF_FX : OFF_FX_SRC;
+            prologue(s, V_INT, 0x1f80, false);
+            for (int i = 0; i < 16; i++) {
+                if (i != 0 && i != 1 && i != 2 && i != 9 && i != 12) {
+                    /* pxor xmmi, xmmi: all of them are saved */
+                    emit(s, 0x66, false, 1, 0xef, i, i, 0, -1, 0);
+                }
+            }
+            uint32_t mx = (uint32_t)rng_next(&s->rng) & 0xffbf;
+            if (r % 8 == 7) {
+                /* reserved: #GP (bit 17 is AMD's misaligned-SSE mode) */
+                mx |= 1u << (18 + rv(s, 14));
+            }
+            /* FCW, FSW, FTW, FOP. An unmasked invalid-operation flag, so
+             * that ES and B are set in every vendor's view (AMD saves
+             * FIP/FDP/FOP only then, and recomputes ES) */
+            put64(s, img, (rng_next(&s->rng) & ~1ull) | 0x80810000ull);
+            put64(s, img + 24, mx | (uint64_t)0xffff << 32);
+            /* FIP and FDP canonical (and FCS/FDS zero in the 32-bit
+             * format): vendors differ in what they keep of the rest */
+            uint64_t ipmask = w ? 0x7fffffffffffull : 0xffffffffull;
+            put64(s, img + 8, rng_next(&s->rng) & ipmask);
+            put64(s, img + 16, rng_next(&s->rng) & ipmask);
+            if (xr) {
+                /* XSTATE_BV, XCOMP_BV, zeros (junk for a bad header) */
+                for (int i = 0; i < 8; i++) {
+                    uint64_t v = i == 0 ? rv(s, 4)
+                                 : (k == 9 && rv(s, 2)) ? rng_next(&s->rng)
+                                 : 0;
+                    put64(s, OFF_FX + 512 + 8 * i, v);
+                }
+            }
+            /* RFBM: x87 and SSE only (the host has more components) */
+            set_reg(s, RAX, rv(s, 2) ? 3 : rv(s, 4));
+            set_reg(s, RDX, 0);
+            int dst = xr ? OFF_FX_SRC
+                      : k == 7 ? OFF_FX + 16 + 8 * (int)rv(s, 2)
+                      : k == 8 ? OFF_FX + 16 * (1 + (int)rv(s, 3)) : OFF_FX;
+            if (xr) {
+                /* everything XRSTOR may leave alone is first loaded */
+                emit(s, 0, w, 1, 0xae, 1, -1, OFF_FX, -1, 0);
+                emit(s, 0, w, 1, 0xae, 5, -1, OFF_FX, -1, 0);
+                emit(s, 0, w, 1, 0xae, 0, -1, dst, -1, 0);
+            } else {
+                emit(s, 0, w, 1, 0xae, 1, -1, OFF_FX_SRC, -1, 0);
+                emit(s, 0, w, sv[k][0], sv[k][1], sv[k][2], -1, dst, -1, 0);
+            }
+            /* MXCSR_MASK is the host's (AMD adds bit 17): not compared */
+            zero32(s, dst + 28);
+            epilogue(s, false);
+            end(s);
+        }
+    }
+}
+
 void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
 {
     S *s = calloc(1, sizeof(*s));
@@ -580,5 +844,7 @@ void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
     s->filter = filter;
     s->rng.s = 0x55e55e;
     gen_ops(s);
+    gen_specials(s);
+    gen_fxsave(s);
     free(s);
 }
