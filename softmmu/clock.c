@@ -7,6 +7,8 @@
  * moves the ready time, which wakes the main loop (GLib does that for
  * g_source_set_ready_time on an attached source, from any thread).
  */
+#include <time.h>
+
 #include <glib.h>
 
 #include "softmmu/bql.h"
@@ -23,18 +25,25 @@ struct Timer {
 static bool clock_manual;
 static int64_t clock_manual_ns;
 /* Host monotonic time (µs, as GLib counts it) of virtual time 0. */
-static gsize clock_origin_us;
+static gsize clock_origin_ns;
 static Timer *timer_list;
 static GSource *timer_source;
 
+static int64_t host_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Host time at machine start: virtual time 0. */
 static int64_t clock_origin(void)
 {
-    if (g_once_init_enter(&clock_origin_us)) {
+    if (g_once_init_enter(&clock_origin_ns)) {
         /* +1: 0 is how g_once_init says "not set yet" */
-        g_once_init_leave(&clock_origin_us,
-                          (gsize)g_get_monotonic_time() + 1);
+        g_once_init_leave(&clock_origin_ns, (gsize)host_monotonic_ns() + 1);
     }
-    return (int64_t)clock_origin_us - 1;
+    return (int64_t)clock_origin_ns - 1;
 }
 
 int64_t clock_get_ns(void)
@@ -42,7 +51,7 @@ int64_t clock_get_ns(void)
     if (clock_manual) {
         return clock_manual_ns;
     }
-    return (g_get_monotonic_time() - clock_origin()) * 1000;
+    return host_monotonic_ns() - clock_origin();
 }
 
 int64_t clock_deadline_ns(void)
@@ -59,8 +68,10 @@ static void timer_source_update(void)
         g_source_set_ready_time(timer_source, -1);
         return;
     }
-    /* Round up: waking a microsecond early would find nothing due. */
-    int64_t us = clock_origin() + (timer_list->deadline + 999) / 1000;
+    /* GLib's ready time is CLOCK_MONOTONIC in microseconds (as
+     * g_get_monotonic_time); round up: waking early would find nothing
+     * due. */
+    int64_t us = (clock_origin() + timer_list->deadline + 999) / 1000;
     g_source_set_ready_time(timer_source, us);
 }
 

@@ -149,6 +149,10 @@ typedef enum CCOp {
 #undef CC_OP_SIZED
 } CCOp;
 
+/* The TSC, the core crystal clock of CPUID 0x15 (and so the local APIC
+ * timer, which Linux clocks from it) tick at 1 GHz: one per virtual ns. */
+#define BT86_TSC_HZ 1000000000u
+
 /* An XMM register (also the low half of an MMX/x87 register slot). */
 typedef union XMMReg {
     uint8_t b[16];
@@ -255,6 +259,7 @@ typedef struct CPUX86State {
     uint64_t efer, star, lstar, cstar, fmask, kernel_gs_base;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t tsc_aux, pat, apic_base, misc_enable, tsc_offset;
+    uint64_t mtrr_deftype, mtrr_fixed[11], mtrr_var[8][2];  /* base, mask */
 
     /* Exception being delivered */
     int exception_index;

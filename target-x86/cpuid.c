@@ -15,6 +15,7 @@
 #define CPUID_CMOV (1u << 15)
 #define CPUID_PAT (1u << 16)
 #define CPUID_PGE (1u << 13)
+#define CPUID_MTRR (1u << 12)
 #define CPUID_CX8 (1u << 8)
 #define CPUID_SEP (1u << 11)
 #define CPUID_CLFSH (1u << 19)
@@ -33,6 +34,7 @@
 #define CPUID_EXT_CX16 (1u << 13)
 #define CPUID_EXT_MOVBE (1u << 22)
 #define CPUID_EXT_POPCNT (1u << 23)
+#define CPUID_EXT_HYPERVISOR (1u << 31)
 /* CPUID.80000001:EDX */
 /* CPUID.80000001:ECX */
 #define CPUID_EXT3_ABM (1u << 5)   /* LZCNT */
@@ -49,8 +51,9 @@
 #define CPUID_7_0_EBX_ADX (1u << 19)
 #define CPUID_7_0_EBX_SMAP (1u << 20)
 #define CPUID_7_0_ECX_RDPID (1u << 22)
-
-#define CPUID_MAX_LEAF 0xd
+#define CPUID_7_0_EDX_ARCH_CAPABILITIES (1u << 29)
+/* CPUID.80000007:EDX */
+#define CPUID_APM_INVTSC (1u << 8)
 
 /* CPUID.(EAX=0DH,ECX=1):EAX */
 #define CPUID_XSAVE_XSAVEOPT (1u << 0)
@@ -59,14 +62,30 @@
  * region plus the header */
 #define XSTATE_SUPPORTED 3u
 #define XSAVE_AREA_SIZE 576u
+
+/* 0x15 and 0x16 give the TSC frequency: no calibration against timers */
+#define CPUID_MAX_LEAF 0x16
 #define CPUID_MAX_EXT_LEAF 0x80000008u
 
 static void vendor_regs(uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
 {
-    static const char vendor[12] = "BT86BT86BT86";
+    /* The SDM is the reference, so bt86 is an Intel CPU to its guests. */
+    static const char vendor[12] = "GenuineIntel";
     memcpy(ebx, vendor, 4);
     memcpy(edx, vendor + 4, 4);
     memcpy(ecx, vendor + 8, 4);
+}
+
+/* The processor brand string, 16 bytes a leaf (0x80000002-4) */
+static void brand_regs(uint32_t part, uint32_t *eax, uint32_t *ebx,
+                       uint32_t *ecx, uint32_t *edx)
+{
+    static const char brand[48] = "bt86 x86-64 CPU @ 1.00GHz";
+    const char *p = brand + 16 * part;
+    memcpy(eax, p, 4);
+    memcpy(ebx, p + 4, 4);
+    memcpy(ecx, p + 8, 4);
+    memcpy(edx, p + 12, 4);
 }
 
 void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
@@ -82,17 +101,18 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         vendor_regs(ebx, ecx, edx);
         break;
     case 1:
-        *eax = 0x00000663;   /* family 6, model 6, stepping 3 */
+        *eax = 0x000006fb;   /* family 6, model 15, stepping 11 */
         *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT |
-               CPUID_EXT_SSE3 | CPUID_EXT_PCLMULQDQ | CPUID_EXT_SSSE3 |
-               CPUID_EXT_SSE41 | CPUID_EXT_SSE42 | CPUID_EXT_XSAVE;
+               CPUID_EXT_HYPERVISOR | CPUID_EXT_SSE3 | CPUID_EXT_PCLMULQDQ |
+               CPUID_EXT_SSSE3 | CPUID_EXT_SSE41 | CPUID_EXT_SSE42 |
+               CPUID_EXT_XSAVE;
         if (env->cr[4] & CR4_OSXSAVE) {
             *ecx |= CPUID_EXT_OSXSAVE;
         }
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
-               CPUID_SEP | CPUID_PGE | CPUID_CMOV | CPUID_PAT | CPUID_CLFSH |
-               CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2;
+               CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |
+               CPUID_CLFSH | CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2;
         break;
     case 0xd:   /* XSAVE components and area sizes */
         if (subleaf == 0) {
@@ -109,16 +129,32 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
             *ebx = CPUID_7_0_EBX_BMI1 | CPUID_7_0_EBX_SMEP |
                    CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SMAP;
             *ecx = CPUID_7_0_ECX_RDPID;
+            *edx = CPUID_7_0_EDX_ARCH_CAPABILITIES;
         }
+        break;
+    case 0x15:              /* TSC = crystal * EBX / EAX */
+        *eax = 1;
+        *ebx = 1;
+        *ecx = BT86_TSC_HZ;
+        break;
+    case 0x16:              /* base, maximum and bus frequencies, MHz */
+        *eax = BT86_TSC_HZ / 1000000;
+        *ebx = BT86_TSC_HZ / 1000000;
+        *ecx = BT86_TSC_HZ / 1000000;
         break;
     case 0x80000000u:
         *eax = CPUID_MAX_EXT_LEAF;
-        vendor_regs(ebx, ecx, edx);
         break;
     case 0x80000001u:
         *ecx = CPUID_EXT3_ABM;
         *edx = CPUID_EXT2_SYSCALL | CPUID_EXT2_NX | CPUID_EXT2_PDPE1GB |
                CPUID_EXT2_RDTSCP | CPUID_EXT2_LM;
+        break;
+    case 0x80000002u: case 0x80000003u: case 0x80000004u:
+        brand_regs(leaf - 0x80000002u, eax, ebx, ecx, edx);
+        break;
+    case 0x80000007u:
+        *edx = CPUID_APM_INVTSC;
         break;
     case 0x80000008u:
         *eax = 0x3028;       /* 48 linear, 40 physical address bits */

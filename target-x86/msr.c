@@ -14,7 +14,14 @@
 typedef enum MSRCheck {
     MSR_CHECK_NONE,
     MSR_CHECK_CANONICAL,  /* an address: must be canonical */
+    MSR_CHECK_READONLY,   /* any write raises #GP */
+    MSR_CHECK_MEMTYPES,   /* eight bytes, each a memory type (PAT, fixed
+                             MTRRs) */
+    MSR_CHECK_MTRR_TYPE,  /* bits 7:0 a memory type (PhysBase, DefType) */
 } MSRCheck;
+
+/* Physical-address bits beyond MAXPHYADDR (40, CPUID 0x80000008) */
+#define MSR_PHYS_RESERVED 0xffffff0000000000ull
 
 typedef struct MSRDef {
     uint32_t index;
@@ -37,7 +44,36 @@ static const MSRDef msr_table[] = {
       MSR_CHECK_CANONICAL },
     { MSR_IA32_MISC_ENABLE, "MISC_ENABLE", ENV(misc_enable), 0,
       MSR_CHECK_NONE },
-    { MSR_IA32_PAT, "PAT", ENV(pat), 0xf8f8f8f8f8f8f8f8ull, MSR_CHECK_NONE },
+    { MSR_IA32_PAT, "PAT", ENV(pat), 0, MSR_CHECK_MEMTYPES },
+    { MSR_IA32_PLATFORM_ID, "PLATFORM_ID", -1, 0, MSR_CHECK_READONLY },
+    { MSR_IA32_BIOS_SIGN_ID, "BIOS_SIGN_ID", -1, 0, MSR_CHECK_NONE },
+    { MSR_IA32_ARCH_CAPABILITIES, "ARCH_CAPABILITIES", -1, 0,
+      MSR_CHECK_READONLY },
+    { MSR_IA32_MTRRCAP, "MTRRcap", -1, 0, MSR_CHECK_READONLY },
+    { MSR_MTRR_DEF_TYPE, "MTRRdefType", ENV(mtrr_deftype),
+      ~0xcffull, MSR_CHECK_MTRR_TYPE },
+    { MSR_MTRR_FIX64K_00000, "MTRRfix64K_00000", ENV(mtrr_fixed[0]), 0,
+      MSR_CHECK_MEMTYPES },
+    { MSR_MTRR_FIX16K_80000, "MTRRfix16K_80000", ENV(mtrr_fixed[1]), 0,
+      MSR_CHECK_MEMTYPES },
+    { MSR_MTRR_FIX16K_A0000, "MTRRfix16K_A0000", ENV(mtrr_fixed[2]), 0,
+      MSR_CHECK_MEMTYPES },
+#define FIX4K(n, name) \
+    { MSR_MTRR_FIX4K_C0000 + (n), name, ENV(mtrr_fixed[3 + (n)]), 0, \
+      MSR_CHECK_MEMTYPES }
+    FIX4K(0, "MTRRfix4K_C0000"), FIX4K(1, "MTRRfix4K_C8000"),
+    FIX4K(2, "MTRRfix4K_D0000"), FIX4K(3, "MTRRfix4K_D8000"),
+    FIX4K(4, "MTRRfix4K_E0000"), FIX4K(5, "MTRRfix4K_E8000"),
+    FIX4K(6, "MTRRfix4K_F0000"), FIX4K(7, "MTRRfix4K_F8000"),
+#undef FIX4K
+#define VAR_MTRR(n) \
+    { MSR_MTRR_PHYSBASE0 + 2 * (n), "MTRRphysBase" #n, ENV(mtrr_var[n][0]), \
+      MSR_PHYS_RESERVED | 0xf00, MSR_CHECK_MTRR_TYPE }, \
+    { MSR_MTRR_PHYSBASE0 + 2 * (n) + 1, "MTRRphysMask" #n, \
+      ENV(mtrr_var[n][1]), MSR_PHYS_RESERVED | 0x7ff, MSR_CHECK_NONE }
+    VAR_MTRR(0), VAR_MTRR(1), VAR_MTRR(2), VAR_MTRR(3),
+    VAR_MTRR(4), VAR_MTRR(5), VAR_MTRR(6), VAR_MTRR(7),
+#undef VAR_MTRR
     { MSR_EFER, "EFER", -1, ~(uint64_t)(EFER_SCE | EFER_LME | EFER_LMA |
                                          EFER_NXE), MSR_CHECK_NONE },
     { MSR_STAR, "STAR", ENV(star), 0, MSR_CHECK_NONE },
@@ -73,16 +109,41 @@ static bool is_canonical(uint64_t v)
     return (uint64_t)(((int64_t)v << 16) >> 16) == v;
 }
 
-/* Each PAT entry must be a defined memory type: 0, 1, 4, 5, 6 or 7. */
-static bool pat_valid(uint64_t v)
+/* A defined memory type: UC 0, WC 1, WT 4, WP 5, WB 6; PAT also has
+ * UC- 7, which the MTRRs do not (SDM Vol. 3A 11.11, 11.12). */
+static bool memtype_valid(unsigned t, bool pat)
+{
+    return t <= 1 || (t >= 4 && t <= 6) || (pat && t == 7);
+}
+
+/* Each byte a memory type: PAT entries, fixed-range MTRR fields. */
+static bool memtypes_valid(uint64_t v, bool pat)
 {
     for (int i = 0; i < 8; i++) {
-        unsigned t = (v >> (8 * i)) & 0xff;
-        if (t == 2 || t == 3 || t > 7) {
+        if (!memtype_valid((v >> (8 * i)) & 0xff, pat)) {
             return false;
         }
     }
     return true;
+}
+
+static bool msr_value_valid(const MSRDef *d, uint64_t v)
+{
+    if (v & d->reserved) {
+        return false;
+    }
+    switch (d->check) {
+    case MSR_CHECK_CANONICAL:
+        return is_canonical(v);
+    case MSR_CHECK_READONLY:
+        return false;
+    case MSR_CHECK_MEMTYPES:
+        return memtypes_valid(v, d->index == MSR_IA32_PAT);
+    case MSR_CHECK_MTRR_TYPE:
+        return memtype_valid(v & 0xff, false);
+    default:
+        return true;
+    }
 }
 
 static uint64_t *msr_field(CPUX86State *env, const MSRDef *d)
@@ -107,6 +168,18 @@ void helper_rdmsr(CPUX86State *env)
     case MSR_EFER:
         v = env->efer;
         break;
+    case MSR_IA32_PLATFORM_ID:
+        v = 0;
+        break;
+    case MSR_IA32_BIOS_SIGN_ID:
+        v = (uint64_t)BT86_MICROCODE_REV << 32;
+        break;
+    case MSR_IA32_ARCH_CAPABILITIES:
+        v = ARCH_CAPABILITIES_VALUE;
+        break;
+    case MSR_IA32_MTRRCAP:
+        v = MTRRCAP_VALUE;
+        break;
     default:
         v = *msr_field(env, d);
         break;
@@ -122,9 +195,7 @@ void helper_wrmsr(CPUX86State *env)
     uint64_t v = (env->regs[R_EDX] << 32) | (uint32_t)env->regs[R_EAX];
     const MSRDef *d = msr_find(index);
 
-    if ((env->hflags & HF_CPL_MASK) != 0 || !d || (v & d->reserved) ||
-        (d->check == MSR_CHECK_CANONICAL && !is_canonical(v)) ||
-        (index == MSR_IA32_PAT && !pat_valid(v))) {
+    if ((env->hflags & HF_CPL_MASK) != 0 || !d || !msr_value_valid(d, v)) {
         log_mask_printf(LOG_GUEST_ERROR, "wrmsr 0x%x <- 0x%llx: #GP\n", index,
                         (unsigned long long)v);
         raise_exception_err(env, EXCP0D_GPF, 0);
@@ -148,6 +219,8 @@ void helper_wrmsr(CPUX86State *env)
         x86_update_hflags(env);
         break;
     }
+    case MSR_IA32_BIOS_SIGN_ID:
+        break;      /* the loader writes 0 before CPUID; nothing to keep */
     default:
         *msr_field(env, d) = v;
         break;

@@ -6,17 +6,16 @@
 #include <glib.h>
 
 #include "softmmu/bql.h"
+#include "softmmu/clock.h"
 #include "softmmu/cputlb.h"
 #include "softmmu/log.h"
 #include "softmmu/tb.h"
 #include "target-x86/helper.h"
 
-/* The advertised TSC frequency: 1 GHz, i.e. one tick per virtual ns. */
-#define TSC_HZ 1000000000ull
 
 uint64_t cpu_get_tsc(CPUX86State *env)
 {
-    return (uint64_t)g_get_monotonic_time() * (TSC_HZ / 1000000) +
+    return (uint64_t)clock_get_ns() * (BT86_TSC_HZ / 1000000000u) +
            env->tsc_offset;
 }
 

@@ -30,6 +30,7 @@
 
 #include <glib.h>
 
+#include "hw/i386/e820.h"
 #include "hw/i386/multiboot.h"
 #include "hw/loader.h"
 
@@ -79,8 +80,6 @@ G_STATIC_ASSERT(MBI_SIZE <= MBI_SPACE);
 #define MB_MOD_SIZE        16u  /* mod_start, mod_end, string, reserved */
 #define MB_MMAP_ENTRY_SIZE 24u  /* size (= 20, not counting itself), base,
                                    length, type */
-#define MB_MMAP_RAM        1u
-#define MB_MMAP_RESERVED   2u
 
 #define MB_LOW_MEM_END  0xA0000ull   /* 640 KiB: the legacy hole starts */
 #define MB_HIGH_MEM     0x100000ull  /* 1 MiB */
@@ -118,10 +117,6 @@ typedef struct LoadedModule {
     char *string;           /* the whole -initrd item: "FILE args" */
 } LoadedModule;
 
-typedef struct MmapEntry {
-    uint64_t base, length;
-    uint32_t type;
-} MmapEntry;
 
 static void set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
@@ -485,40 +480,6 @@ out:
 
 /* ---- Boot information ---- */
 
-static int mmap_entry_cmp(const void *a, const void *b)
-{
-    const MmapEntry *x = a, *y = b;
-
-    return x->base < y->base ? -1 : x->base > y->base;
-}
-
-/*
- * The memory map is the address space's RAM regions, plus the legacy
- * 640K-1M hole as reserved: the board's layout is read, not repeated here.
- */
-static unsigned mmap_build(AddressSpace *as, MmapEntry *e, unsigned max)
-{
-    unsigned n = 0;
-    bool legacy_is_ram = false;
-
-    for (int i = 0; i < as->nr_regions && n < max - 1; i++) {
-        const MemRegion *r = &as->regions[i];
-        if (r->kind != MEM_REGION_RAM) {
-            continue;
-        }
-        if (r->base < MB_HIGH_MEM && r->base + r->size > MB_LOW_MEM_END) {
-            legacy_is_ram = true;
-        }
-        e[n++] = (MmapEntry){ r->base, r->size, MB_MMAP_RAM };
-    }
-    if (!legacy_is_ram) {
-        e[n++] = (MmapEntry){ MB_LOW_MEM_END, MB_HIGH_MEM - MB_LOW_MEM_END,
-                              MB_MMAP_RESERVED };
-    }
-    qsort(e, n, sizeof(*e), mmap_entry_cmp);
-    return n;
-}
-
 /* KiB of RAM from addr up to the end of the region holding it. */
 static uint64_t ram_kib_from(AddressSpace *as, uint64_t addr, uint64_t cap)
 {
@@ -546,8 +507,8 @@ static bool info_build(AddressSpace *as, uint64_t base, const char *cmdline,
                        const LoadedModule *mods, unsigned nr_mods,
                        uint32_t *info_addr, char **err)
 {
-    MmapEntry mmap[MEM_MAX_REGIONS + 1];
-    unsigned nr_mmap = mmap_build(as, mmap, G_N_ELEMENTS(mmap));
+    E820Entry mmap[MEM_MAX_REGIONS + 1];
+    unsigned nr_mmap = e820_build(as, mmap, G_N_ELEMENTS(mmap));
     uint64_t mods_off = MBI_SPACE;
     uint64_t mmap_off = mods_off + (uint64_t)nr_mods * MB_MOD_SIZE;
     uint64_t strings_off = mmap_off + (uint64_t)nr_mmap * MB_MMAP_ENTRY_SIZE;

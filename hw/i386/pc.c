@@ -24,6 +24,8 @@
 #include <glib.h>
 
 #include "hw/char/serial.h"
+#include "hw/i386/acpi-build.h"
+#include "hw/i386/linuxboot.h"
 #include "hw/i386/multiboot.h"
 #include "hw/i386/pc.h"
 #include "hw/loader.h"
@@ -282,9 +284,10 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
     if (!image) {
         goto fail;
     }
-    if (!multiboot_probe(image, image_size)) {
-        set_err(err, "'%s' is not a multiboot kernel (Linux boot is not "
-                "supported yet)", cfg->kernel);
+    bool is_multiboot = multiboot_probe(image, image_size);
+    if (!is_multiboot && !linux_probe(image, image_size)) {
+        set_err(err, "-kernel: '%s' is neither a Linux bzImage nor a "
+                "multiboot kernel", cfg->kernel);
         goto fail;
     }
 
@@ -292,6 +295,16 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
         goto fail;
     }
     pc_cpu_init(pc);
+
+    if (!is_multiboot) {
+        uint64_t rsdp = acpi_build_tables(&pc->as);
+        if (!linux_load(pc->cpu, &pc->as, image, image_size, cfg->append,
+                        cfg->initrd, rsdp, err)) {
+            goto fail;
+        }
+        g_free(image);
+        return pc;
+    }
 
     /* QEMU hands a multiboot kernel "PATH APPEND" (a trailing space when
      * there is no -append); kernels that print it then agree with QEMU. */

@@ -399,6 +399,11 @@ void bt86_run(const TestCase *tc, TestResult *out)
     env->inhibit_irq = false;
     env->interrupt_request = 0;
     env->exit_request = 0;
+    FxImage fx;
+    tc_fx_input(tc, &fx);
+    _Static_assert(sizeof(fx) == sizeof(env->fx), "FXSAVE image");
+    memcpy(&env->fx, &fx, sizeof(fx));
+    env->fx.mxcsr_mask = MXCSR_MASK;
 
     memset(out, 0, offsetof(TestResult, data));
     running = 1;
@@ -438,6 +443,7 @@ void bt86_run(const TestCase *tc, TestResult *out)
         out->rip = env->rip;
         out->rflags = cpu_compute_eflags(env);
     }
+    memcpy(&out->fx, &env->fx, sizeof(out->fx));
     memcpy(out->data, ram + P_DATA, DATA_SIZE);
     memcpy(out->stack, ram + P_STACK, STACK_SIZE);
     memcpy(out->code, ram + P_CODE, CODE_SIZE);

@@ -76,6 +76,29 @@ typedef struct MemPatch {
     uint64_t val;       /* little-endian */
 } MemPatch;
 
+/* The x87/MMX/SSE state, in the 64-bit FXSAVE layout (SDM Vol. 1 10.5.1):
+ * what a test starts with and what both sides end with. st[i] is ST(i). */
+typedef struct FxImage {
+    uint16_t fcw, fsw;
+    uint8_t ftw;        /* abridged: bit i set = physical register i in use */
+    uint8_t reserved1;
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint32_t mxcsr, mxcsr_mask;
+    struct {
+        uint64_t mant;
+        uint16_t exp;   /* sign in bit 15 */
+        uint16_t pad[3];
+    } st[8];
+    uint8_t xmm[16][16];
+    uint8_t reserved2[96];
+} __attribute__((aligned(16))) FxImage;
+
+/* FNINIT's control word and MXCSR's reset value: a test's FP state when
+ * it sets none */
+#define FX_DEFAULT_FCW   0x037fu
+#define FX_DEFAULT_MXCSR 0x1f80u
+
 typedef struct TestCase {
     uint64_t regs[16];
     uint64_t rflags;        /* arithmetic flags and DF */
@@ -98,6 +121,13 @@ typedef struct TestCase {
      * 32-bit mode, whether ES is the LDT data segment (base DATA_BASE) */
     uint8_t cmode;
     uint8_t es_ldt;
+    /* The FP state the test starts with, when fx_set (else all zero but
+     * FCW and MXCSR at their defaults; see tc_fx_input). The MXCSR must
+     * have no reserved bit set. fx_ptrs: also compare FOP, FIP and FDP,
+     * which AMD CPUs save only while an x87 exception is pending. */
+    bool fx_set;
+    bool fx_ptrs;
+    FxImage fx;
     uint8_t code[MAX_CODE];
     char name[64];          /* the form, for reports and deduplication */
 } TestCase;
@@ -119,6 +149,7 @@ typedef struct TestResult {
     uint64_t rip;       /* as in the exception frame: after int3, at faults */
     uint64_t rflags;
     uint64_t cr2;
+    FxImage fx;         /* at the end (FXSAVE image) */
     uint8_t data[DATA_SIZE];
     uint8_t stack[STACK_SIZE];
     uint8_t code[CODE_SIZE];
@@ -131,6 +162,16 @@ static inline uint64_t tc_entry(const TestCase *tc)
         return tc->code_at;     /* IP, in a segment based at CODE_BASE */
     }
     return CODE_BASE + tc->code_at;
+}
+
+/* The FXSAVE image a test starts with */
+static inline void tc_fx_input(const TestCase *tc, FxImage *fx)
+{
+    if (tc->fx_set) {
+        *fx = tc->fx;
+        return;
+    }
+    *fx = (FxImage){ .fcw = FX_DEFAULT_FCW, .mxcsr = FX_DEFAULT_MXCSR };
 }
 
 /* Code bytes that fit in the code page (the rest would be on the next,

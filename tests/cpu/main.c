@@ -55,7 +55,38 @@ typedef struct Diff {
     uint16_t mask;           /* flags compared */
     int ndata, nstack, ncode; /* differing bytes */
     int first_data, first_stack;
+    uint8_t fx;              /* FXD_* */
+    uint8_t st;              /* differing ST(i) */
+    uint16_t xmm;            /* differing XMM registers */
 } Diff;
+
+enum { FXD_FCW = 1, FXD_FSW = 2, FXD_FTW = 4, FXD_PTRS = 8, FXD_MXCSR = 16 };
+
+/* The FXSAVE image: control, status and tag words, MXCSR, the registers
+ * (10 bytes of each x87 slot); not MXCSR_MASK (the host's own), not the
+ * reserved bytes; FOP/FIP/FDP only when the test asks. */
+static void compare_fx(const TestCase *tc, const FxImage *a, const FxImage *b,
+                       Diff *d)
+{
+    d->fx |= a->fcw != b->fcw ? FXD_FCW : 0;
+    d->fx |= a->fsw != b->fsw ? FXD_FSW : 0;
+    d->fx |= a->ftw != b->ftw ? FXD_FTW : 0;
+    d->fx |= a->mxcsr != b->mxcsr ? FXD_MXCSR : 0;
+    if (tc->fx_ptrs && (a->fop != b->fop || a->fip != b->fip ||
+                        a->fdp != b->fdp)) {
+        d->fx |= FXD_PTRS;
+    }
+    for (int i = 0; i < 8; i++) {
+        if (a->st[i].mant != b->st[i].mant || a->st[i].exp != b->st[i].exp) {
+            d->st |= (uint8_t)(1u << i);
+        }
+    }
+    for (int i = 0; i < 16; i++) {
+        if (memcmp(a->xmm[i], b->xmm[i], 16)) {
+            d->xmm |= (uint16_t)(1u << i);
+        }
+    }
+}
 
 /* Flags undefined at the point where the test stopped. */
 static uint16_t undef_at(const TestCase *tc, const TestResult *nat)
@@ -138,8 +169,10 @@ static bool compare(const TestCase *tc, const TestResult *nat,
     for (unsigned i = 0; i < CODE_SIZE; i++) {
         d->ncode += nat->code[i] != bt->code[i];
     }
+    compare_fx(tc, &nat->fx, &bt->fx, d);
     return !(d->vector || d->err || d->cr2 || d->rip || d->seg || d->flags ||
-             d->regs || d->ndata || d->nstack || d->ncode);
+             d->regs || d->ndata || d->nstack || d->ncode || d->fx || d->st ||
+             d->xmm);
 }
 
 /* Which parts differ, for grouping failures: " {err,rsp}" */
@@ -181,6 +214,18 @@ static void diff_class(const TestResult *nat, const TestResult *bt,
     }
     if ((d->ndata || d->nstack || d->ncode) && !d->vector) {
         ADD("memory");
+    }
+    if (d->fx & (FXD_FCW | FXD_FSW | FXD_FTW | FXD_PTRS)) {
+        ADD("x87 control");
+    }
+    if (d->st) {
+        ADD("st");
+    }
+    if (d->fx & FXD_MXCSR) {
+        ADD("mxcsr");
+    }
+    if (d->xmm) {
+        ADD("xmm");
     }
 #undef ADD
     snprintf(out, outsz, " {%s}", buf);
@@ -294,6 +339,49 @@ static void print_mem_diff(FILE *f, const char *region, const uint8_t *a,
     }
 }
 
+static void print_x87_reg(FILE *f, const char *name, const FxImage *fx,
+                          int i, bool mark)
+{
+    fprintf(f, "    %s %04x.%016" PRIx64 "%s", name, fx->st[i].exp,
+            fx->st[i].mant, mark ? "*" : " ");
+}
+
+/* The FP state: in full for `input`, else what differs (d) */
+static void print_fx(FILE *f, const char *who, const FxImage *fx,
+                     const Diff *d)
+{
+    bool all = !d;
+    fprintf(f, "  %-7s fcw %04x%s fsw %04x%s ftw %02x%s mxcsr %08x%s", who,
+            fx->fcw, !all && (d->fx & FXD_FCW) ? "*" : "", fx->fsw,
+            !all && (d->fx & FXD_FSW) ? "*" : "", fx->ftw,
+            !all && (d->fx & FXD_FTW) ? "*" : "", fx->mxcsr,
+            !all && (d->fx & FXD_MXCSR) ? "*" : "");
+    if (all || (d->fx & FXD_PTRS)) {
+        fprintf(f, " fop %03x fip %#" PRIx64 " fdp %#" PRIx64 "%s", fx->fop,
+                fx->fip, fx->fdp, all ? "" : "*");
+    }
+    fprintf(f, "\n");
+    for (int i = 0; i < 8; i++) {
+        if (all ? (fx->ftw >> ((i + (fx->fsw >> 11)) & 7)) & 1
+                : (d->st >> i) & 1) {
+            char name[8];
+            snprintf(name, sizeof(name), "st%d", i);
+            print_x87_reg(f, name, fx, i, !all);
+            fprintf(f, "\n");
+        }
+    }
+    for (int i = 0; i < 16; i++) {
+        static const uint8_t zero[16];
+        if (all ? memcmp(fx->xmm[i], zero, 16) != 0 : (d->xmm >> i) & 1) {
+            fprintf(f, "    xmm%-2d ", i);
+            for (int j = 15; j >= 0; j--) {
+                fprintf(f, "%02x%s", fx->xmm[i][j], j == 8 ? "_" : "");
+            }
+            fprintf(f, "%s\n", all ? "" : "*");
+        }
+    }
+}
+
 static void report(const TestCase *tc, unsigned code_len,
                    const TestResult *nat, const TestResult *bt, const Diff *d,
                    const char *sig, uint64_t test_no)
@@ -322,8 +410,18 @@ static void report(const TestCase *tc, unsigned code_len,
                 (p->region ? STACK_BASE : DATA_BASE) + p->off, p->len,
                 p->val);
     }
+    if (tc->fx_set) {
+        FxImage in;
+        tc_fx_input(tc, &in);
+        print_fx(f, "input", &in, NULL);
+    }
     print_result(f, "native", nat, d, true);
     print_result(f, "bt86", bt, d, true);
+    if (nat->status == ST_OK && bt->status == ST_OK &&
+        (d->fx || d->st || d->xmm)) {
+        print_fx(f, "native", &nat->fx, d);
+        print_fx(f, "bt86", &bt->fx, d);
+    }
     if (d->flags) {
         char m[12];
         flag_str(d->flags, m);

@@ -52,6 +52,9 @@ __attribute__((visibility("hidden"), aligned(16)))
 struct NativeIn cputest_nin;
 __attribute__((visibility("hidden")))
 uint64_t cputest_target = CODE_BASE;
+/* The test's x87/SSE state, loaded by the trampolines with FXRSTOR */
+__attribute__((visibility("hidden")))
+FxImage cputest_fx;
 
 void cputest_native_enter(void) __attribute__((noreturn));
 
@@ -60,6 +63,7 @@ __asm__(
     ".p2align 4\n"
     ".type cputest_native_enter, @function\n"
     "cputest_native_enter:\n"
+    "    fxrstor64 cputest_fx(%rip)\n"
     "    lea cputest_nin+128(%rip), %rsp\n"
     "    popfq\n"
     "    mov cputest_nin+0(%rip), %rax\n"
@@ -104,6 +108,7 @@ __asm__(
     ".p2align 4\n"
     ".type cputest_native_enter32, @function\n"
     "cputest_native_enter32:\n"
+    "    fxrstor64 cputest_fx(%rip)\n"
     "    mov cputest_seg_ss(%rip), %ss\n"
     "    mov cputest_seg_ds(%rip), %ds\n"
     "    mov cputest_seg_es(%rip), %es\n"
@@ -206,6 +211,10 @@ static void child_handler(int sig, siginfo_t *si, void *ucv)
     r->vector = (int32_t)g[REG_TRAPNO];
     r->err = (uint32_t)g[REG_ERR];
     r->cr2 = r->vector == 14 ? (uint64_t)g[REG_CR2] : 0;
+    /* the kernel saved the test's FP state in the signal frame */
+    if (uc->uc_mcontext.fpregs) {
+        memcpy(&r->fx, uc->uc_mcontext.fpregs, sizeof(r->fx));
+    }
     /* cs, gs, fs, ss; ss only with UC_SIGCONTEXT_SS (Linux 4.6+) */
     r->cs = (uint16_t)g[REG_CSGSFS];
     r->ss = (uc->uc_flags & 0x2) ? (uint16_t)((uint64_t)g[REG_CSGSFS] >> 48)
@@ -277,6 +286,7 @@ static void child_run_one(const TestCase *tc, TestResult *out)
 
     memcpy(cputest_nin.regs, tc->regs, sizeof(tc->regs));
     cputest_nin.rflags = (tc->rflags & F_CMP) | F_FIXED;
+    tc_fx_input(tc, &cputest_fx);
 
     memset(out, 0, offsetof(TestResult, data));
     out->status = ST_OK;
