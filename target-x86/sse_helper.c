@@ -8,8 +8,12 @@
  * before anything is committed. Only SSE2 and SSE4.2-level host
  * instructions are used (no AVX).
  */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "softmmu/cputlb.h"
 #include "tcg/tcg.h"
@@ -556,16 +560,12 @@ void helper_emms(CPUX86State *env)
     env->fx.ftw = 0;
 }
 
-#define MXCSR_UE (1u << 4)
-#define MXCSR_UM (1u << 11)
-#define MXCSR_FTZ (1u << 15)
-
 /* Runs fn with the guest's rounding, DAZ and FTZ and every exception
  * masked; returns the exception flags it raised. */
-static uint32_t fp_run(CPUX86State *env, SSEFunc *fn, XMMReg *a,
-                       const XMMReg *b, uint32_t imm, uint32_t extra)
+static uint32_t fp_run_masked(CPUX86State *env, SSEFunc *fn, XMMReg *a,
+                              const XMMReg *b, uint32_t imm)
 {
-    uint32_t host, out, guest = ((env->fx.mxcsr | 0x1f80) & ~0x3fu) | extra;
+    uint32_t host, out, guest = (env->fx.mxcsr | 0x1f80) & ~0x3fu;
     asm volatile("stmxcsr %0" : "=m"(host));
     asm volatile("ldmxcsr %0" : : "m"(guest) : "memory");
     fn(a, b, imm, env);
@@ -575,40 +575,82 @@ static uint32_t fp_run(CPUX86State *env, SSEFunc *fn, XMMReg *a,
 }
 
 /*
- * With underflow unmasked, a tiny result is an underflow even when it is
- * exact, but masked it is flagged only when also inexact. Rerunning with
- * FTZ, which flushes every tiny result and then flags it, tells which.
+ * With some exception unmasked, which flags an instruction sets when it
+ * faults is subtle (pre- and post-computation exceptions, underflow of
+ * exact results, precision after an overflow). So it runs on the host
+ * with the guest's masks: when the host raises #XM, the kernel hands the
+ * MXCSR as the hardware left it to this SIGFPE handler.
  */
-static uint32_t fp_run_exact(CPUX86State *env, SSEFunc *fn, XMMReg *a,
-                             const XMMReg *b, uint32_t imm)
+static __thread sigjmp_buf *fpe_jmp;
+static __thread uint32_t fpe_mxcsr;
+static struct sigaction fpe_old;
+
+static void fpe_handler(int sig, siginfo_t *si, void *ctx)
 {
-    XMMReg orig = *a;
-    uint32_t flags = fp_run(env, fn, a, b, imm, 0);
-    if (!(env->fx.mxcsr & MXCSR_UM) && !(flags & MXCSR_UE)) {
-        if (fp_run(env, fn, &orig, b, imm, MXCSR_FTZ) & MXCSR_UE) {
-            flags |= MXCSR_UE;
-        }
+    ucontext_t *uc = ctx;
+    if (!fpe_jmp) {
+        /* not from a guest instruction: what was there before */
+        sigaction(SIGFPE, &fpe_old, NULL);
+        return;
     }
-    return flags;
+    fpe_mxcsr = uc->uc_mcontext.fpregs->mxcsr;
+    siglongjmp(*fpe_jmp, 1);
 }
 
-/* Accumulates the flags; an unmasked one raises #XM (#UD without
- * CR4.OSXMMEXCPT) and the destination stays unchanged. An unmasked
- * invalid, denormal or divide-by-zero stops before the result exists, so
- * only those flags are set then (SDM Vol. 1 11.5.1). */
-static void fp_check(CPUX86State *env, uint32_t flags, uintptr_t ra)
+static void fpe_install(void)
 {
-    uint32_t unmasked = flags & ~(env->fx.mxcsr >> 7) & 0x3f;
-    if (unmasked) {
-        if (unmasked & 7) {
-            flags &= 7;
-        }
-        env->fx.mxcsr |= flags;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = fpe_handler;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGFPE, &sa, &fpe_old);
+}
+
+/* Returns the flags; *trapped when an unmasked exception occurred (the
+ * result in *a is then meaningless). */
+static uint32_t fp_run_unmasked(CPUX86State *env, SSEFunc *fn, XMMReg *a,
+                                const XMMReg *b, uint32_t imm, bool *trapped)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    sigjmp_buf jb;
+    uint32_t host, guest = env->fx.mxcsr & ~0x3fu;
+    volatile uint32_t out = 0;
+    pthread_once(&once, fpe_install);
+    asm volatile("stmxcsr %0" : "=m"(host));
+    if (sigsetjmp(jb, 1) == 0) {
+        fpe_jmp = &jb;
+        asm volatile("ldmxcsr %0" : : "m"(guest) : "memory");
+        fn(a, b, imm, env);
+        uint32_t o;
+        asm volatile("stmxcsr %0" : "=m"(o) : : "memory");
+        out = o;
+        *trapped = false;
+    } else {
+        out = fpe_mxcsr;
+        *trapped = true;
+    }
+    fpe_jmp = NULL;
+    asm volatile("ldmxcsr %0" : : "m"(host) : "memory");
+    return out & 0x3f;
+}
+
+/* Accumulates the flags; an unmasked exception raises #XM (#UD without
+ * CR4.OSXMMEXCPT) and leaves the destination unchanged. */
+static void fp_exec(CPUX86State *env, SSEFunc *fn, XMMReg *a,
+                    const XMMReg *b, uint32_t imm, uintptr_t ra)
+{
+    if ((env->fx.mxcsr & 0x1f80) == 0x1f80) {
+        env->fx.mxcsr |= fp_run_masked(env, fn, a, b, imm);
+        return;
+    }
+    bool trapped;
+    env->fx.mxcsr |= fp_run_unmasked(env, fn, a, b, imm, &trapped);
+    if (trapped) {
         raise_exception_ra(env, (env->cr[4] & CR4_OSXMMEXCPT) ? EXCP13_XMM
                                                               : EXCP06_ILLOP,
                            ra);
     }
-    env->fx.mxcsr |= flags;
 }
 
 uint64_t helper_sse(CPUX86State *env, void *fn, uint32_t d, uint32_t s,
@@ -635,8 +677,7 @@ uint64_t helper_sse(CPUX86State *env, void *fn, uint32_t d, uint32_t s,
         b.q[0] &= 0x8787878787878787ull;
     }
     if (ctl & SSE_FP) {
-        fp_check(env, fp_run_exact(env, (SSEFunc *)fn, &a, &b, ctl & 0xff),
-                 ra);
+        fp_exec(env, (SSEFunc *)fn, &a, &b, ctl & 0xff, ra);
     } else {
         ((SSEFunc *)fn)(&a, &b, ctl & 0xff, env);
     }
