@@ -555,8 +555,11 @@ void helper_mmx_enter(CPUX86State *env)
     mmx_enter(env);
 }
 
+/* EMMS: TOP = 0 as for any MMX instruction, then every tag empty
+ * (SDM Vol. 1 table 9-2) */
 void helper_emms(CPUX86State *env)
 {
+    mmx_enter(env);
     env->fx.ftw = 0;
 }
 

@@ -803,7 +803,9 @@ int main(int argc, char **argv)
                 break;
             }
             TestCase tc;
-            if (opt.mode != 64) {
+            if (opt.sse) {
+                sse_random_generate_one(&rng, &tc);
+            } else if (opt.mode != 64) {
                 compat32_random_generate_one(&rng, &tc, opt.mode);
             } else {
                 random_generate_one(&rng, &tc);

@@ -848,3 +848,122 @@ void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_fxsave(s);
     free(s);
 }
+
+/* ---- random sequences (cputest --random --sse) ---- */
+
+/* GPR operands: never RBX (the data pointer) or RSP */
+static const int gpr_pool[] = { RAX, RCX, RDX, RSI, RDI, R8, R9, R10, R11,
+                                R13, R14, R15 };
+
+static int pick_reg(S *s, int role)
+{
+    switch (role) {
+    case RL_X:
+        return (int)rv(s, 16);
+    case RL_M:
+        return (int)rv(s, 8);
+    default:
+        return gpr_pool[rv(s, sizeof(gpr_pool) / sizeof(gpr_pool[0]))];
+    }
+}
+
+/* The starting FP state: XMM registers from the pools, MXCSR mostly
+ * masked (every rounding mode, DAZ/FTZ), x87 TOP and registers random
+ * (for the MMX transition) */
+static void random_fx(S *s, FxImage *fx)
+{
+    static const uint32_t mx[] = { 0x1f80, 0x3f80, 0x5f80, 0x7f80, 0x9fc0,
+                                   0x1fc0, 0x9f80, 0x1fbf, 0x1d80, 0x1b80,
+                                   0x1780, 0x1e80, 0x1f00, 0x0f80, 0x0000 };
+    memset(fx, 0, sizeof(*fx));
+    fx->fcw = 0x37f;
+    fx->mxcsr = rv(s, 3) ? 0x1f80 : mx[rv(s, sizeof(mx) / 4)];
+    if (rv(s, 4) == 0) {
+        fx->fsw = (uint16_t)(rv(s, 8) << 11);
+        fx->ftw = (uint8_t)rng_next(&s->rng);
+        for (int i = 0; i < 8; i++) {
+            fx->st[i].mant = rng_next(&s->rng);
+            fx->st[i].exp = (uint16_t)rng_next(&s->rng);
+        }
+    }
+    for (int i = 0; i < 16; i++) {
+        int vals = (int)rv(s, 4);
+        uint64_t q[2] = { pick_q(s, vals), pick_q(s, vals) };
+        memcpy(fx->xmm[i], q, 16);
+    }
+}
+
+static bool random_table_op(S *s)
+{
+    const SseOp *o = &ops[rv(s, NB_OPS)];
+    bool mmx_d = o->kind == K_M || o->kind == K_MX64 || o->kind == K_MX128;
+    bool mmx_s = o->kind == K_M || o->kind == K_XM || o->kind == K_GMR;
+    bool gpr_d = o->kind == K_GX32 || o->kind == K_GX64 ||
+                 o->kind == K_GXR || o->kind == K_GMR;
+    bool w = o->rexw && rv(s, 2);
+    int d = pick_reg(s, mmx_d ? RL_M : gpr_d ? RL_G : RL_X);
+    int src = pick_reg(s, mmx_s ? RL_M : o->kind == K_XG ? RL_G : RL_X);
+    bool mem = o->kind != K_GXR && o->kind != K_GMR && rv(s, 3) == 0;
+    int32_t disp = (int32_t)(rv(s, 32) * 16) - 0x100;
+    if (rv(s, 8) == 0) {
+        disp += 4 * (int)rv(s, 4);      /* misaligned */
+    }
+    int imm = o->imm ? (int)rv(s, 256) : -1;
+    emit(s, o->pfx, w, o->map, o->op, d, mem ? -1 : src, disp, imm,
+         o->flags ? F_ARITH : 0);
+    return true;
+}
+
+static bool random_special(S *s)
+{
+    int n = (int)(sizeof(specials) / sizeof(specials[0]));
+    const Special *o = &specials[rv(s, n)];
+    if (o->op == 0xf7 || (o->op == 0xae && o->digit == 2)) {
+        return false;   /* MASKMOV* (RDI), LDMXCSR: in the directed tests */
+    }
+    if (o->op == 0x77) {
+        static const uint8_t emms[] = { 0x0f, 0x77 };
+        b_start(&s->b);
+        b_bytes(&s->b, emms, 2);
+        b_flags(&s->b, 0, 0, 0);
+        return true;
+    }
+    bool mem = o->mem && (!o->regform || rv(s, 2));
+    int reg = o->reg == RL_DIGIT ? o->digit : pick_reg(s, o->reg);
+    int rm = pick_reg(s, o->rm);
+    int32_t disp = (int32_t)(rv(s, 32) * 16) - 0x100 +
+                   (rv(s, 4) == 0 ? (int)rv(s, 16) : 0);
+    emit(s, o->pfx, o->rexw && rv(s, 2), o->map, o->op, reg, mem ? -1 : rm,
+         disp, o->imm ? (int)rv(s, 256) : -1, 0);
+    return true;
+}
+
+void sse_random_generate_one(Rng *rng, TestCase *tc)
+{
+    S s;
+    memset(&s, 0, sizeof(s));
+    s.rng.s = rng_next(rng);
+    memset(tc, 0, offsetof(TestCase, code));
+    snprintf(tc->name, sizeof(tc->name), "random sse");
+    for (int i = 0; i < 16; i++) {
+        tc->regs[i] = pick_q(&s, V_INT);
+    }
+    tc->regs[RBX] = DATA_BASE + 0x200 + 16 * rv(&s, 0x1a0);
+    if (rv(&s, 16) == 0) {
+        tc->regs[RBX] = DATA_BASE + DATA_SIZE - 0x100 + 8 * rv(&s, 32);
+    }
+    tc->regs[RSP] = STACK_INIT;
+    tc->rflags = rng_next(rng) & F_ARITH;
+    tc->mem_seed = rng_next(rng);
+    tc->fx_set = true;
+    random_fx(&s, &tc->fx);
+    s.tc = *tc;
+    b_init(&s.b, &s.tc);
+    int n = 1 + (int)rv(&s, 8);
+    for (int i = 0; i < n; i++) {
+        while (!(rv(&s, 4) ? random_table_op(&s) : random_special(&s))) {
+        }
+    }
+    b_finish(&s.b);
+    *tc = s.tc;
+}
