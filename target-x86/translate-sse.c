@@ -402,10 +402,57 @@ static TCGv gen_helper_sse(DisasContext *dc, SSEFunc *fn, int d, int s,
                            uint32_t ctl)
 {
     TCGv r = tmp(dc);
+    if (ctl <= 0xff) {
+        /* an integer operation on XMM registers, which raises nothing:
+         * the operation itself, on pointers into env */
+        TCGv dp = tmp(dc), sp = tmp(dc);
+        tcg_gen_addi(S, dp, cpu_env, d);
+        tcg_gen_addi(S, sp, cpu_env, s);
+        tcg_gen_callN(S, fn, TCG_CALL_NO_RWG, NULL, dp, sp, cst(dc, ctl),
+                      cpu_env);
+        tcg_gen_movi(S, r, 0);
+        return r;
+    }
     tcg_gen_callN(S, helper_sse, TCG_CALL_NO_WRITE_GLOBALS, r, cpu_env,
                   cst(dc, (int64_t)(uintptr_t)fn), cst(dc, d), cst(dc, s),
                   cst(dc, ctl));
     return r;
+}
+
+/* PAND, PANDN, POR, PXOR and their PS/PD twins, register to register:
+ * two 64-bit IR operations (PXOR/XORPS of a register with itself is the
+ * usual way to zero it). */
+static bool gen_logic_inline(DisasContext *dc, SSEFunc *fn, int d, int s)
+{
+    TCGOpcode op;
+    bool not_d = false;
+    if (fn == sse_pand || fn == sse_andps) {
+        op = INDEX_op_and;
+    } else if (fn == sse_pandn || fn == sse_andnps) {
+        op = INDEX_op_and;
+        not_d = true;
+    } else if (fn == sse_por || fn == sse_orps) {
+        op = INDEX_op_or;
+    } else if (fn == sse_pxor || fn == sse_xorps) {
+        op = INDEX_op_xor;
+    } else {
+        return false;
+    }
+    for (int i = 0; i < 16; i += 8) {
+        if (d == s && op == INDEX_op_xor) {
+            gen_st_env_imm(dc, d + i, MO_64, 0);
+            continue;
+        }
+        TCGv a = tmp(dc), b = tmp(dc);
+        tcg_gen_ld(S, INDEX_op_ld, a, cpu_env, d + i);
+        tcg_gen_ld(S, INDEX_op_ld, b, cpu_env, s + i);
+        if (not_d) {
+            tcg_gen_not(S, a, a);
+        }
+        tcg_gen_op3(S, op, TA(a), TA(a), TA(b));
+        tcg_gen_st(S, INDEX_op_st, a, cpu_env, d + i);
+    }
+    return true;
 }
 
 static void gen_mmx_enter(DisasContext *dc)
@@ -482,6 +529,9 @@ static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
     if (f == F_G_XR || f == F_G_MMR) {
         /* these read the source operand only: pass it as d as well */
         d = s;
+    }
+    if (ctl == 0 && f == F_XX && gen_logic_inline(dc, fn, d, s)) {
+        return;
     }
     TCGv r = gen_helper_sse(dc, fn, d, s, ctl);
     if (f == F_G_X32 || f == F_G_X64) {
