@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "hw/char/serial.h"
+#include "softmmu/clock.h"
 
 #define BASE 0x3f8
 
@@ -155,6 +156,12 @@ static void test_divisor_latch(Fixture *f, gconstpointer data)
 static void test_thre_irq(Fixture *f, gconstpointer data)
 {
     wr(f, IER, 0x02);                           /* ETBEI */
+    g_assert_cmpint(f->level, ==, 0);           /* OUT2 gates INTR */
+    g_assert_cmphex(rd(f, IIR), ==, 0x02);
+    g_assert_cmphex(rd(f, IIR), ==, 0x01);
+    wr(f, IER, 0x00);
+    wr(f, MCR, 0x08);
+    wr(f, IER, 0x02);
     g_assert_cmpint(f->level, ==, 1);
     g_assert_cmphex(rd(f, IIR), ==, 0x02);      /* THRE, and that clears it */
     g_assert_cmpint(f->level, ==, 0);
@@ -223,37 +230,43 @@ static void test_receive(Fixture *f, gconstpointer data)
 {
     const uint8_t in[] = "xyz";
 
+    wr(f, MCR, 0x08);                           /* OUT2: IRQ to the PIC */
     wr(f, IER, 0x01);                           /* ERBFI */
-    chardev_receive(f->chr, in, 3);
+    chardev_receive(f->chr, in, 1);
     g_assert_cmpint(f->level, ==, 1);
     g_assert_cmphex(rd(f, IIR), ==, 0x04);
-    /* the holding register takes one byte, the rest wait their turn */
     g_assert_cmphex(rd(f, RBR), ==, 'x');
-    g_assert_cmphex(rd(f, RBR), ==, 'y');
-    g_assert_cmpint(f->level, ==, 1);
-    g_assert_cmphex(rd(f, RBR), ==, 'z');
     g_assert_cmpint(f->level, ==, 0);
+    /* the holding register takes one byte; a second one overruns it */
+    chardev_receive(f->chr, in + 1, 2);
+    g_assert_cmphex(rd(f, LSR), ==, 0x63);
+    g_assert_cmphex(rd(f, RBR), ==, 'z');
     g_assert_cmphex(rd(f, LSR), ==, 0x60);
     g_assert_cmphex(rd(f, IIR), ==, 0x01);
 }
 
 static void test_receive_fifo(Fixture *f, gconstpointer data)
 {
-    uint8_t in[40];
+    uint8_t in[16];
 
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 16; i++) {
         in[i] = i;
     }
+    wr(f, LCR, 0x03);                           /* 8N1 at 9600: 10 bits */
+    wr(f, MCR, 0x08);
     wr(f, FCR, 0x81);                           /* FIFO, trigger level 8 */
     wr(f, IER, 0x01);
     chardev_receive(f->chr, in, 3);
-    /* below the trigger level: character timeout */
+    /* below the trigger level: nothing until the character timeout */
+    g_assert_cmphex(rd(f, IIR), ==, 0xc1);
+    g_assert_cmpint(f->level, ==, 0);
+    /* 4 characters of 10 bits at 9600 baud */
+    clock_step_to(clock_get_ns() + 4 * 10 * 12 * 1000000000ll / 115200);
     g_assert_cmphex(rd(f, IIR), ==, 0xcc);
     g_assert_cmpint(f->level, ==, 1);
-    chardev_receive(f->chr, in + 3, 37);
+    chardev_receive(f->chr, in + 3, 13);
     g_assert_cmphex(rd(f, IIR), ==, 0xc4);
-    /* more than the FIFO holds, yet nothing is lost or reordered */
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 16; i++) {
         g_assert_cmphex(rd(f, LSR), ==, 0x61);
         g_assert_cmphex(rd(f, RBR), ==, i);
     }
@@ -283,11 +296,23 @@ static void test_no_chardev_no_irq(void)
 
     /* chardev specs the user can get wrong */
     g_assert_null(chardev_new("tcp:1234", &err));
-    g_assert_cmpstr(err, ==, "unsupported -serial backend 'tcp:1234'");
+    g_assert_cmpstr(err, ==, "'tcp:1234': expected tcp:HOST:PORT");
+    g_free(err);
+    err = NULL;
+    g_assert_null(chardev_new("bogus", &err));
+    g_assert_true(g_str_has_prefix(err, "unsupported backend 'bogus'"));
+    g_free(err);
+    err = NULL;
+    g_assert_null(chardev_new("tcp:127.0.0.1:1,wait=off", &err));
+    g_assert_cmpstr(err, ==, "'wait' is only for a server socket");
+    g_free(err);
+    err = NULL;
+    g_assert_null(chardev_new("unix:/x,telnet", &err));
+    g_assert_cmpstr(err, ==, "socket option 'telnet' is not supported");
     g_free(err);
     err = NULL;
     g_assert_null(chardev_new("file:/nonexistent-dir/x", &err));
-    g_assert_cmpstr(err, ==, "could not open serial file "
+    g_assert_cmpstr(err, ==, "could not open file "
                     "'/nonexistent-dir/x': No such file or directory");
     g_free(err);
     g_assert_nonnull(chardev_new("none", NULL));
@@ -300,6 +325,7 @@ static void test_no_chardev_no_irq(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    clock_init(true);
 
     ADD("/serial/reset", test_reset);
     ADD("/serial/transmit", test_transmit);
