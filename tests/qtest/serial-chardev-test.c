@@ -1,0 +1,449 @@
+/*
+ * The serial port's backends, end to end: bt86 runs under -accel qtest with
+ * COM1 on a tcp or unix socket, a file, or mon:stdio through pipes; this
+ * side talks to the backend and reads and writes the UART over qtest.
+ * Only loopback networking is used.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/qtest/libqtest.h"
+
+#define COM1 0x3f8
+#define RBR 0
+#define THR 0
+#define IER 1
+#define FCR 2
+#define LSR 5
+
+#define LSR_DR   0x01
+#define LSR_OE   0x02
+#define LSR_THRE 0x20
+
+#define TIMEOUT_MS 10000
+
+static char *tmp_dir;
+
+/* A port nobody listens on right now (the kernel's pick). */
+static int free_tcp_port(void)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sa, &len), ==, 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static int tcp_connect(int port)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons(port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    return fd;
+}
+
+static int tcp_listen(int *port)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(listen(fd, 1), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sa, &len), ==, 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void unix_addr(struct sockaddr_un *sa, const char *path)
+{
+    memset(sa, 0, sizeof(*sa));
+    sa->sun_family = AF_UNIX;
+    g_assert_cmpuint(strlen(path), <, sizeof(sa->sun_path));
+    strcpy(sa->sun_path, path);
+}
+
+static int unix_connect(const char *path)
+{
+    struct sockaddr_un sa;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    unix_addr(&sa, path);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    return fd;
+}
+
+static int unix_listen(const char *path)
+{
+    struct sockaddr_un sa;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    unix_addr(&sa, path);
+    unlink(path);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(listen(fd, 1), ==, 0);
+    return fd;
+}
+
+static int accept_timeout(int lfd)
+{
+    struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+    g_assert_cmpint(poll(&pfd, 1, TIMEOUT_MS), ==, 1);
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    return fd;
+}
+
+static void send_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        g_assert_cmpint(n, >, 0);
+        p += n;
+        len -= n;
+    }
+}
+
+/* Reads exactly len bytes within the timeout. */
+static void recv_exact(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+
+    while (len) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        g_assert_cmpint(poll(&pfd, 1, TIMEOUT_MS), ==, 1);
+        ssize_t n = read(fd, p, len);
+        g_assert_cmpint(n, >, 0);
+        p += n;
+        len -= n;
+    }
+}
+
+/* Reads from fd into acc until it contains needle. */
+static void read_until(int fd, GString *acc, const char *needle)
+{
+    while (!strstr(acc->str, needle)) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        char buf[512];
+
+        if (poll(&pfd, 1, TIMEOUT_MS) != 1) {
+            g_error("no '%s' within %d ms; got '%s'", needle, TIMEOUT_MS,
+                    acc->str);
+        }
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n <= 0) {
+            g_error("EOF before '%s'; got '%s'", needle, acc->str);
+        }
+        g_string_append_len(acc, buf, n);
+    }
+}
+
+/* Input reaches the UART from the main loop: poll LSR.DR for it. */
+static uint8_t uart_getc(QTestState *s)
+{
+    for (int waited = 0; waited < TIMEOUT_MS; waited++) {
+        uint8_t lsr = qtest_inb(s, COM1 + LSR);
+        g_assert_false(lsr & LSR_OE);
+        if (lsr & LSR_DR) {
+            return qtest_inb(s, COM1 + RBR);
+        }
+        g_usleep(1000);
+    }
+    g_error("no byte reached the UART");
+}
+
+static void uart_puts(QTestState *s, const char *str)
+{
+    for (; *str; str++) {
+        g_assert_true(qtest_inb(s, COM1 + LSR) & LSR_THRE);
+        qtest_outb(s, COM1 + THR, (uint8_t)*str);
+    }
+}
+
+/* Both directions through a connected backend socket. */
+static void check_exchange(QTestState *s, int fd)
+{
+    char buf[8];
+
+    send_all(fd, "hello", 5);
+    for (int i = 0; i < 5; i++) {
+        g_assert_cmpint(uart_getc(s), ==, "hello"[i]);
+    }
+    uart_puts(s, "world");
+    recv_exact(fd, buf, 5);
+    g_assert_cmpmem(buf, 5, "world", 5);
+}
+
+static void test_tcp_server(void)
+{
+    int port = free_tcp_port();
+    g_autofree char *args = g_strdup_printf(
+        "-serial tcp:127.0.0.1:%d,server=on,wait=off", port);
+    QTestState *s = qtest_init(args);
+
+    /* no peer yet: output is dropped, the guest is not held up */
+    uart_puts(s, "lost");
+    int fd = tcp_connect(port);
+    check_exchange(s, fd);
+    /* the peer leaves; the next one is served */
+    close(fd);
+    uart_puts(s, "gone");
+    fd = tcp_connect(port);
+    check_exchange(s, fd);
+    close(fd);
+    qtest_quit(s);
+}
+
+/*
+ * The guest does not read: the FIFO fills to 16 and the rest waits in the
+ * socket, without an overrun; then everything arrives in order.
+ */
+static void test_tcp_backpressure(void)
+{
+    int port = free_tcp_port();
+    g_autofree char *args = g_strdup_printf(
+        "-serial tcp:127.0.0.1:%d,server,nowait", port);
+    QTestState *s = qtest_init(args);
+    uint8_t data[300];
+
+    qtest_outb(s, COM1 + FCR, 0x07);
+    int fd = tcp_connect(port);
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)(i * 7 + 3);
+    }
+    send_all(fd, data, sizeof(data));
+    g_assert_cmpint(uart_getc(s), ==, data[0]);
+    g_usleep(200 * 1000);
+    g_assert_cmphex(qtest_inb(s, COM1 + LSR), ==, 0x61);
+    for (size_t i = 1; i < sizeof(data); i++) {
+        g_assert_cmpint(uart_getc(s), ==, data[i]);
+    }
+    /* 16450 mode: one byte at a time, still nothing lost */
+    qtest_outb(s, COM1 + FCR, 0x00);
+    send_all(fd, data, 40);
+    g_usleep(100 * 1000);
+    for (size_t i = 0; i < 40; i++) {
+        g_assert_cmpint(uart_getc(s), ==, data[i]);
+    }
+    close(fd);
+    qtest_quit(s);
+}
+
+static void test_tcp_client(void)
+{
+    int port;
+    int lfd = tcp_listen(&port);
+    g_autofree char *args = g_strdup_printf("-serial tcp:127.0.0.1:%d",
+                                            port);
+    QTestState *s = qtest_init(args);
+    int fd = accept_timeout(lfd);
+
+    check_exchange(s, fd);
+    close(fd);
+    close(lfd);
+    qtest_quit(s);
+}
+
+static void test_unix_server(void)
+{
+    g_autofree char *path = g_build_filename(tmp_dir, "server.sock", NULL);
+    g_autofree char *args = g_strdup_printf("-serial unix:%s,server,wait=off",
+                                            path);
+    QTestState *s = qtest_init(args);
+    int fd = unix_connect(path);
+
+    check_exchange(s, fd);
+    close(fd);
+    qtest_quit(s);
+    /* bt86 removes its socket when it exits */
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+}
+
+static void test_unix_client(void)
+{
+    g_autofree char *path = g_build_filename(tmp_dir, "client.sock", NULL);
+    int lfd = unix_listen(path);
+    g_autofree char *args = g_strdup_printf("-serial unix:%s", path);
+    QTestState *s = qtest_init(args);
+    int fd = accept_timeout(lfd);
+
+    check_exchange(s, fd);
+    close(fd);
+    close(lfd);
+    unlink(path);
+    qtest_quit(s);
+}
+
+static void test_file(void)
+{
+    g_autofree char *path = g_build_filename(tmp_dir, "out.txt", NULL);
+    g_autofree char *args = g_strdup_printf("-serial null -serial file:%s",
+                                            path);
+    QTestState *s = qtest_init(args);
+    g_autofree char *text = NULL;
+
+    for (const char *p = "to a file\n"; *p; p++) {
+        qtest_outb(s, 0x2f8 + THR, (uint8_t)*p);
+    }
+    qtest_quit(s);
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "to a file\n");
+    unlink(path);
+}
+
+/*
+ * Starts bt86 with its stdin and stdout on pipes (not a tty, so the
+ * terminal is left alone): libqtest's child inherits fds 0 and 1.
+ */
+static QTestState *qtest_init_piped(const char *args, int *to_stdin,
+                                    int *from_stdout)
+{
+    int in[2], out[2];
+
+    g_assert_cmpint(pipe2(in, O_CLOEXEC), ==, 0);
+    g_assert_cmpint(pipe2(out, O_CLOEXEC), ==, 0);
+    fflush(stdout);
+    int saved_in = dup(0), saved_out = dup(1);
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    QTestState *s = qtest_init(args);
+    dup2(saved_in, 0);
+    dup2(saved_out, 1);
+    close(saved_in);
+    close(saved_out);
+    close(in[0]);
+    close(out[1]);
+    *to_stdin = in[1];
+    *from_stdout = out[0];
+    return s;
+}
+
+static void test_mux_stdio(gconstpointer data)
+{
+    const char *args = data;
+    int in, out;
+    QTestState *s = qtest_init_piped(args, &in, &out);
+    GString *acc = g_string_new(NULL);
+
+    /* C-a h: the keys */
+    send_all(in, "\x01h", 2);
+    read_until(out, acc, "C-a x");
+    g_assert_nonnull(strstr(acc->str, "C-a h"));
+    g_assert_nonnull(strstr(acc->str, "C-a C-a"));
+    /* ordinary bytes and C-a C-a reach the guest, C-a c does not */
+    send_all(in, "a\x01" "cb\x01\x01" "c", 7);
+    g_assert_cmpint(uart_getc(s), ==, 'a');
+    g_assert_cmpint(uart_getc(s), ==, 'b');
+    g_assert_cmpint(uart_getc(s), ==, 0x01);
+    g_assert_cmpint(uart_getc(s), ==, 'c');
+    read_until(out, acc, "no monitor");
+    /* C-a b: a break (BI, and a zero byte) */
+    send_all(in, "\x01" "b", 2);
+    g_assert_cmpint(uart_getc(s), ==, 0);
+    /* the guest's output */
+    uart_puts(s, "guest says hi");
+    read_until(out, acc, "guest says hi");
+    /* C-a x: bt86 ends, status 0 (qtest_quit checks) */
+    send_all(in, "\x01x", 2);
+    read_until(out, acc, "Terminated");
+    for (;;) {
+        char buf[256];
+        ssize_t n = read(out, buf, sizeof(buf));
+        if (n <= 0) {
+            break;          /* bt86 has gone */
+        }
+    }
+    qtest_quit(s);
+    close(in);
+    close(out);
+    g_string_free(acc, TRUE);
+}
+
+/* Bad backends: one line on stderr, "bt86: -serial: ...", status 1. */
+static void test_bad_specs(void)
+{
+    g_autofree char *refused = g_strdup_printf("tcp:127.0.0.1:%d",
+                                               free_tcp_port());
+    const char *specs[] = {
+        "bogus", "tcp:1234", "tcp:127.0.0.1:1,server=maybe",
+        "tcp:127.0.0.1:1,wait=off", "unix:/nonexistent-dir/sock",
+        "unix:/nonexistent-dir/sock,server,nowait",
+        "file:/nonexistent-dir/file", "mon:mon:stdio", "mon:bogus",
+        "unix:", "tcp:127.0.0.1:1,telnet", refused,
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+        const char *argv[] = {
+            getenv("BT86_BINARY"), "-machine", "pc,accel=qtest",
+            "-qtest", "unix:/nonexistent-dir/qtest", "-display", "none",
+            "-serial", specs[i], NULL,
+        };
+        g_autofree char *out = NULL, *err = NULL;
+        g_autoptr(GError) gerr = NULL;
+        int status;
+
+        g_assert_nonnull(argv[0]);
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                                   G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, &err, &status, &gerr));
+        g_assert_no_error(gerr);
+        g_test_message("%s -> %s", specs[i], err);
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+        g_assert_true(g_str_has_prefix(err, "bt86: -serial: "));
+        /* one line */
+        g_assert_nonnull(strchr(err, '\n'));
+        g_assert_cmpstr(strchr(err, '\n') + 1, ==, "");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_autoptr(GError) gerr = NULL;
+
+    g_test_init(&argc, &argv, NULL);
+    tmp_dir = g_dir_make_tmp("bt86-chardev-XXXXXX", &gerr);
+    g_assert_no_error(gerr);
+
+    g_test_add_func("/serial-chardev/tcp-server", test_tcp_server);
+    g_test_add_func("/serial-chardev/tcp-backpressure",
+                    test_tcp_backpressure);
+    g_test_add_func("/serial-chardev/tcp-client", test_tcp_client);
+    g_test_add_func("/serial-chardev/unix-server", test_unix_server);
+    g_test_add_func("/serial-chardev/unix-client", test_unix_client);
+    g_test_add_func("/serial-chardev/file", test_file);
+    g_test_add_data_func("/serial-chardev/mon-stdio", "-serial mon:stdio",
+                         test_mux_stdio);
+    g_test_add_data_func("/serial-chardev/nographic", "-nographic",
+                         test_mux_stdio);
+    g_test_add_func("/serial-chardev/bad-specs", test_bad_specs);
+
+    int rc = g_test_run();
+    rmdir(tmp_dir);
+    g_free(tmp_dir);
+    return rc;
+}
