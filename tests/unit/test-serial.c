@@ -1,5 +1,8 @@
 /* 16550A UART (hw/char/serial.c), driven through the port space. */
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -319,6 +322,87 @@ static void test_no_chardev_no_irq(void)
     chardev_write(NULL, (const uint8_t *)"x", 1);
 }
 
+/* Dispatches what is ready, then again each millisecond for ms. */
+static void run_main_loop_for(int ms)
+{
+    for (int i = 0;; i++) {
+        while (g_main_context_iteration(NULL, FALSE)) {
+            continue;
+        }
+        if (i >= ms) {
+            break;
+        }
+        g_usleep(1000);
+    }
+}
+
+/*
+ * A socket peer that does not read: once the kernel's buffers are full,
+ * THR stays full (THRE clear) instead of output being lost; when the peer
+ * reads, everything arrives and THRE comes back with its interrupt.
+ */
+static void test_tx_backpressure(void)
+{
+    static IOSpace io;
+    static IRQLine irq;
+    static Fixture f;
+    g_autofree char *dir = g_dir_make_tmp("bt86-serial-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "tx.sock", NULL);
+    g_autofree char *spec = g_strdup_printf("unix:%s,server,wait=off", path);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    const size_t limit = 64u << 20;
+    char *err = NULL;
+
+    Chardev *chr = chardev_new(spec, &err);
+    g_assert_null(err);
+    irq_init(&irq, record_irq, &f, 4);
+    serial_create(&io, BASE, &irq, chr);
+
+    g_assert_cmpuint(strlen(path), <, sizeof(sa.sun_path));
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    run_main_loop_for(20);                      /* bt86 accepts */
+
+    io_write(&io, BASE + FCR, 0x07, 1);
+    io_write(&io, BASE + MCR, 0x08, 1);
+    io_write(&io, BASE + IER, 0x02, 1);
+    g_assert_cmphex(io_read(&io, BASE + IIR, 1), ==, 0xc2);
+    size_t sent = 0;
+    while (sent < limit && (io_read(&io, BASE + LSR, 1) & 0x20)) {
+        io_write(&io, BASE + THR, (uint8_t)(sent * 13), 1);
+        sent++;
+    }
+    g_assert_cmpuint(sent, <, limit);
+    g_test_message("THRE stayed clear after %zu bytes", sent);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1) & 0x60, ==, 0);
+    g_assert_cmpint(f.level, ==, 0);
+
+    size_t got = 0;
+    for (int idle = 0; got < sent && idle < 2000;) {
+        uint8_t buf[65536];
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n > 0) {
+            for (ssize_t i = 0; i < n; i++) {
+                g_assert_cmphex(buf[i], ==, (uint8_t)((got + i) * 13));
+            }
+            got += n;
+            idle = 0;
+        } else {
+            g_assert_true(n < 0 && errno == EAGAIN);
+            idle++;
+        }
+        run_main_loop_for(n > 0 ? 0 : 1);
+    }
+    g_assert_cmpuint(got, ==, sent);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x60);
+    g_assert_cmpint(f.level, ==, 1);            /* THRE interrupt */
+    close(fd);
+    chardev_close_all();
+    rmdir(dir);
+}
+
 #define ADD(name, fn) \
     g_test_add(name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
@@ -337,6 +421,7 @@ int main(int argc, char **argv)
     ADD("/serial/receive", test_receive);
     ADD("/serial/receive-fifo", test_receive_fifo);
     g_test_add_func("/serial/no-chardev", test_no_chardev_no_irq);
+    g_test_add_func("/serial/tx-backpressure", test_tx_backpressure);
 
     return g_test_run();
 }
