@@ -829,6 +829,161 @@ static Chardev *stdio_new(const char *label, bool allow_signals, char **err)
     return chardev_alloc(CHARDEV_STDIO, label, STDOUT_FILENO, STDIN_FILENO);
 }
 
+/* ---- -chardev BACKEND,id=ID,...: QEMU's long form, kept as a spec ---- */
+
+typedef struct ChardevDef {
+    char *id;
+    char *spec;                 /* the equivalent -serial spec */
+    bool used;
+} ChardevDef;
+
+static GPtrArray *chardev_defs;
+
+static ChardevDef *chardev_def_find(const char *id)
+{
+    for (guint i = 0; chardev_defs && i < chardev_defs->len; i++) {
+        ChardevDef *d = g_ptr_array_index(chardev_defs, i);
+        if (strcmp(d->id, id) == 0) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static Chardev *chardev_from_id(const char *id, char **err)
+{
+    ChardevDef *d = chardev_def_find(id);
+
+    if (!d) {
+        set_err(err, g_strdup_printf("no -chardev with id '%s'", id));
+        return NULL;
+    }
+    if (d->used) {
+        /* Sharing needs the mux's focus switching, which waits for the
+         * monitor. */
+        set_err(err, g_strdup_printf("chardev '%s' is already in use", id));
+        return NULL;
+    }
+    d->used = true;
+    return chardev_new(d->spec, err);
+}
+
+bool chardev_define(const char *opts, char **err)
+{
+    g_auto(GStrv) items = g_strsplit(opts, ",", -1);
+    const char *backend = items[0];
+    const char *id = NULL, *path = NULL, *host = NULL, *port = NULL;
+    const char *server = NULL, *wait = NULL, *signal_opt = NULL;
+    bool mux = false;
+    g_autofree char *spec = NULL;
+
+    if (!backend || !backend[0]) {
+        set_err(err, g_strdup("expected BACKEND,id=ID[,...]"));
+        return false;
+    }
+    for (int i = 1; items[i]; i++) {
+        char *value = strchr(items[i], '=');
+        const char *key = items[i];
+
+        if (value) {
+            *value++ = '\0';
+        }
+        if (strcmp(key, "id") == 0 && value) {
+            id = value;
+        } else if (strcmp(key, "path") == 0 && value) {
+            path = value;
+        } else if (strcmp(key, "host") == 0 && value) {
+            host = value;
+        } else if (strcmp(key, "port") == 0 && value) {
+            port = value;
+        } else if (strcmp(key, "server") == 0) {
+            server = value ? value : "on";
+        } else if (strcmp(key, "wait") == 0) {
+            wait = value ? value : "on";
+        } else if (strcmp(key, "nowait") == 0 && !value) {
+            wait = "off";
+        } else if (strcmp(key, "signal") == 0 && value) {
+            signal_opt = value;
+        } else if (strcmp(key, "mux") == 0 &&
+                   (!value || strcmp(value, "on") == 0 ||
+                    strcmp(value, "off") == 0)) {
+            mux = !value || strcmp(value, "on") == 0;
+        } else {
+            set_err(err, g_strdup_printf("%s: property '%s' is not "
+                                         "supported", backend, key));
+            return false;
+        }
+    }
+    if (!id || !id[0]) {
+        set_err(err, g_strdup_printf("%s: needs id=ID", backend));
+        return false;
+    }
+    if (chardev_def_find(id)) {
+        set_err(err, g_strdup_printf("duplicate chardev id '%s'", id));
+        return false;
+    }
+    if (signal_opt && strcmp(backend, "stdio") != 0) {
+        set_err(err, g_strdup_printf("%s: property 'signal' is only for "
+                                     "stdio", backend));
+        return false;
+    }
+    if (strcmp(backend, "null") == 0) {
+        spec = g_strdup("null");
+    } else if (strcmp(backend, "stdio") == 0) {
+        if (signal_opt && strcmp(signal_opt, "on") != 0 &&
+            strcmp(signal_opt, "off") != 0) {
+            set_err(err, g_strdup_printf("'signal=%s': expected on or off",
+                                         signal_opt));
+            return false;
+        }
+        spec = g_strdup_printf("stdio,signal=%s",
+                               signal_opt ? signal_opt : "on");
+    } else if (strcmp(backend, "file") == 0 && path) {
+        spec = g_strdup_printf("file:%s", path);
+    } else if (strcmp(backend, "socket") == 0 && (path || port)) {
+        if (path && (host || port)) {
+            set_err(err, g_strdup("socket: path= or host=/port=, not both"));
+            return false;
+        }
+        spec = path ? g_strdup_printf("unix:%s", path)
+                    : g_strdup_printf("tcp:%s:%s", host ? host : "", port);
+        if (server) {
+            char *s2 = g_strdup_printf("%s,server=%s", spec, server);
+            g_free(spec);
+            spec = s2;
+        }
+        if (wait) {
+            char *s2 = g_strdup_printf("%s,wait=%s", spec, wait);
+            g_free(spec);
+            spec = s2;
+        }
+    } else if (strcmp(backend, "file") == 0 ||
+               strcmp(backend, "socket") == 0) {
+        set_err(err, g_strdup_printf("%s: needs %s", backend,
+                                     strcmp(backend, "file") == 0
+                                     ? "path=PATH"
+                                     : "path=PATH or host=HOST,port=PORT"));
+        return false;
+    } else {
+        set_err(err, g_strdup_printf("backend '%s' is not supported (null, "
+                                     "stdio, file, socket)", backend));
+        return false;
+    }
+    if (path && strchr(path, ',')) {
+        set_err(err, g_strdup_printf("path '%s' has a comma", path));
+        return false;
+    }
+
+    ChardevDef *d = g_new0(ChardevDef, 1);
+    d->id = g_strdup(id);
+    d->spec = mux ? g_strdup_printf("mon:%s", spec) : g_steal_pointer(&spec);
+    if (!chardev_defs) {
+        chardev_defs = g_ptr_array_new();
+    }
+    g_ptr_array_add(chardev_defs, d);
+    return true;
+}
+
 Chardev *chardev_new(const char *spec, char **err)
 {
     const char *rest;
@@ -839,8 +994,14 @@ Chardev *chardev_new(const char *spec, char **err)
     if (strcmp(spec, "none") == 0 || strcmp(spec, "null") == 0) {
         return chardev_alloc(CHARDEV_NULL, spec, -1, -1);
     }
-    if (strcmp(spec, "stdio") == 0) {
+    if (strcmp(spec, "stdio") == 0 || strcmp(spec, "stdio,signal=on") == 0) {
         return stdio_new(spec, true, err);
+    }
+    if (strcmp(spec, "stdio,signal=off") == 0) {
+        return stdio_new(spec, false, err);
+    }
+    if ((rest = g_str_has_prefix(spec, "chardev:") ? spec + 8 : NULL)) {
+        return chardev_from_id(rest, err);
     }
     if ((rest = g_str_has_prefix(spec, "file:") ? spec + 5 : NULL)) {
         int fd = open(rest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -876,7 +1037,8 @@ Chardev *chardev_new(const char *spec, char **err)
         return mux;
     }
     set_err(err, g_strdup_printf("unsupported backend '%s' (null, none, "
-                                 "stdio, file:, tcp:, unix:, mon:)", spec));
+                                 "stdio, file:, tcp:, unix:, mon:, "
+                                 "chardev:)", spec));
     return NULL;
 }
 

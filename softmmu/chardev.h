@@ -37,11 +37,21 @@ typedef struct ChardevHandlers {
 /*
  * Parses and opens a -serial spec: "null" or "none" (discards), "stdio",
  * "file:PATH", "tcp:[HOST]:PORT[,server[=on|off]][,wait=on|off][,nowait]
- * [,nodelay]", "unix:PATH[,server...][,wait...]", "mon:SPEC". A server
+ * [,nodelay]", "unix:PATH[,server...][,wait...]", "mon:SPEC", and
+ * "chardev:ID" for a -chardev (see chardev_define). A server
  * with wait=on (QEMU's default) blocks until a client connects. NULL with
  * *err set to a one-line message (g_free it) on a bad or unopenable spec.
  */
 Chardev *chardev_new(const char *spec, char **err);
+
+/*
+ * -chardev BACKEND,id=ID[,...] (QEMU's long form: null, stdio[,signal=],
+ * file,path=, socket,host=,port= or socket,path= with server=/wait=,
+ * and mux=on): checks the options and records them under ID; nothing is
+ * opened until a "chardev:ID" spec is passed to chardev_new. False with
+ * *err on bad options or a duplicate id.
+ */
+bool chardev_define(const char *opts, char **err);
 
 /*
  * Writes buf; returns how much was taken. Files and stdio take everything

@@ -186,6 +186,15 @@ static void opt_serial(Options *o, const char *name, const char *arg)
     o->pc.serial[o->pc.nr_serial++] = arg;
 }
 
+static void opt_chardev(Options *o, const char *name, const char *arg)
+{
+    char *err = NULL;
+
+    if (!chardev_define(arg, &err)) {
+        die("-%s: %s", name, err);
+    }
+}
+
 static void opt_display(Options *o, const char *name, const char *arg)
 {
     if (strcmp(arg, "none") != 0) {
@@ -413,6 +422,8 @@ static const OptionDef options[] = {
     { "serial", "DEV", opt_serial,
       "next COM port (max 4): stdio, mon:stdio, file:PATH, null, "
       "none, tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server...]" },
+    { "chardev", "BACKEND,id=ID[,...]", opt_chardev,
+      "a chardev for -serial chardev:ID (null, stdio, file, socket)" },
     { "display", "TYPE", opt_display, "display: none" },
     { "rtc", "base=utc|localtime|DATE", opt_rtc,
       "RTC start: host time in UTC (default) or local, or a date" },

@@ -222,6 +222,32 @@ static void test_tcp_server(void)
  * The guest does not read: the FIFO fills to 16 and the rest waits in the
  * socket, without an overrun; then everything arrives in order.
  */
+/* The same through QEMU's long form. */
+static void test_chardev_option(void)
+{
+    int port = free_tcp_port();
+    g_autofree char *path = g_build_filename(tmp_dir, "long.sock", NULL);
+    int lfd = unix_listen(path);
+    g_autofree char *args = g_strdup_printf(
+        "-chardev socket,id=s0,host=127.0.0.1,port=%d,server=on,wait=off "
+        "-chardev socket,path=%s,id=s1 "
+        "-serial chardev:s0 -serial chardev:s1", port, path);
+    QTestState *s = qtest_init(args);
+    int fd = tcp_connect(port);
+    int fd2 = accept_timeout(lfd);
+    char buf[4];
+
+    check_exchange(s, fd);
+    qtest_outb(s, 0x2f8 + THR, 'u');
+    recv_exact(fd2, buf, 1);
+    g_assert_cmpint(buf[0], ==, 'u');
+    close(fd);
+    close(fd2);
+    close(lfd);
+    unlink(path);
+    qtest_quit(s);
+}
+
 static void test_tcp_backpressure(void)
 {
     int port = free_tcp_port();
@@ -383,6 +409,70 @@ static void test_mux_stdio(gconstpointer data)
     g_string_free(acc, TRUE);
 }
 
+/* Runs bt86 with args (no -qtest server: it fails first); returns its
+ * stderr after checking for status 1 and a single line. */
+static char *run_bad(const char *const *args)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    g_autofree char *out = NULL;
+    char *err = NULL;
+    g_autoptr(GError) gerr = NULL;
+    int status;
+
+    g_ptr_array_add(argv, getenv("BT86_BINARY"));
+    g_ptr_array_add(argv, "-machine");
+    g_ptr_array_add(argv, "pc,accel=qtest");
+    g_ptr_array_add(argv, "-qtest");
+    g_ptr_array_add(argv, "unix:/nonexistent-dir/qtest");
+    g_ptr_array_add(argv, "-display");
+    g_ptr_array_add(argv, "none");
+    for (int i = 0; args[i]; i++) {
+        g_ptr_array_add(argv, (char *)args[i]);
+    }
+    g_ptr_array_add(argv, NULL);
+    g_assert_nonnull(argv->pdata[0]);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+                               G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &gerr));
+    g_assert_no_error(gerr);
+    g_ptr_array_free(argv, TRUE);
+    g_test_message("%s %s -> %s", args[0], args[1], err);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strchr(err, '\n'));
+    g_assert_cmpstr(strchr(err, '\n') + 1, ==, "");
+    return err;
+}
+
+static void test_bad_chardev(void)
+{
+    const char *opts[] = {
+        "bogus,id=x", "null", "file,id=f", "socket,id=s",
+        "socket,id=s,path=/x,port=1", "stdio,id=a,signal=maybe",
+        "null,id=n,logfile=/x", "socket,id=s,path=/a,b",
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
+        const char *args[] = { "-chardev", opts[i], NULL };
+        g_autofree char *err = run_bad(args);
+        g_assert_true(g_str_has_prefix(err, "bt86: -chardev: "));
+    }
+    const char *dup[] = { "-chardev", "null,id=a", "-chardev", "null,id=a",
+                          NULL };
+    g_autofree char *err = run_bad(dup);
+    g_assert_cmpstr(err, ==, "bt86: -chardev: duplicate chardev id 'a'\n");
+    const char *twice[] = { "-chardev", "null,id=a", "-serial", "chardev:a",
+                            "-serial", "chardev:a", NULL };
+    g_free(err);
+    err = run_bad(twice);
+    g_assert_cmpstr(err, ==, "bt86: -serial: chardev 'a' is already in "
+                    "use\n");
+    const char *none[] = { "-serial", "chardev:zz", NULL };
+    g_free(err);
+    err = run_bad(none);
+    g_assert_cmpstr(err, ==, "bt86: -serial: no -chardev with id 'zz'\n");
+}
+
 /* Bad backends: one line on stderr, "bt86: -serial: ...", status 1. */
 static void test_bad_specs(void)
 {
@@ -397,27 +487,9 @@ static void test_bad_specs(void)
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
-        const char *argv[] = {
-            getenv("BT86_BINARY"), "-machine", "pc,accel=qtest",
-            "-qtest", "unix:/nonexistent-dir/qtest", "-display", "none",
-            "-serial", specs[i], NULL,
-        };
-        g_autofree char *out = NULL, *err = NULL;
-        g_autoptr(GError) gerr = NULL;
-        int status;
-
-        g_assert_nonnull(argv[0]);
-        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-                                   G_SPAWN_DEFAULT, NULL, NULL,
-                                   &out, &err, &status, &gerr));
-        g_assert_no_error(gerr);
-        g_test_message("%s -> %s", specs[i], err);
-        g_assert_true(WIFEXITED(status));
-        g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+        const char *args[] = { "-serial", specs[i], NULL };
+        g_autofree char *err = run_bad(args);
         g_assert_true(g_str_has_prefix(err, "bt86: -serial: "));
-        /* one line */
-        g_assert_nonnull(strchr(err, '\n'));
-        g_assert_cmpstr(strchr(err, '\n') + 1, ==, "");
     }
 }
 
@@ -440,7 +512,12 @@ int main(int argc, char **argv)
                          test_mux_stdio);
     g_test_add_data_func("/serial-chardev/nographic", "-nographic",
                          test_mux_stdio);
+    g_test_add_data_func("/serial-chardev/chardev-mux",
+                         "-chardev stdio,id=c0,mux=on,signal=off "
+                         "-serial chardev:c0", test_mux_stdio);
+    g_test_add_func("/serial-chardev/chardev-option", test_chardev_option);
     g_test_add_func("/serial-chardev/bad-specs", test_bad_specs);
+    g_test_add_func("/serial-chardev/bad-chardev", test_bad_chardev);
 
     int rc = g_test_run();
     rmdir(tmp_dir);
