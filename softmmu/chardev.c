@@ -415,12 +415,6 @@ static void chardev_write_str(Chardev *chr, const char *s)
     chardev_write(chr, (const uint8_t *)s, strlen(s));
 }
 
-void chardev_receive(Chardev *chr, const uint8_t *buf, size_t len)
-{
-    if (chr && chr->fe && chr->fe->receive && len > 0) {
-        chr->fe->receive(chr->fe_opaque, buf, len);
-    }
-}
 
 /* ---- Sockets ---- */
 
@@ -789,6 +783,15 @@ static void mux_inner_receive(void *opaque, const uint8_t *buf, size_t len)
         }
     }
     mux_flush(mux);
+}
+
+void chardev_receive(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    if (chr && chr->kind == CHARDEV_MUX) {
+        mux_inner_receive(chr, buf, len);
+    } else if (chr && chr->fe && chr->fe->receive && len > 0) {
+        chr->fe->receive(chr->fe_opaque, buf, len);
+    }
 }
 
 static void mux_inner_event(void *opaque, ChardevEvent event)

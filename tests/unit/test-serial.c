@@ -403,6 +403,38 @@ static void test_tx_backpressure(void)
     rmdir(dir);
 }
 
+/*
+ * mon:null in front of a UART without FIFOs: escapes are taken out, and
+ * bytes the one-byte holding register cannot take wait in the mux until
+ * the guest reads, then come in order.
+ */
+static void test_mux_hold(void)
+{
+    static IOSpace io;
+    char *err = NULL;
+    Chardev *mux = chardev_new("mon:null", &err);
+
+    g_assert_null(err);
+    serial_create(&io, BASE, NULL, mux);
+    chardev_receive(mux, (const uint8_t *)"a\x01\x01" "b\x01?c", 7);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x61);
+    g_assert_cmphex(io_read(&io, BASE + RBR, 1), ==, 'a');
+    /* the rest comes from the main loop once there is room */
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x60);
+    const char want[] = { 0x01, 'b', 'c' };
+    for (size_t i = 0; i < sizeof(want); i++) {
+        run_main_loop_for(0);
+        g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x61);
+        g_assert_cmphex(io_read(&io, BASE + RBR, 1), ==, want[i]);
+    }
+    run_main_loop_for(0);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x60);
+    /* C-a b: a break, a zero character with BI */
+    chardev_receive(mux, (const uint8_t *)"\x01" "b", 2);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x71);
+    g_assert_cmphex(io_read(&io, BASE + RBR, 1), ==, 0);
+}
+
 #define ADD(name, fn) \
     g_test_add(name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
@@ -421,6 +453,7 @@ int main(int argc, char **argv)
     ADD("/serial/receive", test_receive);
     ADD("/serial/receive-fifo", test_receive_fifo);
     g_test_add_func("/serial/no-chardev", test_no_chardev_no_irq);
+    g_test_add_func("/serial/mux-hold", test_mux_hold);
     g_test_add_func("/serial/tx-backpressure", test_tx_backpressure);
 
     return g_test_run();
