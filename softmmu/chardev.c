@@ -301,9 +301,18 @@ static gboolean chardev_resume(gpointer opaque)
  * Deferred to the main loop: the frontend calls this from inside its own
  * register read, where handing it input at once would re-enter it.
  */
+/* Whether input is waiting for the frontend (global lock held). */
+static bool chardev_input_paused(const Chardev *chr)
+{
+    if (chr->kind == CHARDEV_MUX) {
+        return chr->held_count || chardev_input_paused(chr->inner);
+    }
+    return chr->in_fd >= 0 && !chr->in_watch;
+}
+
 void chardev_accept_input(Chardev *chr)
 {
-    if (chr && !chr->resume_idle) {
+    if (chr && !chr->resume_idle && chardev_input_paused(chr)) {
         chr->resume_idle = g_idle_add_full(G_PRIORITY_DEFAULT,
                                            chardev_resume, chr, NULL);
     }
