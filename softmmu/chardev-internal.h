@@ -38,6 +38,7 @@ struct Chardev {
 
     int in_fd, out_fd;          /* -1: no input / output discarded */
     guint in_watch;             /* reading in_fd */
+    guint out_watch;            /* out_fd full: waiting to tell write_ready */
     guint resume_idle;          /* chardev_accept_input's deferred work */
 
     const ChardevHandlers *fe;  /* the frontend */
@@ -50,10 +51,21 @@ struct Chardev {
 Chardev *chardev_alloc(const ChardevClass *cls, size_t size,
                        const char *label, int out_fd, int in_fd);
 void chardev_set_error(char **err, char *msg);
+void chardev_errorf(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 size_t chardev_fe_can_receive(Chardev *chr);
 void chardev_fe_event(Chardev *chr, ChardevEvent event);
 void chardev_fe_write_ready(Chardev *chr);
+
+/*
+ * Output to a non-blocking out_fd (a socket, a pty master): writes what
+ * the fd takes now and, when that is not all, calls the frontend's
+ * write_ready once it takes more. An error (the peer is gone) discards.
+ */
+size_t chardev_fd_write_nonblocking(Chardev *chr, const uint8_t *buf,
+                                    size_t len);
+/* Stops waiting for out_fd to drain (before closing it). */
+void chardev_fd_write_cancel(Chardev *chr);
 
 /* The core's defaults, for backends that extend them. */
 void chardev_input_update(Chardev *chr);
@@ -66,5 +78,6 @@ Chardev *chardev_stdio_new(const char *label, bool allow_signals,
 Chardev *chardev_socket_new(const char *label, const char *rest, bool tcp,
                             char **err);
 Chardev *chardev_mux_new(const char *label, Chardev *inner);
+Chardev *chardev_pty_new(const char *label, char **err);
 
 #endif

@@ -29,7 +29,6 @@ typedef struct SocketChardev {
     bool server;
     int listen_fd;
     guint listen_watch;
-    guint out_watch;            /* waiting to tell write_ready */
     char *unix_path;            /* a unix server's socket, removed at exit */
 } SocketChardev;
 
@@ -85,10 +84,7 @@ static void socket_input_eof(Chardev *chr)
 {
     SocketChardev *sc = socket_chardev(chr);
 
-    if (sc->out_watch) {
-        g_source_remove(sc->out_watch);
-        sc->out_watch = 0;
-    }
+    chardev_fd_write_cancel(chr);
     if (chr->in_fd >= 0) {
         close(chr->in_fd);
     }
@@ -97,49 +93,6 @@ static void socket_input_eof(Chardev *chr)
     /* Output now goes nowhere: let a waiting frontend drain. */
     chardev_fe_write_ready(chr);
     socket_listen_update(sc);
-}
-
-static gboolean socket_writable(gint fd, GIOCondition cond, gpointer opaque)
-{
-    SocketChardev *sc = opaque;
-
-    bql_lock();
-    sc->out_watch = 0;
-    chardev_fe_write_ready(&sc->parent);
-    bql_unlock();
-    return G_SOURCE_REMOVE;
-}
-
-static size_t socket_write(Chardev *chr, const uint8_t *buf, size_t len)
-{
-    SocketChardev *sc = socket_chardev(chr);
-    size_t done = 0;
-
-    if (chr->out_fd < 0) {
-        return len;
-    }
-    while (done < len) {
-        ssize_t n = send(chr->out_fd, buf + done, len - done,
-                         MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!sc->out_watch) {
-                sc->out_watch = g_unix_fd_add(chr->out_fd,
-                                              G_IO_OUT | G_IO_HUP | G_IO_ERR,
-                                              socket_writable, sc);
-            }
-            return done;
-        }
-        if (n < 0) {
-            /* The peer is gone; the reader side notices and cleans up.
-             * Until then the output is lost, as on a pulled cable. */
-            return len;
-        }
-        done += n;
-    }
-    return len;
 }
 
 static void socket_close(Chardev *chr)
@@ -155,7 +108,7 @@ static void socket_close(Chardev *chr)
 
 static const ChardevClass socket_class = {
     .name = "socket",
-    .write = socket_write,
+    .write = chardev_fd_write_nonblocking,
     .input_eof = socket_input_eof,
     .close = socket_close,
 };

@@ -1,8 +1,8 @@
 /*
  * Character backends: the core that frontends talk to, the plain-fd
  * backends (null, file), and the spec parser for -serial and -chardev.
- * stdio, sockets and the mon: mux are in chardev-stdio.c,
- * chardev-socket.c and chardev-mux.c.
+ * stdio, sockets, pty and the mon: mux are in chardev-stdio.c,
+ * chardev-socket.c, chardev-pty.c and chardev-mux.c.
  *
  * Output is written from whichever thread the frontend runs in (the vCPU,
  * holding the global lock): files and stdio with blocking write(2),
@@ -16,9 +16,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -38,6 +40,15 @@ void chardev_set_error(char **err, char *msg)
     } else {
         g_free(msg);
     }
+}
+
+void chardev_errorf(char **err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    chardev_set_error(err, g_strdup_vprintf(fmt, ap));
+    va_end(ap);
 }
 
 Chardev *chardev_alloc(const ChardevClass *cls, size_t size,
@@ -243,6 +254,62 @@ static size_t chardev_fd_write(Chardev *chr, const uint8_t *buf, size_t len)
     return len;
 }
 
+static gboolean chardev_fd_writable(gint fd, GIOCondition cond,
+                                    gpointer opaque)
+{
+    Chardev *chr = opaque;
+
+    bql_lock();
+    chr->out_watch = 0;
+    chardev_fe_write_ready(chr);
+    bql_unlock();
+    return G_SOURCE_REMOVE;
+}
+
+size_t chardev_fd_write_nonblocking(Chardev *chr, const uint8_t *buf,
+                                    size_t len)
+{
+    size_t done = 0;
+
+    if (chr->out_fd < 0) {
+        return len;
+    }
+    while (done < len) {
+        /* send: no SIGPIPE from a socket whose peer left */
+        ssize_t n = send(chr->out_fd, buf + done, len - done,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno == ENOTSOCK) {
+            n = write(chr->out_fd, buf + done, len - done);
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!chr->out_watch) {
+                chr->out_watch = g_unix_fd_add(chr->out_fd,
+                                               G_IO_OUT | G_IO_HUP | G_IO_ERR,
+                                               chardev_fd_writable, chr);
+            }
+            return done;
+        }
+        if (n < 0) {
+            /* The peer is gone; the input side notices and cleans up.
+             * Until then the output is lost, as on a pulled cable. */
+            return len;
+        }
+        done += n;
+    }
+    return len;
+}
+
+void chardev_fd_write_cancel(Chardev *chr)
+{
+    if (chr->out_watch) {
+        g_source_remove(chr->out_watch);
+        chr->out_watch = 0;
+    }
+}
+
 size_t chardev_write(Chardev *chr, const uint8_t *buf, size_t len)
 {
     if (!chr) {
@@ -299,13 +366,13 @@ static Chardev *chardev_from_id(const char *id, char **err)
     ChardevDef *d = chardev_def_find(id);
 
     if (!d) {
-        chardev_set_error(err, g_strdup_printf("no -chardev with id '%s'", id));
+        chardev_errorf(err, "no -chardev with id '%s'", id);
         return NULL;
     }
     if (d->used) {
         /* Sharing needs the mux's focus switching, which waits for the
          * monitor. */
-        chardev_set_error(err, g_strdup_printf("chardev '%s' is already in use", id));
+        chardev_errorf(err, "chardev '%s' is already in use", id);
         return NULL;
     }
     d->used = true;
@@ -322,7 +389,7 @@ bool chardev_define(const char *opts, char **err)
     g_autofree char *spec = NULL;
 
     if (!backend || !backend[0]) {
-        chardev_set_error(err, g_strdup("expected BACKEND,id=ID[,...]"));
+        chardev_errorf(err, "expected BACKEND,id=ID[,...]");
         return false;
     }
     for (int i = 1; items[i]; i++) {
@@ -353,31 +420,31 @@ bool chardev_define(const char *opts, char **err)
                     strcmp(value, "off") == 0)) {
             mux = !value || strcmp(value, "on") == 0;
         } else {
-            chardev_set_error(err, g_strdup_printf("%s: property '%s' is not "
-                                         "supported", backend, key));
+            chardev_errorf(err, "%s: property '%s' is not supported",
+                           backend, key);
             return false;
         }
     }
     if (!id || !id[0]) {
-        chardev_set_error(err, g_strdup_printf("%s: needs id=ID", backend));
+        chardev_errorf(err, "%s: needs id=ID", backend);
         return false;
     }
     if (chardev_def_find(id)) {
-        chardev_set_error(err, g_strdup_printf("duplicate chardev id '%s'", id));
+        chardev_errorf(err, "duplicate chardev id '%s'", id);
         return false;
     }
     if (signal_opt && strcmp(backend, "stdio") != 0) {
-        chardev_set_error(err, g_strdup_printf("%s: property 'signal' is only for "
-                                     "stdio", backend));
+        chardev_errorf(err, "%s: property 'signal' is only for stdio",
+                       backend);
         return false;
     }
-    if (strcmp(backend, "null") == 0) {
-        spec = g_strdup("null");
+    if (strcmp(backend, "null") == 0 || strcmp(backend, "pty") == 0) {
+        spec = g_strdup(backend);
     } else if (strcmp(backend, "stdio") == 0) {
         if (signal_opt && strcmp(signal_opt, "on") != 0 &&
             strcmp(signal_opt, "off") != 0) {
-            chardev_set_error(err, g_strdup_printf("'signal=%s': expected on or off",
-                                         signal_opt));
+            chardev_errorf(err, "'signal=%s': expected on or off",
+                           signal_opt);
             return false;
         }
         spec = g_strdup_printf("stdio,signal=%s",
@@ -386,7 +453,7 @@ bool chardev_define(const char *opts, char **err)
         spec = g_strdup_printf("file:%s", path);
     } else if (strcmp(backend, "socket") == 0 && (path || port)) {
         if (path && (host || port)) {
-            chardev_set_error(err, g_strdup("socket: path= or host=/port=, not both"));
+            chardev_errorf(err, "socket: path= or host=/port=, not both");
             return false;
         }
         spec = path ? g_strdup_printf("unix:%s", path)
@@ -403,18 +470,17 @@ bool chardev_define(const char *opts, char **err)
         }
     } else if (strcmp(backend, "file") == 0 ||
                strcmp(backend, "socket") == 0) {
-        chardev_set_error(err, g_strdup_printf("%s: needs %s", backend,
-                                     strcmp(backend, "file") == 0
-                                     ? "path=PATH"
-                                     : "path=PATH or host=HOST,port=PORT"));
+        chardev_errorf(err, "%s: needs %s", backend,
+                       strcmp(backend, "file") == 0
+                       ? "path=PATH" : "path=PATH or host=HOST,port=PORT");
         return false;
     } else {
-        chardev_set_error(err, g_strdup_printf("backend '%s' is not supported (null, "
-                                     "stdio, file, socket)", backend));
+        chardev_errorf(err, "backend '%s' is not supported (null, stdio, "
+                       "file, pty, socket)", backend);
         return false;
     }
     if (path && strchr(path, ',')) {
-        chardev_set_error(err, g_strdup_printf("path '%s' has a comma", path));
+        chardev_errorf(err, "path '%s' has a comma", path);
         return false;
     }
 
@@ -457,6 +523,9 @@ Chardev *chardev_new(const char *spec, char **err)
         }
         return chardev_alloc(&file_class, sizeof(Chardev), spec, fd, -1);
     }
+    if (strcmp(spec, "pty") == 0) {
+        return chardev_pty_new(spec, err);
+    }
     if (g_str_has_prefix(spec, "tcp:")) {
         return chardev_socket_new(spec, spec + 4, true, err);
     }
@@ -480,8 +549,8 @@ Chardev *chardev_new(const char *spec, char **err)
         return chardev_mux_new(spec, inner);
     }
     chardev_set_error(err, g_strdup_printf(
-        "unsupported backend '%s' (null, none, stdio, file:, tcp:, unix:, "
-        "mon:, chardev:)", spec));
+        "unsupported backend '%s' (null, none, stdio, file:, pty, tcp:, "
+        "unix:, mon:, chardev:)", spec));
     return NULL;
 }
 

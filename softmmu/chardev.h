@@ -1,6 +1,7 @@
 /*
- * Character backends for -serial: null, stdio, file:PATH, tcp:HOST:PORT and
- * unix:PATH sockets (server or client), and the mon:SPEC mux with its
+ * Character backends for -serial: null, stdio, file:PATH, pty,
+ * tcp:HOST:PORT and unix:PATH sockets (server or client), and the mon:SPEC
+ * mux with its
  * Ctrl-A escapes. A frontend (the UART) writes bytes out and is called back
  * with bytes that arrive, as many as it says it has room for.
  */
@@ -36,8 +37,8 @@ typedef struct ChardevHandlers {
 
 /*
  * Parses and opens a -serial spec: "null" or "none" (discards), "stdio",
- * "file:PATH", "tcp:[HOST]:PORT[,server[=on|off]][,wait=on|off][,nowait]
- * [,nodelay]", "unix:PATH[,server...][,wait...]", "mon:SPEC", and
+ * "file:PATH", "pty", "tcp:[HOST]:PORT[,server[=on|off]][,wait=on|off]
+ * [,nowait][,nodelay]", "unix:PATH[,server...][,wait...]", "mon:SPEC", and
  * "chardev:ID" for a -chardev (see chardev_define). A server
  * with wait=on (QEMU's default) blocks until a client connects. NULL with
  * *err set to a one-line message (g_free it) on a bad or unopenable spec.

@@ -420,10 +420,11 @@ static const OptionDef options[] = {
     { "nographic", NULL, opt_nographic,
       "no display; COM1 on mon:stdio unless -serial is given" },
     { "serial", "DEV", opt_serial,
-      "next COM port (max 4): stdio, mon:stdio, file:PATH, null, "
-      "none, tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server...]" },
+      "next COM port (max 4): stdio, mon:stdio, file:PATH, pty, null, "
+      "none, tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server...], "
+      "chardev:ID" },
     { "chardev", "BACKEND,id=ID[,...]", opt_chardev,
-      "a chardev for -serial chardev:ID (null, stdio, file, socket)" },
+      "a chardev for -serial chardev:ID (null, stdio, file, pty, socket)" },
     { "display", "TYPE", opt_display, "display: none" },
     { "rtc", "base=utc|localtime|DATE", opt_rtc,
       "RTC start: host time in UTC (default) or local, or a date" },

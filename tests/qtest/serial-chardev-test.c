@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "tests/qtest/libqtest.h"
@@ -473,6 +474,58 @@ static void test_bad_chardev(void)
     g_assert_cmpstr(err, ==, "bt86: -serial: no -chardev with id 'zz'\n");
 }
 
+static int pty_open(const char *path)
+{
+    struct termios tios;
+    int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(tcgetattr(fd, &tios), ==, 0);
+    cfmakeraw(&tios);
+    g_assert_cmpint(tcsetattr(fd, TCSANOW, &tios), ==, 0);
+    return fd;
+}
+
+/*
+ * -serial pty: bt86 names the pty on stdout, as QEMU does; output while
+ * nobody has it open is dropped, not held; a second opener is served.
+ */
+static void test_pty(void)
+{
+    int in, out;
+    QTestState *s = qtest_init_piped("-serial pty", &in, &out);
+    GString *acc = g_string_new(NULL);
+
+    read_until(out, acc, "\n");
+    g_assert_true(g_str_has_prefix(acc->str, "char device redirected to "));
+    g_autofree char *path = g_strndup(acc->str + 26,
+                                      strcspn(acc->str + 26, " "));
+    /* nobody there: the guest is not held up */
+    for (int i = 0; i < 100; i++) {
+        uart_puts(s, "unseen ");
+    }
+    for (int round = 0; round < 2; round++) {
+        int fd = pty_open(path);
+        char buf[8];
+
+        /* bt86 notices the opener within its poll interval */
+        send_all(fd, "hello", 5);
+        for (int i = 0; i < 5; i++) {
+            g_assert_cmpint(uart_getc(s), ==, "hello"[i]);
+        }
+        uart_puts(s, "world");
+        recv_exact(fd, buf, 5);
+        g_assert_cmpmem(buf, 5, "world", 5);
+        close(fd);
+        g_usleep(100 * 1000);
+        uart_puts(s, "gone");
+    }
+    qtest_quit(s);
+    close(in);
+    close(out);
+    g_string_free(acc, TRUE);
+}
+
 /* Bad backends: one line on stderr, "bt86: -serial: ...", status 1. */
 static void test_bad_specs(void)
 {
@@ -516,6 +569,7 @@ int main(int argc, char **argv)
                          "-chardev stdio,id=c0,mux=on,signal=off "
                          "-serial chardev:c0", test_mux_stdio);
     g_test_add_func("/serial-chardev/chardev-option", test_chardev_option);
+    g_test_add_func("/serial-chardev/pty", test_pty);
     g_test_add_func("/serial-chardev/bad-specs", test_bad_specs);
     g_test_add_func("/serial-chardev/bad-chardev", test_bad_chardev);
 
