@@ -223,6 +223,44 @@ static void test_tcp_server(void)
  * The guest does not read: the FIFO fills to 16 and the rest waits in the
  * socket, without an overrun; then everything arrives in order.
  */
+static gpointer connect_when_listening(gpointer opaque)
+{
+    int port = GPOINTER_TO_INT(opaque);
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons(port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+    for (int tries = 0; tries < TIMEOUT_MS / 10; tries++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            return GINT_TO_POINTER(fd);
+        }
+        close(fd);
+        g_usleep(10000);
+    }
+    return GINT_TO_POINTER(-1);
+}
+
+/*
+ * QEMU's default for a server, wait=on: the machine is not even built
+ * (so qtest does not connect) until a client is there. An empty host
+ * listens on every interface.
+ */
+static void test_tcp_server_wait(void)
+{
+    int port = free_tcp_port();
+    g_autofree char *args = g_strdup_printf("-serial tcp::%d,server", port);
+    GThread *t = g_thread_new("connect", connect_when_listening,
+                              GINT_TO_POINTER(port));
+    QTestState *s = qtest_init(args);
+    int fd = GPOINTER_TO_INT(g_thread_join(t));
+
+    g_assert_cmpint(fd, >=, 0);
+    check_exchange(s, fd);
+    close(fd);
+    qtest_quit(s);
+}
+
 /* The same through QEMU's long form. */
 static void test_chardev_option(void)
 {
@@ -555,6 +593,7 @@ int main(int argc, char **argv)
     g_assert_no_error(gerr);
 
     g_test_add_func("/serial-chardev/tcp-server", test_tcp_server);
+    g_test_add_func("/serial-chardev/tcp-server-wait", test_tcp_server_wait);
     g_test_add_func("/serial-chardev/tcp-backpressure",
                     test_tcp_backpressure);
     g_test_add_func("/serial-chardev/tcp-client", test_tcp_client);
