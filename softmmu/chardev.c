@@ -433,9 +433,19 @@ bool chardev_define(const char *opts, char **err)
         chardev_errorf(err, "duplicate chardev id '%s'", id);
         return false;
     }
-    if (signal_opt && strcmp(backend, "stdio") != 0) {
-        chardev_errorf(err, "%s: property 'signal' is only for stdio",
-                       backend);
+    bool is_socket = strcmp(backend, "socket") == 0;
+    const char *misplaced =
+        signal_opt && strcmp(backend, "stdio") != 0 ? "signal" :
+        path && !is_socket && strcmp(backend, "file") != 0 ? "path" :
+        host && !is_socket ? "host" : port && !is_socket ? "port" :
+        server && !is_socket ? "server" : wait && !is_socket ? "wait" : NULL;
+    if (misplaced) {
+        chardev_errorf(err, "%s: has no property '%s'", backend, misplaced);
+        return false;
+    }
+    if ((server && strcmp(server, "on") && strcmp(server, "off")) ||
+        (wait && strcmp(wait, "on") && strcmp(wait, "off"))) {
+        chardev_errorf(err, "socket: server= and wait= take on or off");
         return false;
     }
     if (strcmp(backend, "null") == 0 || strcmp(backend, "pty") == 0) {
@@ -479,11 +489,6 @@ bool chardev_define(const char *opts, char **err)
                        "file, pty, socket)", backend);
         return false;
     }
-    if (path && strchr(path, ',')) {
-        chardev_errorf(err, "path '%s' has a comma", path);
-        return false;
-    }
-
     ChardevDef *d = g_new0(ChardevDef, 1);
     d->id = g_strdup(id);
     d->spec = mux ? g_strdup_printf("mon:%s", spec) : g_steal_pointer(&spec);

@@ -489,6 +489,8 @@ static void test_bad_chardev(void)
         "bogus,id=x", "null", "file,id=f", "socket,id=s",
         "socket,id=s,path=/x,port=1", "stdio,id=a,signal=maybe",
         "null,id=n,logfile=/x", "socket,id=s,path=/a,b",
+        "socket,id=s,port=1,server=maybe", "null,id=n,path=/x",
+        "file,id=f,path=/x,port=3", "pty,id=p,signal=off",
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
