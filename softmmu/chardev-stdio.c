@@ -26,34 +26,55 @@ static void stdio_restore(void)
 
 /*
  * A signal that kills bt86 must not leave the terminal raw: put it back
- * (tcsetattr is async-signal-safe) and die of the signal as before.
+ * (tcsetattr is async-signal-safe), then let the handler that was there
+ * before (a sanitizer's, say) or the default action take its course.
  * SIGINT/SIGTERM/SIGHUP get main.c's handlers later, which exit() and so
  * go through chardev_close_all; until then, and for the fatal ones, this.
  */
-static void stdio_fatal_signal(int sig)
+static const int stdio_fatal_signals[] = {
+    SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+    SIGABRT,
+};
+static struct sigaction stdio_old_actions[G_N_ELEMENTS(stdio_fatal_signals)];
+
+static void stdio_fatal_signal(int sig, siginfo_t *info, void *ctx)
 {
     stdio_restore();
+    for (size_t i = 0; i < G_N_ELEMENTS(stdio_fatal_signals); i++) {
+        const struct sigaction *old = &stdio_old_actions[i];
+
+        if (stdio_fatal_signals[i] != sig) {
+            continue;
+        }
+        if (old->sa_flags & SA_SIGINFO) {
+            old->sa_sigaction(sig, info, ctx);
+            return;
+        }
+        if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+            old->sa_handler(sig);
+            return;
+        }
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
 static void stdio_catch_fatal_signals(void)
 {
-    static const int sigs[] = {
-        SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGFPE,
-        SIGABRT,
-    };
+    for (size_t i = 0; i < G_N_ELEMENTS(stdio_fatal_signals); i++) {
+        struct sigaction sa = {
+            .sa_sigaction = stdio_fatal_signal,
+            .sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK,
+        };
 
-    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
-        struct sigaction old, sa = { .sa_handler = stdio_fatal_signal };
-
-        /* Leave handlers that others (sanitizers, GLib) installed alone. */
-        if (sigaction(sigs[i], NULL, &old) == 0 &&
-            old.sa_handler == SIG_DFL && !(old.sa_flags & SA_SIGINFO)) {
-            sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-            sigemptyset(&sa.sa_mask);
-            sigaction(sigs[i], &sa, NULL);
+        /* An ignored signal stays ignored. */
+        if (sigaction(stdio_fatal_signals[i], NULL, &stdio_old_actions[i])
+            < 0 || (!(stdio_old_actions[i].sa_flags & SA_SIGINFO) &&
+                    stdio_old_actions[i].sa_handler == SIG_IGN)) {
+            continue;
         }
+        sigemptyset(&sa.sa_mask);
+        sigaction(stdio_fatal_signals[i], &sa, NULL);
     }
 }
 

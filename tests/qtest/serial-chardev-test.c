@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -566,6 +568,184 @@ static void test_pty(void)
     g_string_free(acc, TRUE);
 }
 
+/*
+ * The terminal: bt86 runs on a pty as its controlling terminal (stdin,
+ * stdout, stderr), as from a shell; this side is the terminal emulator.
+ */
+typedef struct TTYRun {
+    int master, qtest_fd;
+    pid_t pid;
+    struct termios before;
+} TTYRun;
+
+static void tty_run_start(TTYRun *r, const char *serial)
+{
+    g_autofree char *path = g_build_filename(tmp_dir, "tty-qtest.sock",
+                                             NULL);
+    int lfd = unix_listen(path);
+    struct termios tios;
+
+    r->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    g_assert_cmpint(r->master, >=, 0);
+    g_assert_cmpint(grantpt(r->master), ==, 0);
+    g_assert_cmpint(unlockpt(r->master), ==, 0);
+    g_autofree char *slave = g_strdup(ptsname(r->master));
+    /* a cooked terminal, as a shell leaves it */
+    int sfd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    g_assert_cmpint(sfd, >=, 0);
+    g_assert_cmpint(tcgetattr(sfd, &tios), ==, 0);
+    tios.c_lflag |= ECHO | ICANON | ISIG | IEXTEN;
+    tios.c_iflag |= ICRNL;
+    g_assert_cmpint(tcsetattr(sfd, TCSANOW, &tios), ==, 0);
+    g_assert_cmpint(tcgetattr(sfd, &r->before), ==, 0);
+
+    g_autofree char *qtest_arg = g_strdup_printf("unix:%s", path);
+    const char *argv[] = {
+        getenv("BT86_BINARY"), "-machine", "pc,accel=qtest", "-qtest",
+        qtest_arg, "-display", "none", "-serial", serial, NULL,
+    };
+    r->pid = fork();
+    g_assert_cmpint(r->pid, >=, 0);
+    if (r->pid == 0) {
+        setsid();
+        int fd = open(slave, O_RDWR);       /* the controlling terminal */
+        ioctl(fd, TIOCSCTTY, 0);
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(argv[0], (char **)argv);
+        _exit(127);
+    }
+    close(sfd);
+    /* The chardevs exist (the terminal is raw) once qtest connects. */
+    r->qtest_fd = accept_timeout(lfd);
+    close(lfd);
+    unlink(path);
+}
+
+static struct termios tty_now(TTYRun *r)
+{
+    struct termios tios;
+
+    g_assert_cmpint(tcgetattr(r->master, &tios), ==, 0);
+    return tios;
+}
+
+static bool tty_same(const struct termios *a, const struct termios *b)
+{
+    return a->c_iflag == b->c_iflag && a->c_oflag == b->c_oflag &&
+           a->c_lflag == b->c_lflag && a->c_cflag == b->c_cflag &&
+           memcmp(a->c_cc, b->c_cc, sizeof(a->c_cc)) == 0;
+}
+
+/* Waits for bt86 to end; its wait status. */
+static int tty_run_wait(TTYRun *r)
+{
+    int status;
+
+    for (int waited = 0; waitpid(r->pid, &status, WNOHANG) != r->pid;
+         waited++) {
+        char buf[256];
+
+        if (waited > TIMEOUT_MS) {
+            kill(r->pid, SIGKILL);
+            g_error("bt86 did not end");
+        }
+        /* keep the terminal drained, as an emulator would */
+        while (read(r->master, buf, sizeof(buf)) > 0) {
+            continue;
+        }
+        g_usleep(1000);
+    }
+    return status;
+}
+
+static void tty_run_end(TTYRun *r)
+{
+    close(r->qtest_fd);
+    close(r->master);
+}
+
+static void qtest_fd_cmd(TTYRun *r, const char *cmd, char *reply, size_t n)
+{
+    size_t got = 0;
+
+    send_all(r->qtest_fd, cmd, strlen(cmd));
+    while (got == 0 || reply[got - 1] != '\n') {
+        g_assert_cmpuint(got, <, n - 1);
+        recv_exact(r->qtest_fd, reply + got, 1);
+        got++;
+    }
+    reply[got] = '\0';
+}
+
+static void test_stdio_tty(void)
+{
+    TTYRun r;
+    struct termios raw;
+    char reply[64];
+    int status;
+
+    /* mon:stdio: raw, Ctrl-C is the guest's; C-a x restores */
+    tty_run_start(&r, "mon:stdio");
+    fcntl(r.master, F_SETFL, fcntl(r.master, F_GETFL) | O_NONBLOCK);
+    raw = tty_now(&r);
+    g_assert_false(raw.c_lflag & (ECHO | ICANON | ISIG));
+    send_all(r.master, "\x03", 1);
+    for (int i = 0;; i++) {
+        g_assert_cmpint(i, <, TIMEOUT_MS);
+        qtest_fd_cmd(&r, "inb 0x3fd\n", reply, sizeof(reply));
+        if (strcmp(reply, "OK 0x0061\n") == 0) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    qtest_fd_cmd(&r, "inb 0x3f8\n", reply, sizeof(reply));
+    g_assert_cmpstr(reply, ==, "OK 0x0003\n");
+    send_all(r.master, "\x01x", 2);
+    status = tty_run_wait(&r);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    raw = tty_now(&r);
+    g_assert_true(tty_same(&raw, &r.before));
+    tty_run_end(&r);
+
+    /* plain stdio: Ctrl-C quits bt86, and the terminal comes back */
+    tty_run_start(&r, "stdio");
+    fcntl(r.master, F_SETFL, fcntl(r.master, F_GETFL) | O_NONBLOCK);
+    raw = tty_now(&r);
+    g_assert_false(raw.c_lflag & (ECHO | ICANON));
+    g_assert_true(raw.c_lflag & ISIG);
+    send_all(r.master, "\x03", 1);
+    status = tty_run_wait(&r);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    raw = tty_now(&r);
+    g_assert_true(tty_same(&raw, &r.before));
+    tty_run_end(&r);
+
+    /* killed by a signal: SIGTERM exits, SIGSEGV dies; both restore */
+    static const int sigs[] = { SIGTERM, SIGHUP, SIGSEGV, SIGABRT };
+    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
+        tty_run_start(&r, "mon:stdio");
+        fcntl(r.master, F_SETFL, fcntl(r.master, F_GETFL) | O_NONBLOCK);
+        raw = tty_now(&r);
+        g_assert_false(tty_same(&raw, &r.before));
+        kill(r.pid, sigs[i]);
+        status = tty_run_wait(&r);
+        if (sigs[i] == SIGTERM || sigs[i] == SIGHUP) {
+            g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        } else {
+            /* dies of it (or, under a sanitizer, reports and exits) */
+            g_assert_true(WIFSIGNALED(status) ||
+                          (WIFEXITED(status) && WEXITSTATUS(status)));
+            g_assert_true(!WIFSIGNALED(status) ||
+                          WTERMSIG(status) == sigs[i]);
+        }
+        raw = tty_now(&r);
+        g_assert_true(tty_same(&raw, &r.before));
+        tty_run_end(&r);
+    }
+}
+
 /* Bad backends: one line on stderr, "bt86: -serial: ...", status 1. */
 static void test_bad_specs(void)
 {
@@ -611,6 +791,7 @@ int main(int argc, char **argv)
                          "-serial chardev:c0", test_mux_stdio);
     g_test_add_func("/serial-chardev/chardev-option", test_chardev_option);
     g_test_add_func("/serial-chardev/pty", test_pty);
+    g_test_add_func("/serial-chardev/stdio-tty", test_stdio_tty);
     g_test_add_func("/serial-chardev/bad-specs", test_bad_specs);
     g_test_add_func("/serial-chardev/bad-chardev", test_bad_chardev);
 
