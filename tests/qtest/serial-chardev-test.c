@@ -316,6 +316,15 @@ static void test_tcp_backpressure(void)
     for (size_t i = 0; i < 40; i++) {
         g_assert_cmpint(uart_getc(s), ==, data[i]);
     }
+    /* in loopback the input pin is cut off: input waits for its end */
+    qtest_outb(s, COM1 + 4, 0x10);
+    send_all(fd, "late", 4);
+    g_usleep(100 * 1000);
+    g_assert_cmphex(qtest_inb(s, COM1 + LSR), ==, 0x60);
+    qtest_outb(s, COM1 + 4, 0x00);
+    for (size_t i = 0; i < 4; i++) {
+        g_assert_cmpint(uart_getc(s), ==, "late"[i]);
+    }
     close(fd);
     qtest_quit(s);
 }
