@@ -186,6 +186,15 @@ static void opt_serial(Options *o, const char *name, const char *arg)
     o->pc.serial[o->pc.nr_serial++] = arg;
 }
 
+static void opt_chardev(Options *o, const char *name, const char *arg)
+{
+    char *err = NULL;
+
+    if (!chardev_define(arg, &err)) {
+        die("-%s: %s", name, err);
+    }
+}
+
 static void opt_display(Options *o, const char *name, const char *arg)
 {
     if (strcmp(arg, "none") != 0) {
@@ -409,9 +418,13 @@ static const OptionDef options[] = {
     { "initrd", "FILES", opt_initrd,
       "multiboot modules: 'FILE args,FILE args,...'" },
     { "nographic", NULL, opt_nographic,
-      "no display; COM1 on stdio unless -serial is given" },
+      "no display; COM1 on mon:stdio unless -serial is given" },
     { "serial", "DEV", opt_serial,
-      "next COM port (max 4): stdio, file:PATH, null, none" },
+      "next COM port (max 4): stdio, mon:stdio, file:PATH, pty, null, "
+      "none, tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server...], "
+      "chardev:ID" },
+    { "chardev", "BACKEND,id=ID[,...]", opt_chardev,
+      "a chardev for -serial chardev:ID (null, stdio, file, pty, socket)" },
     { "display", "TYPE", opt_display, "display: none" },
     { "rtc", "base=utc|localtime|DATE", opt_rtc,
       "RTC start: host time in UTC (default) or local, or a date" },
@@ -489,14 +502,15 @@ static void options_parse(Options *o, int argc, char **argv)
 }
 
 /*
- * QEMU's defaults, simplified: with -nographic COM1 is on stdio; otherwise
+ * QEMU's defaults, simplified: with -nographic COM1 is on mon:stdio (the
+ * Ctrl-A mux; C-a x quits, C-a h lists the keys); otherwise
  * COM1 exists but its output goes nowhere ("null": QEMU would show it on
  * the display, which bt86 does not have yet). "-serial none" removes it.
  */
 static void options_finish(Options *o)
 {
     if (o->pc.nr_serial == 0) {
-        o->pc.serial[0] = o->nographic ? "stdio" : "null";
+        o->pc.serial[0] = o->nographic ? "mon:stdio" : "null";
         o->pc.nr_serial = 1;
     }
     /* As with QEMU under libqtest: -qtest is meant to come with

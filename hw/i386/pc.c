@@ -220,7 +220,7 @@ static bool pc_devices_init(PCMachine *pc, char **err)
         }
         chr[i] = chardev_new(cfg->serial[i], &chr_err);
         if (!chr[i] && chr_err) {
-            set_err(err, "%s", chr_err);
+            set_err(err, "-serial: %s", chr_err);
             g_free(chr_err);
             return false;
         }
