@@ -7,7 +7,7 @@
  *   [640K, 768K)            unassigned (VGA window, later)
  *   [768K, 1M)              ROM, zero-filled (option ROMs and BIOS, later)
  *   [1M, min(RAM, 3.5G))    RAM
- *   [3.5G, 4G)              PCI hole: nothing yet
+ *   [3.5G, 4G)              PCI hole: BARs the guest places there
  *   [4G, 4G + RAM - 3.5G)   the rest of RAM, if any
  * RAM is one anonymous mapping, so guest-physical RAM is contiguous in host
  * memory apart from the hole; the bytes behind [640K, 1M) are unused.
@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "hw/char/serial.h"
+#include "hw/misc/pci-testdev.h"
 #include "hw/i386/multiboot.h"
 #include "hw/i386/pc.h"
 #include "hw/loader.h"
@@ -51,6 +52,22 @@
 #define PORT61_TIM2_OUT    0x20
 /* The refresh request bit toggles every 15.085 us (PIIX datasheet). */
 #define PORT61_REFRESH_NS  15085
+
+/* PIRQA-D also reach IOAPIC inputs 16-19 (as on QEMU's pc). */
+#define PC_PIRQ_GSI_BASE 16
+
+/* Level-triggered sources that may share an ISA IRQ; each ISA IRQ line
+ * is the OR of those asserting it (bits of isa_level_src). */
+enum {
+    PC_LEVEL_SRC_PIIX3 = 1 << 0,    /* PCI INTx routed by PIRQRC */
+    PC_LEVEL_SRC_SCI = 1 << 1,      /* the ACPI SCI */
+};
+
+/* The PCI devices -device can add: one line each. */
+static const PCPCIModel pc_pci_model_table[] = {
+    { "pci-testdev", "a device for tests: memory and I/O BARs, INTx",
+      pci_testdev_create },
+};
 
 /* The ISA serial ports, in -serial order (COM1..COM4). */
 static const struct {
@@ -176,6 +193,141 @@ static const MemOps pc_port61_ops = {
     .min_size = 1, .max_size = 1,
 };
 
+const PCPCIModel *pc_pci_model_find(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(pc_pci_model_table); i++) {
+        if (strcmp(pc_pci_model_table[i].name, name) == 0) {
+            return &pc_pci_model_table[i];
+        }
+    }
+    return NULL;
+}
+
+const PCPCIModel *pc_pci_models(size_t *count)
+{
+    *count = G_N_ELEMENTS(pc_pci_model_table);
+    return pc_pci_model_table;
+}
+
+/*
+ * The one place where the board's interrupt sources meet the interrupt
+ * controllers: GSI 0-15 are the ISA IRQs, GSI 16-19 PIRQA-D. Today only
+ * the 8259 pair is there; the IOAPIC takes every GSI when it exists.
+ */
+static void pc_gsi_set(PCMachine *pc, int gsi, int level)
+{
+    if (gsi < PIC_NR_IRQS) {
+        irq_set(pic_irq_line(pc->pic, gsi), level);
+    }
+}
+
+/* An edge-triggered ISA device's line (i8042). */
+static void pc_isa_irq(void *opaque, int n, int level)
+{
+    pc_gsi_set(opaque, n, level);
+}
+
+static void pc_shared_irq_set(PCMachine *pc, int src, int irq, int level)
+{
+    if (level) {
+        pc->isa_level_src[irq] |= src;
+    } else {
+        pc->isa_level_src[irq] &= ~src;
+    }
+    pc_gsi_set(pc, irq, pc->isa_level_src[irq] != 0);
+}
+
+static void pc_piix3_irq(void *opaque, int irq, int level)
+{
+    pc_shared_irq_set(opaque, PC_LEVEL_SRC_PIIX3, irq, level);
+}
+
+static void pc_sci(void *opaque, int irq, int level)
+{
+    pc_shared_irq_set(opaque, PC_LEVEL_SRC_SCI, irq, level);
+}
+
+/* A PCI bus PIRQ: to the PIIX3's router and to its own GSI. */
+static void pc_pirq(void *opaque, int n, int level)
+{
+    PCMachine *pc = opaque;
+
+    irq_set(piix3_pirq_in(pc->piix3, n), level);
+    pc_gsi_set(pc, PC_PIRQ_GSI_BASE + n, level);
+}
+
+/*
+ * What a BIOS would have done before Linux starts (bt86 boots it with
+ * none): the PM I/O block at ACPI_PM_BASE, decoded, in ACPI mode, with
+ * the SCI's IRQ level-triggered in the ELCR. The PIRQ routes are left
+ * disabled, as at reset: the OS routes them (ACPI _SRS of the LNKx
+ * devices, or its PIRQ router).
+ */
+static void pc_firmware_init(PCMachine *pc)
+{
+    PCIDevice *pm = piix4_pm_pci(pc->pm);
+    uint32_t elcr = 0x4d0 + ACPI_SCI_IRQ / 8;
+
+    pci_config_write(pm, PIIX4_PM_PMBA, ACPI_PM_BASE | 1, 4);
+    pci_config_write(pm, PIIX4_PM_PMREGMISC, 1, 1);
+    io_write(&pc->io, ACPI_PM1_CNT_BLK, ACPI_PM1_CNT_SCI_EN, 2);
+    io_write(&pc->io, elcr, io_read(&pc->io, elcr, 1) |
+             1u << (ACPI_SCI_IRQ % 8), 1);
+}
+
+/* The chipset's PCI functions and the board's legacy devices on it. */
+static void pc_pci_init(PCMachine *pc)
+{
+    for (int n = 0; n < PCI_NUM_PIRQS; n++) {
+        irq_init(&pc->pirq[n], pc_pirq, pc, n);
+    }
+    for (int i = 0; i < PIC_NR_IRQS; i++) {
+        irq_init(&pc->piix3_irq[i], pc_piix3_irq, pc, i);
+        irq_init(&pc->isa_irq[i], pc_isa_irq, pc, i);
+    }
+    irq_init(&pc->sci, pc_sci, pc, ACPI_SCI_IRQ);
+
+    pc->pci = pci_bus_create(&pc->as, &pc->io, pc->pirq);
+    pc->piix3 = piix3_create(pc->pci, &pc->io, pc->piix3_irq);
+    pc->i440fx = i440fx_create(pc->pci, &pc->io, &piix3_rcr_ops, pc->piix3);
+    pc->pm = piix4_pm_create(pc->pci, &pc->io, &pc->sci);
+    pc->i8042 = i8042_create(&pc->io, &pc->isa_irq[I8042_KBD_IRQ],
+                             &pc->isa_irq[I8042_AUX_IRQ]);
+    pc_firmware_init(pc);
+}
+
+/* -device's PCI devices, in command-line order, after the board's own. */
+static bool pc_pci_devices_init(PCMachine *pc, char **err)
+{
+    const PCConfig *cfg = &pc->cfg;
+
+    for (int i = 0; i < cfg->nr_pci_devices; i++) {
+        const PCPCIDeviceOpt *o = &cfg->pci_devices[i];
+        const PCPCIModel *model = pc_pci_model_find(o->model);
+        int devfn = o->devfn;
+        char *dev_err = NULL;
+
+        if (!model) {
+            set_err(err, "-device: device '%s' is not supported", o->model);
+            return false;
+        }
+        if (devfn < 0) {
+            int slot = pci_bus_free_slot(pc->pci, 0);
+            if (slot < 0) {
+                set_err(err, "-device %s: no free PCI slot", o->model);
+                return false;
+            }
+            devfn = PCI_DEVFN(slot, 0);
+        }
+        if (!model->create(pc->pci, devfn, o->props, &dev_err)) {
+            set_err(err, "-device %s", dev_err);
+            g_free(dev_err);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool pc_devices_init(PCMachine *pc, char **err)
 {
     const PCConfig *cfg = &pc->cfg;
@@ -226,11 +378,20 @@ static bool pc_devices_init(PCMachine *pc, char **err)
                       pic_irq_line(pc->pic, pc_serial_ports[i].irq), chr[i]);
     }
 
+    pc_pci_init(pc);
+
+    /* Placed by the user: checked against the board's ports first. */
     for (int i = 0; i < cfg->nr_debugexit; i++) {
-        debugexit_create(&pc->io, cfg->debugexit[i].iobase,
-                         cfg->debugexit[i].iosize);
+        const PCDebugExit *d = &cfg->debugexit[i];
+
+        if (!io_can_map(&pc->io, d->iobase, d->iosize)) {
+            set_err(err, "-device isa-debug-exit: ports 0x%" PRIx32 "+0x%"
+                    PRIx32 " overlap another device", d->iobase, d->iosize);
+            return false;
+        }
+        debugexit_create(&pc->io, d->iobase, d->iosize);
     }
-    return true;
+    return pc_pci_devices_init(pc, err);
 }
 
 static void pc_free(PCMachine *pc)
