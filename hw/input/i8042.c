@@ -359,8 +359,11 @@ static uint64_t i8042_data_read(void *opaque, uint64_t offset, unsigned size)
     I8042State *s = opaque;
     uint8_t v = s->obuf;
 
-    /* Reading with nothing new gives the last byte again, as the chip. */
+    /* Reading with nothing new gives the last byte again, as the chip.
+     * The IRQ drops before a waiting byte raises it again: IRQ 1 and 12
+     * are edge-triggered, and the chip's OBF does go low in between. */
     s->status &= ~(STAT_OBF | STAT_AUX_OBF);
+    i8042_update_irqs(s);
     i8042_update(s);
     return v;
 }

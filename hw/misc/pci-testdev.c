@@ -1,7 +1,7 @@
 /*
  * pci-testdev (see pci-testdev.h): exists only so that the PCI core's
  * BAR handling and INTx routing can be tested through the qtest protocol.
- * Every BAR shows the same four registers; which BAR an access came
+ * Every BAR shows the same registers; which BAR an access came
  * through is readable, so a test can tell the mappings apart.
  */
 #include <string.h>
@@ -72,6 +72,11 @@ static void testdev_write(void *opaque, uint64_t offset, uint64_t value,
         s->intx = (s->intx & ~mask) | v;
         s->intx &= 1;
         pci_set_irq(&s->pci, s->intx);
+        break;
+    case PCI_TESTDEV_STATUS_SET:
+        pci_set_word(s->pci.config + PCI_STATUS,
+                     pci_get_word(s->pci.config + PCI_STATUS) |
+                     (v & PCI_STATUS_W1C));
         break;
     default:
         log_mask_printf(LOG_GUEST_ERROR, "pci-testdev: write to read-only "

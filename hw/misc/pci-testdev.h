@@ -22,6 +22,8 @@
 #define PCI_TESTDEV_SCRATCH     0x04    /* read/write, 32 bits */
 #define PCI_TESTDEV_INTX        0x08    /* bit 0: the level of INTx */
 #define PCI_TESTDEV_BAR_INDEX   0x0c    /* read-only: which BAR this is */
+#define PCI_TESTDEV_STATUS_SET  0x10    /* write: set these PCI status error
+                                           bits (as a bus error would) */
 #define PCI_TESTDEV_MAGIC_VALUE 0x54534554  /* "TEST" */
 
 /* props: none are accepted (NULL or ""). NULL with *err on failure. */
