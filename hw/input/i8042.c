@@ -5,7 +5,8 @@
  * Device Controller" and the MF2 keyboard's commands).
  *
  * The keyboard here answers commands with ACK (0xFA) and the replies a
- * real one gives (reset: 0xAA, identify: 0xAB 0x83) but never sends
+ * real one gives (reset: 0xAA, identify: 0xAB 0x83, which the 8042 hands
+ * on as 0xAB 0x41 when it translates scancodes) but never sends
  * scancodes; it lives in this file until a hw/input/ps2.c with real
  * input exists. The auxiliary port has no device: bytes sent to it are
  * answered 0xFE (resend), which Linux's psmouse takes as "no mouse".
@@ -87,6 +88,7 @@
 #define KBD_REPLY_RESEND    0xfe
 #define KBD_ID_1            0xab
 #define KBD_ID_2            0x83    /* MF2 keyboard */
+#define KBD_ID_2_XLATE      0x41    /* 0x83 as a translating 8042 passes it */
 
 #define I8042_QUEUE_SIZE    16
 
@@ -217,7 +219,7 @@ static void kbd_write(I8042State *s, uint8_t v)
     case KBD_CMD_IDENTIFY:
         kbd_send(s, KBD_REPLY_ACK);
         kbd_send(s, KBD_ID_1);
-        kbd_send(s, KBD_ID_2);
+        kbd_send(s, s->ctr & CTR_XLATE ? KBD_ID_2_XLATE : KBD_ID_2);
         break;
     case KBD_CMD_ENABLE:
         s->kbd_scanning = true;

@@ -21,6 +21,7 @@
 
 /* Config addresses of the header's BARs and the command register */
 #define PCI_BASE_ADDRESS_END    (PCI_BASE_ADDRESS_0 + 4 * PCI_NUM_BARS)
+#define PCI_DEVICE_SPECIFIC     0x40    /* after the type 0 header */
 
 #define PCI_CONF1_ENABLE        0x80000000u
 #define PCI_CONF1_BUS(a)        (((a) >> 16) & 0xff)
@@ -338,6 +339,11 @@ void pci_config_write(PCIDevice *d, uint32_t addr, uint32_t value,
         uint8_t b = value >> (i * 8);
         uint8_t w = d->wmask[a], c = d->w1cmask[a];
 
+        /* Device-specific registers the model does not implement */
+        if (a >= PCI_DEVICE_SPECIFIC && !w && !c && b != d->config[a]) {
+            log_mask_printf(LOG_UNIMP, "pci: %s: write of 0x%02x to "
+                            "config byte 0x%02x ignored\n", d->name, b, a);
+        }
         d->config[a] = ((d->config[a] & ~w) | (b & w)) & ~(b & c);
     }
     if (pci_range_touches(addr, size, PCI_COMMAND, PCI_COMMAND + 2) ||

@@ -95,6 +95,11 @@ static void test_keyboard_commands(void)
     qtest_outb(s, DATA, 0xf2);                  /* identify */
     g_assert_cmphex(qtest_inb(s, DATA), ==, 0xfa);
     g_assert_cmphex(qtest_inb(s, DATA), ==, 0xab);
+    g_assert_cmphex(qtest_inb(s, DATA), ==, 0x41);  /* translated */
+    write_ctr(s, 0x07);                         /* translation off */
+    qtest_outb(s, DATA, 0xf2);
+    g_assert_cmphex(qtest_inb(s, DATA), ==, 0xfa);
+    g_assert_cmphex(qtest_inb(s, DATA), ==, 0xab);
     g_assert_cmphex(qtest_inb(s, DATA), ==, 0x83);
     qtest_outb(s, DATA, 0xed);                  /* LEDs, with argument */
     g_assert_cmphex(qtest_inb(s, DATA), ==, 0xfa);
