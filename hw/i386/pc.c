@@ -66,7 +66,35 @@ enum {
 /* The PCI devices -device can add: one line each. */
 static const PCPCIModel pc_pci_model_table[] = {
     { "pci-testdev", "a device for tests: memory and I/O BARs, INTx",
-      pci_testdev_create },
+      pci_testdev_check_props, pci_testdev_create },
+};
+
+/* The board's own PCI functions (their names as the devices give them). */
+static const struct {
+    int devfn;
+    const char *name;
+} pc_pci_board_functions[] = {
+    { I440FX_DEVFN, "i440fx" },
+    { PIIX3_DEVFN, "piix3" },
+    { PIIX4_PM_DEVFN, "piix4-pm" },
+};
+
+/*
+ * The ports the board's own ISA-side devices decode (serial ports apart):
+ * -device isa-debug-exit is checked against them before any device
+ * exists, and pc_devices_init asserts that they are what got mapped.
+ */
+static const struct {
+    uint32_t base, size;
+} pc_fixed_ports[] = {
+    { 0x20, 2 }, { 0xa0, 2 }, { 0x4d0, 2 },     /* i8259 pair, ELCR */
+    { PC_PIT_IOBASE, 4 },
+    { PC_PORT61, 1 },
+    { RTC_IOBASE, 2 },
+    { I8042_DATA_PORT, 1 }, { I8042_CMD_PORT, 1 },
+    { PIIX3_PORT92, 1 },
+    { I440FX_CONF_ADDR_PORT, 8 },               /* with 0xCF9 */
+    { ACPI_PM_BASE, PIIX4_PM_IO_SIZE },         /* as the board programs it */
 };
 
 /* The ISA serial ports, in -serial order (COM1..COM4). */
@@ -296,11 +324,19 @@ static void pc_pci_init(PCMachine *pc)
     pc_firmware_init(pc);
 }
 
-/* -device's PCI devices, in command-line order, after the board's own. */
-static bool pc_pci_devices_init(PCMachine *pc, char **err)
+/*
+ * Where each -device PCI device goes (the first free slot when no addr=
+ * was given), and whether its properties are right: all checked before
+ * any device exists, since devices cannot be taken back.
+ */
+static bool pc_pci_devices_plan(const PCConfig *cfg, int *devfns, char **err)
 {
-    const PCConfig *cfg = &pc->cfg;
+    const char *owner[PCI_DEVFN_MAX] = { NULL };
 
+    for (size_t i = 0; i < G_N_ELEMENTS(pc_pci_board_functions); i++) {
+        owner[pc_pci_board_functions[i].devfn] =
+            pc_pci_board_functions[i].name;
+    }
     for (int i = 0; i < cfg->nr_pci_devices; i++) {
         const PCPCIDeviceOpt *o = &cfg->pci_devices[i];
         const PCPCIModel *model = pc_pci_model_find(o->model);
@@ -311,17 +347,82 @@ static bool pc_pci_devices_init(PCMachine *pc, char **err)
             set_err(err, "-device: device '%s' is not supported", o->model);
             return false;
         }
-        if (devfn < 0) {
-            int slot = pci_bus_free_slot(pc->pci, 0);
-            if (slot < 0) {
-                set_err(err, "-device %s: no free PCI slot", o->model);
-                return false;
-            }
-            devfn = PCI_DEVFN(slot, 0);
-        }
-        if (!model->create(pc->pci, devfn, o->props, &dev_err)) {
+        if (!model->check_props(o->props, &dev_err)) {
             set_err(err, "-device %s", dev_err);
             g_free(dev_err);
+            return false;
+        }
+        for (int slot = 0; devfn < 0 && slot < PCI_SLOT_MAX; slot++) {
+            bool used = false;
+            for (int fn = 0; fn < PCI_FUNC_MAX; fn++) {
+                used |= owner[PCI_DEVFN(slot, fn)] != NULL;
+            }
+            devfn = used ? -1 : PCI_DEVFN(slot, 0);
+        }
+        if (devfn < 0) {
+            set_err(err, "-device %s: no free PCI slot", o->model);
+            return false;
+        }
+        if (owner[devfn]) {
+            set_err(err, "-device %s: PCI address %02x.%x is taken by %s",
+                    o->model, PCI_SLOT(devfn), PCI_FUNC(devfn),
+                    owner[devfn]);
+            return false;
+        }
+        owner[devfn] = o->model;
+        devfns[i] = devfn;
+    }
+    return true;
+}
+
+/* -device's PCI devices, in command-line order, after the board's own;
+ * pc_pci_devices_plan has checked them. */
+static void pc_pci_devices_init(PCMachine *pc, const int *devfns)
+{
+    const PCConfig *cfg = &pc->cfg;
+
+    for (int i = 0; i < cfg->nr_pci_devices; i++) {
+        const PCPCIDeviceOpt *o = &cfg->pci_devices[i];
+        char *dev_err = NULL;
+
+        if (!pc_pci_model_find(o->model)->create(pc->pci, devfns[i],
+                                                 o->props, &dev_err)) {
+            g_error("-device %s", dev_err);     /* the plan was wrong */
+        }
+    }
+}
+
+static bool pc_ranges_overlap(uint64_t b1, uint64_t s1, uint64_t b2,
+                              uint64_t s2)
+{
+    return b1 < b2 + s2 && b2 < b1 + s1;
+}
+
+/* isa-debug-exit ports must not overlap the board's or each other. */
+static bool pc_debugexit_check(const PCConfig *cfg, char **err)
+{
+    for (int i = 0; i < cfg->nr_debugexit; i++) {
+        const PCDebugExit *d = &cfg->debugexit[i];
+        bool clash = false;
+
+        for (size_t k = 0; k < G_N_ELEMENTS(pc_fixed_ports); k++) {
+            clash |= pc_ranges_overlap(d->iobase, d->iosize,
+                                       pc_fixed_ports[k].base,
+                                       pc_fixed_ports[k].size);
+        }
+        for (int k = 0; k < cfg->nr_serial; k++) {
+            clash |= pc_serial_present(cfg->serial[k]) &&
+                     pc_ranges_overlap(d->iobase, d->iosize,
+                                       pc_serial_ports[k].iobase, 8);
+        }
+        for (int k = 0; k < i; k++) {
+            clash |= pc_ranges_overlap(d->iobase, d->iosize,
+                                       cfg->debugexit[k].iobase,
+                                       cfg->debugexit[k].iosize);
+        }
+        if (clash) {
+            set_err(err, "-device isa-debug-exit: ports 0x%" PRIx32 "+0x%"
+                    PRIx32 " overlap another device", d->iobase, d->iosize);
             return false;
         }
     }
@@ -332,6 +433,7 @@ static bool pc_devices_init(PCMachine *pc, char **err)
 {
     const PCConfig *cfg = &pc->cfg;
     Chardev *chr[G_N_ELEMENTS(pc_serial_ports)] = { NULL };
+    int devfns[PC_MAX_PCI_DEVICES];
 
     if (cfg->nr_serial > (int)G_N_ELEMENTS(pc_serial_ports)) {
         set_err(err, "-serial: at most %zu serial ports are supported",
@@ -341,6 +443,10 @@ static bool pc_devices_init(PCMachine *pc, char **err)
     if (cfg->nr_debugexit > (int)G_N_ELEMENTS(cfg->debugexit)) {
         set_err(err, "-device: at most %zu isa-debug-exit devices are "
                 "supported", G_N_ELEMENTS(cfg->debugexit));
+        return false;
+    }
+    if (!pc_pci_devices_plan(cfg, devfns, err) ||
+        !pc_debugexit_check(cfg, err)) {
         return false;
     }
     /* Backends first: they can fail, and devices cannot be taken back. */
@@ -379,19 +485,18 @@ static bool pc_devices_init(PCMachine *pc, char **err)
     }
 
     pc_pci_init(pc);
-
-    /* Placed by the user: checked against the board's ports first. */
-    for (int i = 0; i < cfg->nr_debugexit; i++) {
-        const PCDebugExit *d = &cfg->debugexit[i];
-
-        if (!io_can_map(&pc->io, d->iobase, d->iosize)) {
-            set_err(err, "-device isa-debug-exit: ports 0x%" PRIx32 "+0x%"
-                    PRIx32 " overlap another device", d->iobase, d->iosize);
-            return false;
+    for (size_t k = 0; k < G_N_ELEMENTS(pc_fixed_ports); k++) {
+        for (uint32_t p = 0; p < pc_fixed_ports[k].size; p++) {
+            g_assert(!io_can_map(&pc->io, pc_fixed_ports[k].base + p, 1));
         }
-        debugexit_create(&pc->io, d->iobase, d->iosize);
     }
-    return pc_pci_devices_init(pc, err);
+
+    for (int i = 0; i < cfg->nr_debugexit; i++) {
+        debugexit_create(&pc->io, cfg->debugexit[i].iobase,
+                         cfg->debugexit[i].iosize);
+    }
+    pc_pci_devices_init(pc, devfns);
+    return true;
 }
 
 static void pc_free(PCMachine *pc)

@@ -35,6 +35,9 @@ typedef struct PCPCIDeviceOpt {
 typedef struct PCPCIModel {
     const char *name;
     const char *help;
+    /* Whether props ("k=v,...", or NULL) are right for create; false with
+     * *err (one line) if not. Called before any device exists. */
+    bool (*check_props)(const char *props, char **err);
     PCIDevice *(*create)(PCIBus *bus, int devfn, const char *props,
                          char **err);
 } PCPCIModel;

@@ -90,14 +90,22 @@ static const MemOps testdev_ops = {
     .min_size = 1, .max_size = 4,
 };
 
+bool pci_testdev_check_props(const char *props, char **err)
+{
+    if (props && *props) {
+        *err = g_strdup_printf("pci-testdev has no property '%.*s'",
+                               (int)strcspn(props, "=,"), props);
+        return false;
+    }
+    return true;
+}
+
 PCIDevice *pci_testdev_create(PCIBus *bus, int devfn, const char *props,
                               char **err)
 {
     PCITestdevState *s;
 
-    if (props && *props) {
-        *err = g_strdup_printf("pci-testdev has no property '%.*s'",
-                               (int)strcspn(props, "=,"), props);
+    if (!pci_testdev_check_props(props, err)) {
         return NULL;
     }
     s = g_new0(PCITestdevState, 1);

@@ -26,7 +26,9 @@
                                            bits (as a bus error would) */
 #define PCI_TESTDEV_MAGIC_VALUE 0x54534554  /* "TEST" */
 
-/* props: none are accepted (NULL or ""). NULL with *err on failure. */
+/* It has no properties: props must be NULL or "". */
+bool pci_testdev_check_props(const char *props, char **err);
+/* NULL with *err on failure (bad props, devfn taken). */
 PCIDevice *pci_testdev_create(PCIBus *bus, int devfn, const char *props,
                               char **err);
 

@@ -59,20 +59,6 @@ PCIDevice *pci_bus_find(PCIBus *bus, int devfn)
     return bus->devices[devfn];
 }
 
-int pci_bus_free_slot(PCIBus *bus, int first_slot)
-{
-    for (int slot = first_slot; slot < PCI_SLOT_MAX; slot++) {
-        bool used = false;
-        for (int fn = 0; fn < PCI_FUNC_MAX; fn++) {
-            used |= bus->devices[PCI_DEVFN(slot, fn)] != NULL;
-        }
-        if (!used) {
-            return slot;
-        }
-    }
-    return -1;
-}
-
 static uint16_t pci_command(const PCIDevice *d)
 {
     return pci_get_word(d->config + PCI_COMMAND);

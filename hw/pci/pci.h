@@ -149,8 +149,6 @@ int pci_swizzle_pirq(int slot, int pin);
 
 /* The device at devfn, or NULL. */
 PCIDevice *pci_bus_find(PCIBus *bus, int devfn);
-/* The lowest slot with no function in it (from first_slot), or -1. */
-int pci_bus_free_slot(PCIBus *bus, int first_slot);
 
 /*
  * Puts d on bus at devfn with the standard header: IDs, class (base,

@@ -87,6 +87,11 @@ static void test_device_props(void)
                  "overlap another device");
     expect_error("-device isa-debug-exit,iobase=0xcf8,iosize=1",
                  "overlap another device");
+    expect_error("-device isa-debug-exit,iobase=0x3fc",     /* COM1 */
+                 "overlap another device");
+    expect_error("-device isa-debug-exit,iobase=0x500,iosize=4 "
+                 "-device isa-debug-exit,iobase=0x503",
+                 "ports 0x503+0x2 overlap another device");
 }
 
 static void test_device_ok(void)
@@ -94,6 +99,7 @@ static void test_device_ok(void)
     expect_ok("-device pci-testdev,addr=0x3");
     expect_ok("-device pci-testdev,addr=03.0 -device pci-testdev,addr=1f.7");
     expect_ok("-device driver=pci-testdev -device pci-testdev");
+    expect_ok("-serial none -device isa-debug-exit,iobase=0x3f8");
 }
 
 static void test_device_help(void)
