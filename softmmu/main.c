@@ -365,8 +365,8 @@ static bool parse_pci_addr(const char *s, int *devfn)
 
 /*
  * Any PCI model: addr= is taken here; the other properties go to the
- * model's create function, which rejects what it does not know. Taken
- * addresses are found when the machine is built.
+ * model, which rejects what it does not know. Taken addresses and bad
+ * properties are found when the machine is built, before any device is.
  */
 static void device_pci(Options *o, const char *name, const char *model,
                        char *props)

@@ -24,11 +24,11 @@
 #include <glib.h>
 
 #include "hw/char/serial.h"
-#include "hw/misc/pci-testdev.h"
 #include "hw/i386/multiboot.h"
 #include "hw/i386/pc.h"
 #include "hw/loader.h"
 #include "hw/misc/debugexit.h"
+#include "hw/misc/pci-testdev.h"
 #include "softmmu/chardev.h"
 #include "softmmu/clock.h"
 #include "softmmu/qtest.h"

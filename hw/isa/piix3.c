@@ -22,8 +22,8 @@
 #define PIIX3_ROUTABLE_IRQS     0xdef8
 
 /* Other function 0 registers with their reset values, stored for
- * firmware that programs them (datasheet 2.2): IORT, XBCS, TOM, MBIRQ0,
- * MBDMA0/1, SMICNTL. */
+ * firmware and OSes that program them (datasheet 2.2): IORT, XBCS, TOM,
+ * MSTAT, MBIRQ0, MBDMA0/1, DLC, SMICNTL. */
 static const struct {
     uint8_t addr, reset, wmask;
 } piix3_plain_regs[] = {
@@ -36,11 +36,12 @@ static const struct {
     { 0x70, 0x80, 0xff },   /* MBIRQ0 */
     { 0x76, 0x0c, 0xff },   /* MBDMA0 */
     { 0x77, 0x0c, 0xff },   /* MBDMA1 */
+    { 0x82, 0x00, 0x0f },   /* DLC: Linux sets passive release (bit 1) */
     { 0xa0, 0x08, 0xff },   /* SMICNTL */
 };
 
 struct PIIX3State {
-    PCIDevice pci;
+    PCIDevice pci;          /* first: the core hands back a PCIDevice * */
     IRQLine pirq_in[PCI_NUM_PIRQS];
     uint8_t pirq_levels;        /* bit n: PIRQn asserted */
     IRQLine *isa_irq;

@@ -27,7 +27,7 @@
 #define SMRAM_C_BASE_SEG    0x02    /* read-only: SMRAM at 0xA0000 */
 
 struct I440FXState {
-    PCIDevice pci;
+    PCIDevice pci;          /* first: the core hands back a PCIDevice * */
     PCIBus *bus;
     uint32_t conf_addr;     /* CONFIG_ADDRESS */
     const MemOps *other_ops;
