@@ -270,6 +270,72 @@ static void test_intx_shared(void)
     qtest_quit(s);
 }
 
+/* INTA of slots 2-5 lands on PIRQB, C, D, A: the rotation the ACPI _PRT
+ * describes. Each PIRQ is routed to its own IRQ to tell them apart. */
+static void test_intx_swizzle(void)
+{
+    QTestState *s = qtest_init("-device pci-testdev,addr=2 "
+                               "-device pci-testdev,addr=3 "
+                               "-device pci-testdev,addr=4 "
+                               "-device pci-testdev,addr=5");
+    static const int pirq_irq[4] = { 5, 10, 11, 14 };
+    static const int slot_pirq[4] = { 1, 2, 3, 0 };     /* slots 2-5 */
+
+    qtest_irq_intercept_in(s, "i8259");
+    for (int n = 0; n < 4; n++) {
+        qtest_pci_cfg_writeb(s, PIIX3, PIRQRC + n, pirq_irq[n]);
+    }
+    for (int i = 0; i < 4; i++) {
+        int devfn = (2 + i) << 3;
+        qtest_pci_cfg_writel(s, devfn, BAR(1), IO_BASE + 0x40 * i);
+        qtest_pci_cfg_writew(s, devfn, CMD, CMD_IO);
+    }
+    for (int i = 0; i < 4; i++) {
+        qtest_outl(s, IO_BASE + 0x40 * i + INTX, 1);
+        for (int n = 0; n < 4; n++) {
+            g_assert_cmpint(qtest_get_irq(s, pirq_irq[n]), ==,
+                            n == slot_pirq[i]);
+        }
+        qtest_outl(s, IO_BASE + 0x40 * i + INTX, 0);
+        g_assert_false(qtest_get_irq(s, pirq_irq[slot_pirq[i]]));
+    }
+    /* two PIRQs routed to one IRQ share it */
+    qtest_pci_cfg_writeb(s, PIIX3, PIRQRC + 0, 11);
+    qtest_outl(s, IO_BASE + 0x40 * 3 + INTX, 1);    /* slot 5: PIRQA */
+    qtest_outl(s, IO_BASE + 0x40 * 1 + INTX, 1);    /* slot 3: PIRQC */
+    qtest_outl(s, IO_BASE + 0x40 * 3 + INTX, 0);
+    g_assert_true(qtest_get_irq(s, 11));
+    qtest_outl(s, IO_BASE + 0x40 * 1 + INTX, 0);
+    g_assert_false(qtest_get_irq(s, 11));
+    qtest_quit(s);
+}
+
+/* A PIRQ routed to IRQ 9 shares it with the ACPI SCI: the line is
+ * their OR (hw/i386/pc.c). */
+static void test_intx_shares_sci(void)
+{
+    QTestState *s = start();
+
+    qtest_irq_intercept_in(s, "i8259");
+    qtest_pci_cfg_writel(s, DEV, BAR(1), IO_BASE);
+    qtest_pci_cfg_writew(s, DEV, CMD, CMD_IO);
+    qtest_pci_cfg_writeb(s, PIIX3, PIRQRC + 2, 9);
+    qtest_outl(s, IO_BASE + INTX, 1);
+    g_assert_true(qtest_get_irq(s, 9));
+    /* the SCI: PM timer overflow enabled, then due */
+    qtest_outw(s, 0x602, 0x0001);
+    qtest_clock_step_next(s);
+    g_assert_cmphex(qtest_inw(s, 0x600) & 1, ==, 1);
+    qtest_outl(s, IO_BASE + INTX, 0);
+    g_assert_true(qtest_get_irq(s, 9));         /* the SCI holds it */
+    qtest_outl(s, IO_BASE + INTX, 1);
+    qtest_outw(s, 0x600, 0x0001);               /* SCI off */
+    g_assert_true(qtest_get_irq(s, 9));         /* INTx holds it */
+    qtest_outl(s, IO_BASE + INTX, 0);
+    g_assert_false(qtest_get_irq(s, 9));
+    qtest_quit(s);
+}
+
 static void test_interrupt_line(void)
 {
     QTestState *s = start();
@@ -332,6 +398,8 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/intx-disable-route-off",
                     test_intx_disable_and_route_off);
     g_test_add_func("/pci/intx-shared", test_intx_shared);
+    g_test_add_func("/pci/intx-swizzle", test_intx_swizzle);
+    g_test_add_func("/pci/intx-shares-sci", test_intx_shares_sci);
     g_test_add_func("/pci/interrupt-line", test_interrupt_line);
     g_test_add_func("/pci/status-w1c", test_status_w1c);
     g_test_add_func("/pci/auto-slot", test_auto_slot);
