@@ -238,21 +238,17 @@ const PCPCIModel *pc_pci_models(size_t *count)
 }
 
 /*
- * The one place where the board's interrupt sources meet the interrupt
- * controllers: GSI 0-15 are the ISA IRQs, GSI 16-19 PIRQA-D. Today only
- * the 8259 pair is there; the IOAPIC takes every GSI when it exists.
+ * The one place where the board's interrupt sources (the lines pc->gsi[],
+ * see PC_NR_GSI) meet the interrupt controllers. Today only the 8259 pair
+ * is there; the IOAPIC takes every GSI when it exists.
  */
-static void pc_gsi_set(PCMachine *pc, int gsi, int level)
+static void pc_gsi_set(void *opaque, int n, int level)
 {
-    if (gsi < PIC_NR_IRQS) {
-        irq_set(pic_irq_line(pc->pic, gsi), level);
-    }
-}
+    PCMachine *pc = opaque;
 
-/* An edge-triggered ISA device's line (i8042). */
-static void pc_isa_irq(void *opaque, int n, int level)
-{
-    pc_gsi_set(opaque, n, level);
+    if (n < PIC_NR_IRQS) {
+        irq_set(pic_irq_line(pc->pic, n), level);
+    }
 }
 
 static void pc_shared_irq_set(PCMachine *pc, int src, int irq, int level)
@@ -262,7 +258,7 @@ static void pc_shared_irq_set(PCMachine *pc, int src, int irq, int level)
     } else {
         pc->isa_level_src[irq] &= ~src;
     }
-    pc_gsi_set(pc, irq, pc->isa_level_src[irq] != 0);
+    irq_set(&pc->gsi[irq], pc->isa_level_src[irq] != 0);
 }
 
 static void pc_piix3_irq(void *opaque, int irq, int level)
@@ -281,7 +277,7 @@ static void pc_pirq(void *opaque, int n, int level)
     PCMachine *pc = opaque;
 
     irq_set(piix3_pirq_in(pc->piix3, n), level);
-    pc_gsi_set(pc, PC_PIRQ_GSI_BASE + n, level);
+    irq_set(&pc->gsi[PC_PIRQ_GSI_BASE + n], level);
 }
 
 /*
@@ -311,7 +307,6 @@ static void pc_pci_init(PCMachine *pc)
     }
     for (int i = 0; i < PIC_NR_IRQS; i++) {
         irq_init(&pc->piix3_irq[i], pc_piix3_irq, pc, i);
-        irq_init(&pc->isa_irq[i], pc_isa_irq, pc, i);
     }
     irq_init(&pc->sci, pc_sci, pc, ACPI_SCI_IRQ);
 
@@ -319,8 +314,8 @@ static void pc_pci_init(PCMachine *pc)
     pc->piix3 = piix3_create(pc->pci, &pc->io, pc->piix3_irq);
     pc->i440fx = i440fx_create(pc->pci, &pc->io, &piix3_rcr_ops, pc->piix3);
     pc->pm = piix4_pm_create(pc->pci, &pc->io, &pc->sci);
-    pc->i8042 = i8042_create(&pc->io, &pc->isa_irq[I8042_KBD_IRQ],
-                             &pc->isa_irq[I8042_AUX_IRQ]);
+    pc->i8042 = i8042_create(&pc->io, &pc->gsi[I8042_KBD_IRQ],
+                             &pc->gsi[I8042_AUX_IRQ]);
     pc_firmware_init(pc);
 }
 
@@ -465,6 +460,9 @@ static bool pc_devices_init(PCMachine *pc, char **err)
     }
     irq_init(&pc->pic_intr, pc_pic_intr, pc, 0);
     pc->pic = pic_create(&pc->io, &pc->pic_intr);
+    for (int i = 0; i < PC_NR_GSI; i++) {
+        irq_init(&pc->gsi[i], pc_gsi_set, pc, i);
+    }
     qtest_register_irqs("i8259", pic_irq_lines(pc->pic), PIC_NR_IRQS,
                         &pc->pic_intr, 1);
     pc->pit = pit_create(&pc->io, PC_PIT_IOBASE,

@@ -18,6 +18,13 @@
 #include "softmmu/memory.h"
 #include "target-x86/cpu.h"
 
+/*
+ * Interrupt lines by GSI (global system interrupt, the IOAPIC's pin
+ * numbering): GSI n < 16 is ISA IRQ n; GSIs 16-19 are PIRQA-D, as on
+ * QEMU's pc (PCI interrupts in APIC mode). 24 = the IOAPIC's pins.
+ */
+#define PC_NR_GSI 24
+
 typedef struct PCDebugExit {
     uint32_t iobase, iosize;
 } PCDebugExit;
@@ -76,10 +83,10 @@ typedef struct PCMachine {
     PIIX3State *piix3;
     PIIX4PMState *pm;
     I8042State *i8042;
+    IRQLine gsi[PC_NR_GSI];         /* what devices raise: see PC_NR_GSI */
     IRQLine pirq[PCI_NUM_PIRQS];    /* PCI bus PIRQA-D outputs */
     IRQLine piix3_irq[PIC_NR_IRQS]; /* PIRQs as routed to ISA IRQs */
     IRQLine sci;                    /* the ACPI SCI */
-    IRQLine isa_irq[PIC_NR_IRQS];   /* edge ISA devices' lines */
     uint8_t isa_level_src[PIC_NR_IRQS]; /* shared level sources asserting */
 } PCMachine;
 
