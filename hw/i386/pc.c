@@ -65,7 +65,7 @@ enum {
 
 /* The PCI devices -device can add: one line each. */
 static const PCPCIModel pc_pci_model_table[] = {
-    { "pci-testdev", "a device for tests: memory and I/O BARs, INTx",
+    { "pci-testdev", "a device for tests: memory and I/O BARs, INTx, DMA",
       pci_testdev_check_props, pci_testdev_create },
 };
 

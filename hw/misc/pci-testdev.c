@@ -25,7 +25,12 @@ struct PCITestdevState {
     PCITestdevBar bars[PCI_TESTDEV_NR_BARS];
     uint32_t scratch;
     uint32_t intx;
+    uint32_t dma_addr;
+    bool dma_ok;
 };
+
+#define PCI_TESTDEV_DMA_TO_MEMORY   1
+#define PCI_TESTDEV_DMA_FROM_MEMORY 2
 
 static uint32_t testdev_reg(PCITestdevBar *b, uint64_t reg)
 {
@@ -40,8 +45,31 @@ static uint32_t testdev_reg(PCITestdevBar *b, uint64_t reg)
         return s->intx;
     case PCI_TESTDEV_BAR_INDEX:
         return b->index;
+    case PCI_TESTDEV_DMA_ADDR:
+        return s->dma_addr;
+    case PCI_TESTDEV_DMA_CMD:
+        return s->dma_ok;
     default:
         return 0;
+    }
+}
+
+/* The scratch register to or from guest memory, little-endian. */
+static void testdev_dma(PCITestdevState *s, uint32_t cmd)
+{
+    uint8_t buf[4];
+
+    if (cmd == PCI_TESTDEV_DMA_TO_MEMORY) {
+        for (int i = 0; i < 4; i++) {
+            buf[i] = s->scratch >> (8 * i);
+        }
+        s->dma_ok = pci_dma_write(&s->pci, s->dma_addr, buf, 4);
+    } else if (cmd == PCI_TESTDEV_DMA_FROM_MEMORY) {
+        s->dma_ok = pci_dma_read(&s->pci, s->dma_addr, buf, 4);
+        if (s->dma_ok) {
+            s->scratch = buf[0] | buf[1] << 8 | buf[2] << 16 |
+                         (uint32_t)buf[3] << 24;
+        }
     }
 }
 
@@ -72,6 +100,12 @@ static void testdev_write(void *opaque, uint64_t offset, uint64_t value,
         s->intx = (s->intx & ~mask) | v;
         s->intx &= 1;
         pci_set_irq(&s->pci, s->intx);
+        break;
+    case PCI_TESTDEV_DMA_ADDR:
+        s->dma_addr = (s->dma_addr & ~mask) | v;
+        break;
+    case PCI_TESTDEV_DMA_CMD:
+        testdev_dma(s, v);
         break;
     case PCI_TESTDEV_STATUS_SET:
         pci_set_word(s->pci.config + PCI_STATUS,

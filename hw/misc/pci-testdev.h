@@ -24,6 +24,10 @@
 #define PCI_TESTDEV_BAR_INDEX   0x0c    /* read-only: which BAR this is */
 #define PCI_TESTDEV_STATUS_SET  0x10    /* write: set these PCI status error
                                            bits (as a bus error would) */
+#define PCI_TESTDEV_DMA_ADDR    0x14    /* guest-physical address, 32 bits */
+#define PCI_TESTDEV_DMA_CMD     0x18    /* write 1: DMA SCRATCH to DMA_ADDR;
+                                           2: DMA from DMA_ADDR to SCRATCH;
+                                           reads 1 if the last one worked */
 #define PCI_TESTDEV_MAGIC_VALUE 0x54534554  /* "TEST" */
 
 /* It has no properties: props must be NULL or "". */

@@ -11,6 +11,7 @@
  * its range is free; chipsets decode RAM and their own ranges first too.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -257,6 +258,35 @@ void pci_register_bar(PCIDevice *d, int n, uint8_t type, uint64_t size,
         pci_set_long(d->config + off + 4, 0);
         pci_set_long(d->wmask + off + 4, mask >> 32);
     }
+}
+
+/* ---- DMA ---- */
+
+static bool pci_dma_allowed(PCIDevice *d, uint64_t addr, uint64_t len)
+{
+    if (!(pci_command(d) & PCI_COMMAND_MASTER)) {
+        log_mask_printf(LOG_GUEST_ERROR, "pci: %s: DMA of 0x%" PRIx64
+                        " bytes at 0x%" PRIx64 " without Bus Master Enable "
+                        "dropped\n", d->name, len, addr);
+        return false;
+    }
+    return true;
+}
+
+bool pci_dma_read(PCIDevice *d, uint64_t addr, void *buf, uint64_t len)
+{
+    if (!pci_dma_allowed(d, addr, len)) {
+        memset(buf, 0xff, len);
+        return false;
+    }
+    return mem_read_buf(d->bus->as, addr, buf, len);
+}
+
+bool pci_dma_write(PCIDevice *d, uint64_t addr, const void *buf,
+                   uint64_t len)
+{
+    return pci_dma_allowed(d, addr, len) &&
+           mem_write_buf(d->bus->as, addr, buf, len);
 }
 
 /* ---- Config space ---- */

@@ -175,6 +175,16 @@ void pci_set_interrupt_pin(PCIDevice *d, int pin);
 /* The device drives its INTx pin (level-triggered, active = 1). */
 void pci_set_irq(PCIDevice *d, int level);
 
+/*
+ * DMA by device d into or out of guest-physical memory: only while the
+ * guest has set Bus Master Enable in the command register (false, and
+ * nothing moved, otherwise). Also false if a byte was unassigned (reads
+ * of those give all ones, writes to them are dropped), as a master abort.
+ */
+bool pci_dma_read(PCIDevice *d, uint64_t addr, void *buf, uint64_t len);
+bool pci_dma_write(PCIDevice *d, uint64_t addr, const void *buf,
+                   uint64_t len);
+
 /* Config space as the guest sees it (size 1, 2 or 4, within 256 bytes). */
 uint32_t pci_config_read(PCIDevice *d, uint32_t addr, unsigned size);
 void pci_config_write(PCIDevice *d, uint32_t addr, uint32_t value,

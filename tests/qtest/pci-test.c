@@ -28,6 +28,9 @@
 #define INTX        0x08
 #define BAR_INDEX   0x0c
 #define STATUS_SET  0x10
+#define DMA_ADDR    0x14
+#define DMA_CMD     0x18
+#define CMD_MASTER  0x0004
 #define MAGIC_VALUE 0x54534554
 
 #define MEM_BASE    0xe0000000u
@@ -372,6 +375,35 @@ static void test_status_w1c(void)
     qtest_quit(s);
 }
 
+/* DMA reaches guest memory only with Bus Master Enable. */
+static void test_dma_bus_master(void)
+{
+    QTestState *s = start();
+
+    qtest_pci_cfg_writel(s, DEV, BAR(0), MEM_BASE);
+    qtest_pci_cfg_writew(s, DEV, CMD, CMD_MEM);
+    qtest_writel(s, 0x2000, 0x11111111);
+    qtest_writel(s, MEM_BASE + SCRATCH, 0xdeadbeef);
+    qtest_writel(s, MEM_BASE + DMA_ADDR, 0x2000);
+    qtest_writel(s, MEM_BASE + DMA_CMD, 1);         /* scratch -> memory */
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + DMA_CMD), ==, 0);
+    g_assert_cmphex(qtest_readl(s, 0x2000), ==, 0x11111111);
+    qtest_pci_cfg_writew(s, DEV, CMD, CMD_MEM | CMD_MASTER);
+    qtest_writel(s, MEM_BASE + DMA_CMD, 1);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + DMA_CMD), ==, 1);
+    g_assert_cmphex(qtest_readl(s, 0x2000), ==, 0xdeadbeef);
+    /* memory -> scratch */
+    qtest_writel(s, 0x3000, 0x0badf00d);
+    qtest_writel(s, MEM_BASE + DMA_ADDR, 0x3000);
+    qtest_writel(s, MEM_BASE + DMA_CMD, 2);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + SCRATCH), ==, 0x0badf00d);
+    /* to nowhere: reported, nothing breaks */
+    qtest_writel(s, MEM_BASE + DMA_ADDR, 0xd0000000);
+    qtest_writel(s, MEM_BASE + DMA_CMD, 1);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + DMA_CMD), ==, 0);
+    qtest_quit(s);
+}
+
 /* Without addr= a device takes the first free slot (2), as in QEMU. */
 static void test_auto_slot(void)
 {
@@ -402,6 +434,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/intx-shares-sci", test_intx_shares_sci);
     g_test_add_func("/pci/interrupt-line", test_interrupt_line);
     g_test_add_func("/pci/status-w1c", test_status_w1c);
+    g_test_add_func("/pci/dma-bus-master", test_dma_bus_master);
     g_test_add_func("/pci/auto-slot", test_auto_slot);
     return g_test_run();
 }
