@@ -358,7 +358,7 @@ static void test_fadt(void)
     g_assert_cmpuint(f[FADT_PM1_CNT_LEN], ==, 2);
     g_assert_cmphex(get32(f + FADT_PM_TMR_BLK), ==, 0x608);
     g_assert_cmpuint(f[FADT_PM_TMR_LEN], ==, 4);
-    g_assert_cmphex(get32(f + FADT_GPE0_BLK), ==, 0xAFE0);
+    g_assert_cmphex(get32(f + FADT_GPE0_BLK), ==, 0x60C);
     g_assert_cmpuint(f[FADT_GPE0_BLK_LEN], ==, 4);
     /* Blocks the machine does not have are 0, lengths with them. */
     g_assert_cmpuint(get32(f + FADT_PM1B_EVT_BLK), ==, 0);
