@@ -17,8 +17,11 @@
 #define CPUID_PGE (1u << 13)
 #define CPUID_CX8 (1u << 8)
 #define CPUID_SEP (1u << 11)
+#define CPUID_APIC (1u << 9)
 /* CPUID.1:ECX */
 #define CPUID_EXT_CX16 (1u << 13)
+#define CPUID_EXT_X2APIC (1u << 21)
+#define CPUID_EXT_TSC_DEADLINE (1u << 24)
 #define CPUID_EXT_MOVBE (1u << 22)
 #define CPUID_EXT_POPCNT (1u << 23)
 /* CPUID.80000001:EDX */
@@ -63,10 +66,15 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         break;
     case 1:
         *eax = 0x00000663;   /* family 6, model 6, stepping 3 */
-        *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
+        /* initial APIC ID 0 in 31:24, 1 logical processor, CLFLUSH 64 */
+        *ebx = 0x00010800;
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT;
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
                CPUID_SEP | CPUID_PGE | CPUID_CMOV | CPUID_PAT;
+        if (env->apic_ops) {
+            *ecx |= CPUID_EXT_X2APIC | CPUID_EXT_TSC_DEADLINE;
+            *edx |= CPUID_APIC;
+        }
         break;
     case 7:
         if (subleaf == 0) {
@@ -90,5 +98,4 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
     default:
         break;
     }
-    (void)env;
 }

@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 
+#include "softmmu/bql.h"
 #include "softmmu/cputlb.h"
 #include "softmmu/log.h"
 #include "target-x86/helper.h"
@@ -26,9 +27,13 @@ typedef struct MSRDef {
 
 #define ENV(field) ((int)offsetof(CPUX86State, field))
 
-/* APIC_BASE joins with the local APIC. */
+/* offset -1: handled in helper_rdmsr/helper_wrmsr. The local APIC's MSRs
+ * (APIC_BASE, TSC_DEADLINE, the x2APIC range) go to env->apic_ops, which
+ * decides what exists and what is #GP. */
 static const MSRDef msr_table[] = {
     { MSR_IA32_TSC, "TSC", -1, 0, MSR_CHECK_NONE },
+    { MSR_IA32_APICBASE, "APIC_BASE", -1, 0, MSR_CHECK_NONE },
+    { MSR_IA32_TSC_DEADLINE, "TSC_DEADLINE", -1, 0, MSR_CHECK_NONE },
     { MSR_IA32_SYSENTER_CS, "SYSENTER_CS", ENV(sysenter_cs),
       0xffffffff00000000ull, MSR_CHECK_NONE },
     { MSR_IA32_SYSENTER_ESP, "SYSENTER_ESP", ENV(sysenter_esp), 0,
@@ -52,8 +57,21 @@ static const MSRDef msr_table[] = {
       MSR_CHECK_NONE },
 };
 
+static const MSRDef msr_x2apic = {
+    MSR_X2APIC_FIRST, "X2APIC", -1, 0, MSR_CHECK_NONE,
+};
+
+static bool msr_is_apic(uint32_t index)
+{
+    return index == MSR_IA32_APICBASE || index == MSR_IA32_TSC_DEADLINE ||
+           (index >= MSR_X2APIC_FIRST && index <= MSR_X2APIC_LAST);
+}
+
 static const MSRDef *msr_find(uint32_t index)
 {
+    if (index >= MSR_X2APIC_FIRST && index <= MSR_X2APIC_LAST) {
+        return &msr_x2apic;
+    }
     for (size_t i = 0; i < sizeof(msr_table) / sizeof(msr_table[0]); i++) {
         if (msr_table[i].index == index) {
             return &msr_table[i];
@@ -90,13 +108,52 @@ static uint64_t *msr_field(CPUX86State *env, const MSRDef *d)
     return (uint64_t *)((char *)env + d->offset);
 }
 
+/* The APIC's MSRs: false for #GP (no APIC, or the APIC refuses). */
+static bool msr_apic_read(CPUX86State *env, uint32_t index, uint64_t *v)
+{
+    bool ok = false;
+
+    if (env->apic_ops) {
+        bql_lock();
+        ok = env->apic_ops->msr_read(env->apic, index, v);
+        bql_unlock();
+    }
+    /* TSC_DEADLINE: virtual ns in the APIC, TSC units here */
+    if (ok && index == MSR_IA32_TSC_DEADLINE && *v) {
+        *v += env->tsc_offset;
+    }
+    return ok;
+}
+
+static bool msr_apic_write(CPUX86State *env, uint32_t index, uint64_t v)
+{
+    bool ok = false;
+
+    if (index == MSR_IA32_TSC_DEADLINE && v) {
+        /* a deadline already past (even before time 0) fires at once */
+        int64_t ns = (int64_t)(v - env->tsc_offset);
+        v = ns > 0 ? (uint64_t)ns : 1;
+    }
+    if (env->apic_ops) {
+        bql_lock();
+        ok = env->apic_ops->msr_write(env->apic, index, v);
+        bql_unlock();
+    }
+    if (ok && index == MSR_IA32_APICBASE) {
+        /* the xAPIC window may have moved or gone */
+        tlb_flush(env);
+    }
+    return ok;
+}
+
 void helper_rdmsr(CPUX86State *env)
 {
     uint32_t index = (uint32_t)env->regs[R_ECX];
     const MSRDef *d = msr_find(index);
-    uint64_t v;
+    uint64_t v = 0;
 
-    if ((env->hflags & HF_CPL_MASK) != 0 || !d) {
+    if ((env->hflags & HF_CPL_MASK) != 0 || !d ||
+        (msr_is_apic(index) && !msr_apic_read(env, index, &v))) {
         log_mask_printf(LOG_GUEST_ERROR, "rdmsr 0x%x: #GP\n", index);
         raise_exception_err(env, EXCP0D_GPF, 0);
     }
@@ -104,6 +161,10 @@ void helper_rdmsr(CPUX86State *env)
     case MSR_IA32_TSC:
         v = cpu_get_tsc(env);
         break;
+    case MSR_IA32_APICBASE:
+    case MSR_IA32_TSC_DEADLINE:
+    case MSR_X2APIC_FIRST ... MSR_X2APIC_LAST:
+        break;      /* read above */
     case MSR_EFER:
         v = env->efer;
         break;
@@ -124,7 +185,8 @@ void helper_wrmsr(CPUX86State *env)
 
     if ((env->hflags & HF_CPL_MASK) != 0 || !d || (v & d->reserved) ||
         (d->check == MSR_CHECK_CANONICAL && !is_canonical(v)) ||
-        (index == MSR_IA32_PAT && !pat_valid(v))) {
+        (index == MSR_IA32_PAT && !pat_valid(v)) ||
+        (msr_is_apic(index) && !msr_apic_write(env, index, v))) {
         log_mask_printf(LOG_GUEST_ERROR, "wrmsr 0x%x <- 0x%llx: #GP\n", index,
                         (unsigned long long)v);
         raise_exception_err(env, EXCP0D_GPF, 0);
@@ -148,6 +210,10 @@ void helper_wrmsr(CPUX86State *env)
         x86_update_hflags(env);
         break;
     }
+    case MSR_IA32_APICBASE:
+    case MSR_IA32_TSC_DEADLINE:
+    case MSR_X2APIC_FIRST ... MSR_X2APIC_LAST:
+        break;      /* written above */
     default:
         *msr_field(env, d) = v;
         break;

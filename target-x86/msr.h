@@ -11,6 +11,9 @@
 #define MSR_IA32_SYSENTER_EIP 0x176
 #define MSR_IA32_MISC_ENABLE  0x1a0
 #define MSR_IA32_PAT          0x277
+#define MSR_IA32_TSC_DEADLINE 0x6e0
+#define MSR_X2APIC_FIRST      0x800
+#define MSR_X2APIC_LAST       0x8ff
 #define MSR_EFER              0xc0000080
 #define MSR_STAR              0xc0000081
 #define MSR_LSTAR             0xc0000082

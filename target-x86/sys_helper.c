@@ -6,18 +6,20 @@
 #include <glib.h>
 
 #include "softmmu/bql.h"
+#include "softmmu/clock.h"
 #include "softmmu/cputlb.h"
 #include "softmmu/log.h"
 #include "softmmu/tb.h"
 #include "target-x86/helper.h"
 
-/* The advertised TSC frequency: 1 GHz, i.e. one tick per virtual ns. */
-#define TSC_HZ 1000000000ull
-
+/*
+ * The TSC counts virtual nanoseconds (an advertised 1 GHz) plus the offset
+ * WRMSR to IA32_TSC sets: the APIC timer's TSC-deadline mode compares
+ * against the same clock.
+ */
 uint64_t cpu_get_tsc(CPUX86State *env)
 {
-    return (uint64_t)g_get_monotonic_time() * (TSC_HZ / 1000000) +
-           env->tsc_offset;
+    return (uint64_t)clock_get_ns() + env->tsc_offset;
 }
 
 void helper_rdtsc(CPUX86State *env)
@@ -111,7 +113,14 @@ void helper_write_crN(CPUX86State *env, uint32_t reg, uint64_t val)
         if (val & ~0xfull) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
-        env->cr[8] = val;
+        if (env->apic_ops) {
+            /* CR8 is the APIC's TPR[7:4] (SDM Vol. 3A 10.8.6.1) */
+            bql_lock();
+            env->apic_ops->set_cr8(env->apic, val);
+            bql_unlock();
+        } else {
+            env->cr[8] = val;
+        }
         break;
     default:
         raise_exception(env, EXCP06_ILLOP);
@@ -123,7 +132,15 @@ uint64_t helper_read_crN(CPUX86State *env, uint32_t reg)
 {
     check_cpl0(env);
     switch (reg) {
-    case 0: case 2: case 3: case 4: case 8:
+    case 8:
+        if (env->apic_ops) {
+            bql_lock();
+            uint8_t v = env->apic_ops->get_cr8(env->apic);
+            bql_unlock();
+            return v;
+        }
+        return env->cr[8];
+    case 0: case 2: case 3: case 4:
         return env->cr[reg];
     default:
         raise_exception(env, EXCP06_ILLOP);

@@ -5,12 +5,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hw/intc/apic.h"
 #include "hw/intc/i8259.h"
+#include "hw/intc/ioapic.h"
 #include "hw/irq.h"
 #include "hw/timer/i8254.h"
 #include "hw/timer/mc146818.h"
 #include "softmmu/memory.h"
 #include "target-x86/cpu.h"
+
+/*
+ * Interrupt lines by GSI (global system interrupt, the IOAPIC's pin
+ * numbering). GSI n < 16 is ISA IRQ n and reaches both the 8259 (input n)
+ * and the IOAPIC (pin n, but IRQ 0 goes to pin 2: the MADT's interrupt
+ * source override, as on QEMU's pc); GSIs 16-23 reach the IOAPIC only
+ * (PCI interrupts in APIC mode).
+ */
+#define PC_NR_GSI IOAPIC_NR_PINS
 
 typedef struct PCDebugExit {
     uint32_t iobase, iosize;
@@ -39,7 +50,11 @@ typedef struct PCMachine {
     PICState *pic;
     PITState *pit;
     RTCState *rtc;
-    IRQLine pic_intr;       /* the master 8259's INT, to the CPU's INTR */
+    APICState *apic;
+    IOAPICState *ioapic;
+    IRQLine gsi[PC_NR_GSI]; /* what devices raise: see PC_NR_GSI */
+    IRQLine pic_intr;       /* the master 8259's INT: LINT0 and IOAPIC pin 0 */
+    IRQLine cpu_irq[2];     /* the CPU's INTR and NMI, driven by the APIC */
     uint8_t port61;         /* system control port B, writable bits */
 } PCMachine;
 
