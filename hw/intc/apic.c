@@ -82,7 +82,7 @@ enum { TIMER_ONESHOT, TIMER_PERIODIC, TIMER_TSC_DEADLINE, TIMER_RESERVED };
 /* Writable bits of each LVT entry; the timer and error entries have no
  * delivery mode (always fixed). */
 static const uint32_t lvt_writable[LVT_NB] = {
-    [LVT_TIMER] = 0x600FF,          /* vector, mask, mode (2 bits) */
+    [LVT_TIMER] = 0x700FF,          /* vector, mask, mode (2 bits) */
     [LVT_THERMAL] = 0x107FF,        /* vector, delivery mode, mask */
     [LVT_PERFMON] = 0x107FF,
     [LVT_LINT0] = 0x1A7FF,          /* + polarity, trigger mode */
@@ -682,7 +682,10 @@ static void apic_send_ipi(APICState *s, uint32_t lo, uint32_t dest)
     switch (dm) {
     case APIC_DM_FIXED:
     case APIC_DM_LOWEST:
-        apic_accept_irq(s, vector, false);
+        /* received like any message: not while software-disabled */
+        if (apic_sw_enabled(s)) {
+            apic_accept_irq(s, vector, false);
+        }
         break;
     case APIC_DM_NMI:
         apic_raise_nmi(s);
