@@ -6,6 +6,8 @@
  */
 #include <stddef.h>
 
+#include <glib.h>
+
 #include "softmmu/bql.h"
 #include "softmmu/cputlb.h"
 #include "softmmu/log.h"
@@ -130,9 +132,10 @@ static bool msr_apic_write(CPUX86State *env, uint32_t index, uint64_t v)
     bool ok = false;
 
     if (index == MSR_IA32_TSC_DEADLINE && v) {
-        /* a deadline already past (even before time 0) fires at once */
-        int64_t ns = (int64_t)(v - env->tsc_offset);
-        v = ns > 0 ? (uint64_t)ns : 1;
+        /* TSC = ns + offset. A deadline before virtual time 1 fires at
+         * once; one beyond INT64_MAX ns is as good as never. */
+        uint64_t ns = v > env->tsc_offset ? v - env->tsc_offset : 1;
+        v = MIN(ns, (uint64_t)INT64_MAX);
     }
     if (env->apic_ops) {
         bql_lock();

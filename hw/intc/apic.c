@@ -118,6 +118,7 @@ enum { SH_NONE, SH_SELF, SH_ALL_INCL_SELF, SH_ALL_EXCL_SELF };
 /* A periodic timer fires at most once a microsecond (as KVM's minimum
  * period): shorter periods coalesce, as they would on a slow CPU. */
 #define TIMER_MIN_PERIOD_NS 1000
+#define TIMER_NEVER_NS (INT64_MAX / 2)
 
 struct APICState {
     AddressSpace *as;
@@ -520,7 +521,9 @@ static void apic_timer_rearm(APICState *s)
         }
         break;
     case TIMER_TSC_DEADLINE:
-        if (s->tsc_deadline) {
+        /* Deadlines centuries away are never armed (the clock's
+         * arithmetic stays far from overflow). */
+        if (s->tsc_deadline && s->tsc_deadline < TIMER_NEVER_NS) {
             timer_mod(s->timer, MAX(s->tsc_deadline, now));
             return;
         }

@@ -386,6 +386,29 @@ static void test_eoi_nothing_in_service(void)
     qtest_quit(s);
 }
 
+/* Any value anywhere in the window: bt86 survives and keeps answering. */
+static void test_write_everything(void)
+{
+    QTestState *s = apic_start();
+    static const uint32_t values[] = { 0xFFFFFFFF, 0, 0x12345678 };
+
+    for (size_t v = 0; v < G_N_ELEMENTS(values); v++) {
+        for (uint32_t off = 0; off < 0x1000; off += 4) {
+            wr(s, off, values[v]);
+            rd(s, off);
+        }
+        qtest_clock_step(s, 100000);
+    }
+    g_assert_cmphex(rd(s, APIC_VER), ==, 0x00050014);
+    /* byte and 8-byte accesses too */
+    qtest_writeb(s, APIC_BASE + APIC_TPR + 1, 0xFF);
+    qtest_writeq(s, APIC_BASE + APIC_TPR, 0xFFFFFFFFFFFFFFFFull);
+    qtest_readb(s, APIC_BASE + APIC_VER + 2);
+    qtest_readq(s, APIC_BASE + APIC_VER);
+    g_assert_cmphex(rd(s, APIC_VER), ==, 0x00050014);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -405,5 +428,6 @@ int main(int argc, char **argv)
     g_test_add_func("/apic/lint-fixed-nmi", test_lint_fixed_and_nmi);
     g_test_add_func("/apic/eoi-nothing-in-service",
                     test_eoi_nothing_in_service);
+    g_test_add_func("/apic/write-everything", test_write_everything);
     return g_test_run();
 }

@@ -275,6 +275,31 @@ static void test_extint(void)
     qtest_quit(s);
 }
 
+/* Any value in any register, pins toggling: bt86 survives. */
+static void test_write_everything(void)
+{
+    QTestState *s = ioapic_start();
+    static const uint32_t values[] = { 0xFFFFFFFF, 0, 0x0000A055 };
+
+    for (size_t v = 0; v < G_N_ELEMENTS(values); v++) {
+        for (int reg = 0; reg < 256; reg++) {
+            io_wr(s, reg, values[v]);
+            io_rd(s, reg);
+        }
+        for (int p = 0; p < 24; p++) {
+            pin(s, p, 1);
+            pin(s, p, 0);
+        }
+        qtest_writel(s, APIC_BASE + APIC_EOI, 0);
+        for (uint32_t off = 0; off < 0x1000; off += 4) {
+            qtest_writel(s, IOAPIC_BASE + off, values[v]);
+            qtest_readl(s, IOAPIC_BASE + off);
+        }
+    }
+    g_assert_cmphex(io_rd(s, 0x01), ==, 0x00170011);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -291,5 +316,6 @@ int main(int argc, char **argv)
     g_test_add_func("/ioapic/apic-disabled", test_apic_disabled);
     g_test_add_func("/ioapic/pit-on-pin2", test_pit_on_pin2);
     g_test_add_func("/ioapic/extint", test_extint);
+    g_test_add_func("/ioapic/write-everything", test_write_everything);
     return g_test_run();
 }
