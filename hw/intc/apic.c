@@ -500,6 +500,20 @@ static uint32_t apic_timer_current(const APICState *s, int64_t now)
     return s->timer_initial - (uint32_t)ticks;
 }
 
+static void apic_timer_expired(void *opaque);
+
+/* A one-shot deadline already reached fires now, not from the main loop
+ * later: a TSC deadline in the past interrupts at once (SDM 10.5.4.1). */
+static void apic_timer_arm_once(APICState *s, int64_t deadline, int64_t now)
+{
+    if (deadline <= now) {
+        timer_del(s->timer);
+        apic_timer_expired(s);
+    } else {
+        timer_mod(s->timer, deadline);
+    }
+}
+
 static void apic_timer_rearm(APICState *s)
 {
     int64_t now = clock_get_ns();
@@ -508,7 +522,7 @@ static void apic_timer_rearm(APICState *s)
     switch (apic_timer_mode(s)) {
     case TIMER_ONESHOT:
         if (s->timer_initial && s->oneshot_pending) {
-            timer_mod(s->timer, s->timer_start + period);
+            apic_timer_arm_once(s, s->timer_start + period, now);
             return;
         }
         break;
@@ -524,7 +538,7 @@ static void apic_timer_rearm(APICState *s)
         /* Deadlines centuries away are never armed (the clock's
          * arithmetic stays far from overflow). */
         if (s->tsc_deadline && s->tsc_deadline < TIMER_NEVER_NS) {
-            timer_mod(s->timer, MAX(s->tsc_deadline, now));
+            apic_timer_arm_once(s, s->tsc_deadline, now);
             return;
         }
         break;
