@@ -90,7 +90,7 @@ const char *msr_name(uint32_t index)
 
 static bool is_canonical(uint64_t v)
 {
-    return (uint64_t)(((int64_t)v << 16) >> 16) == v;
+    return (uint64_t)((int64_t)(v << 16) >> 16) == v;
 }
 
 /* Each PAT entry must be a defined memory type: 0, 1, 4, 5, 6 or 7. */
