@@ -438,6 +438,8 @@ int apic_get_interrupt(APICState *s)
     bool was_raised = s->intr_out;
     apic_update_irq(s);
     if (was_raised && apic_sw_enabled(s)) {
+        log_mask_printf(LOG_INT, "apic: spurious interrupt (TPR 0x%02x)\n",
+                        s->tpr);
         return s->svr & 0xFF;
     }
     return -1;
