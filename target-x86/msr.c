@@ -196,9 +196,17 @@ void helper_wrmsr(CPUX86State *env)
     }
     env->stat_wrmsr++;
     switch (index) {
-    case MSR_IA32_TSC:
+    case MSR_IA32_TSC: {
+        /* An armed TSC deadline stays a TSC value (SDM 10.5.4.1): it moves
+         * in virtual time with the offset. */
+        uint64_t deadline = 0;
+        msr_apic_read(env, MSR_IA32_TSC_DEADLINE, &deadline);
         env->tsc_offset = v - (cpu_get_tsc(env) - env->tsc_offset);
+        if (deadline) {
+            msr_apic_write(env, MSR_IA32_TSC_DEADLINE, deadline);
+        }
         break;
+    }
     case MSR_EFER: {
         /* LMA is read-only; LME may not change while paging is on
          * (SDM Vol. 3A 9.8.5) */

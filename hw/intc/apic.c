@@ -454,7 +454,8 @@ static void apic_eoi(APICState *s)
     }
     vec_clear(s->isr, v);
     for (int n = LVT_LINT0; n <= LVT_LINT1; n++) {
-        if ((s->lvt[n] & LVT_REMOTE_IRR) && (int)(s->lvt[n] & LVT_VECTOR) == v) {
+        if ((s->lvt[n] & LVT_REMOTE_IRR) &&
+            (int)(s->lvt[n] & LVT_VECTOR) == v) {
             s->lvt[n] &= ~LVT_REMOTE_IRR;
             if (apic_lint_asserted(s, n - LVT_LINT0)) {
                 apic_local_deliver(s, n);
