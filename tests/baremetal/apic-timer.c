@@ -17,6 +17,7 @@
 
 #define MSR_APIC_BASE     0x1B
 #define MSR_TSC_DEADLINE  0x6E0
+#define MSR_IA32_TSC      0x10
 #define MSR_X2APIC(reg)   (0x800 + ((reg) >> 4))
 #define APIC_BASE_BSP     (1u << 8)
 #define APIC_BASE_EXTD    (1u << 10)
@@ -301,6 +302,17 @@ static void check_tsc_deadline(void)
     irq_window();
     kit_result("a past deadline fires at once", count[VEC_DEADLINE] == 2,
                "%u", count[VEC_DEADLINE]);
+
+    /* The deadline is a TSC value: moving the TSC moves it in time. */
+    uint64_t far = rdtsc() + 10000000000ull;           /* 10 s */
+    wrmsr(MSR_TSC_DEADLINE, far);
+    wrmsr(MSR_IA32_TSC, far - 100000);                  /* 100 us before */
+    while (count[VEC_DEADLINE] < 3) {
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    }
+    uint64_t late = rdtsc() - far;
+    kit_result("writing the TSC moves an armed deadline",
+               late < 1000000000ull, "%llu ns late", (unsigned long long)late);
     apic_wr(APIC_LVT_TIMER, LVT_MASKED);
 }
 
