@@ -4,7 +4,9 @@
  */
 #include <string.h>
 
+#include "softmmu/bql.h"
 #include "target-x86/helper.h"
+#include "target-x86/msr.h"
 
 /* CPUID.1:EDX */
 #define CPUID_FPU (1u << 0)
@@ -52,6 +54,16 @@ static void vendor_regs(uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
     memcpy(ecx, vendor + 8, 4);
 }
 
+static bool cpuid_apic_enabled(CPUX86State *env)
+{
+    uint64_t base = 0;
+
+    bql_lock();
+    env->apic_ops->msr_read(env->apic, MSR_IA32_APICBASE, &base);
+    bql_unlock();
+    return base & APIC_BASE_ENABLE;
+}
+
 void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
 {
@@ -73,7 +85,11 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                CPUID_SEP | CPUID_PGE | CPUID_CMOV | CPUID_PAT;
         if (env->apic_ops) {
             *ecx |= CPUID_EXT_X2APIC | CPUID_EXT_TSC_DEADLINE;
-            *edx |= CPUID_APIC;
+            /* a globally disabled APIC is not reported (SDM Vol. 3A
+             * 10.4.3) */
+            if (cpuid_apic_enabled(env)) {
+                *edx |= CPUID_APIC;
+            }
         }
         break;
     case 7:

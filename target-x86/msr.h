@@ -6,6 +6,7 @@
 
 #define MSR_IA32_TSC          0x10
 #define MSR_IA32_APICBASE     0x1b
+#define APIC_BASE_ENABLE      (1u << 11)
 #define MSR_IA32_SYSENTER_CS  0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
 #define MSR_IA32_SYSENTER_EIP 0x176

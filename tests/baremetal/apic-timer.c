@@ -436,7 +436,14 @@ static void check_x2apic(void)
                "no #GP");
     kit_catch_reset();
     wrmsr(MSR_APIC_BASE, base & ~(uint64_t)(APIC_BASE_EXTD | APIC_BASE_EN));
+    uint32_t c1[4];
+    kit_cpuid(1, 0, c1);
+    kit_result("CPUID APIC clear while disabled (SDM 10.4.3)",
+               !(c1[3] & CPUID1_EDX_APIC), "set");
     wrmsr(MSR_APIC_BASE, base & ~(uint64_t)APIC_BASE_EXTD);
+    kit_cpuid(1, 0, c1);
+    kit_result("CPUID APIC back when enabled", c1[3] & CPUID1_EDX_APIC,
+               "clear");
     kit_result("xAPIC again after disable: SVR at reset",
                (apic_rd(APIC_SVR) & 0x1FF) == 0xFF, "0x%x",
                apic_rd(APIC_SVR));
