@@ -886,6 +886,50 @@ static void x_pointers(X *x)
     }
 }
 
+/* 32-bit code: GS is an LDT data segment with base DATA_BASE and limit
+ * 0xffff. Operands at its end: the pages there are not mapped, and the
+ * #PF of the first access comes before any #GP(0) of the last bytes, on
+ * the host as in bt86 (the limit itself cannot be reached in mapped
+ * memory here). FDP is the offset in the segment, not the address. */
+static void x_segments(X *x)
+{
+    static const uint8_t op[] = { 1, 5, 3, 7, 1, 5, 3, 7, 5, 5, 1, 1, 7 };
+    static const uint8_t dg[] = { 0, 0, 5, 4, 3, 3, 7, 6, 6, 4, 6, 4, 3 };
+    static const uint8_t size[] = { 4, 8, 10, 10, 4, 8, 10, 10, 108, 108,
+                                    28, 28, 2 };
+    for (unsigned k = 0; k < sizeof(op); k++) {
+        for (int over = 0; over < 3; over++) {
+            if (!xbegin(x, "x87 gs limit %02x /%d", 0xd8 + op[k], dg[k])) {
+                continue;
+            }
+            /* the last byte at the limit, one past it, or in the data
+             * pages */
+            x->tc.regs[RBX] = over == 2 ? 0x300 : LDT_DATA_LIMIT + 1u -
+                                                  size[k] + (unsigned)over;
+            xstack2(x, 3, V[8], V[4]);
+            x->b.seg = 0x65;
+            xm(&x->b, op[k], dg[k], MEMOP_BASE, 32);
+            xenv_check(x);
+            xend(x);
+        }
+    }
+    /* FDP through GS, with an unmasked exception so every host keeps it */
+    for (int v = 0; v < 2; v++) {
+        if (!xbegin(x, "x87 pointers gs fdiv m32")) {
+            continue;
+        }
+        F80 st[2] = { V[2], V[3] };
+        xstack(x, 2, st);
+        x->tc.fx.fcw = 0x0340;
+        x->tc.regs[RBX] = 0x300;
+        xpoke(x, 0x300, 4, 0);
+        x->b.seg = 0x65;
+        xm(&x->b, 0, 6, MEMOP_BASE, v ? 16 : 32);
+        xenv_check_ptrs(&x->b, true);
+        xend(x);
+    }
+}
+
 void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
 {
     X *x = calloc(1, sizeof(*x));
@@ -914,6 +958,7 @@ void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
     x_env(x);
     x_faults(x);
     x_pointers(x);
+    x_segments(x);
     free(x);
 }
 
