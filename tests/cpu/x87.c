@@ -783,6 +783,43 @@ static void x_faults(X *x)
     }
 }
 
+/* Prefixes that change nothing for x87 (REX.R, REX.W on value forms,
+ * 66h, F2h/F3h) or the environment format; raw bytes */
+static void x_prefixes(X *x)
+{
+    static const struct {
+        uint8_t b[6];
+        uint8_t n;
+    } seq[] = {
+        { { 0x44, 0xd9, 0x03 }, 3 },            /* rex.r fld m32 [rbx] */
+        { { 0x4c, 0xdd, 0x1b }, 3 },            /* rex.wr fstp m64 */
+        { { 0x44, 0xdb, 0x2b }, 3 },            /* rex.r fld m80 */
+        { { 0x41, 0xd8, 0xc1 }, 3 },            /* rex.b fadd st(1) */
+        { { 0x4f, 0xdf, 0x3b }, 3 },            /* rex.wrxb: [r11] */
+        { { 0x44, 0xd9, 0x36 }, 3 },            /* rex.r fnstenv [rsi] */
+        { { 0x66, 0x44, 0xdd, 0x23 }, 4 },      /* 66 rex.r frstor */
+        { { 0xf3, 0xd8, 0x03 }, 3 },            /* rep fadd m32 */
+        { { 0xf2, 0xdb, 0x3b }, 3 },            /* repne fstp m80 */
+        { { 0x66, 0xd9, 0x03 }, 3 },            /* 66 fld m32 */
+        { { 0x44, 0xdd, 0x3b }, 3 },            /* rex.r fnstsw m16 */
+        { { 0x45, 0xdf, 0xe0 }, 3 },            /* rex fnstsw ax */
+    };
+    for (unsigned k = 0; k < sizeof(seq) / sizeof(seq[0]); k++) {
+        for (int i = 0; i < 4; i++) {
+            if (!xbegin(x, "x87 prefixes %u", k)) {
+                continue;
+            }
+            x->tc.regs[R11] = DATA_BASE + 0x180;
+            xstack2(x, 2 + i, V[8 + i], V[i]);
+            b_start(&x->b);
+            b_bytes(&x->b, seq[k].b, seq[k].n);
+            b_flags(&x->b, 0, 0, 0);
+            xenv_check(x);
+            xend(x);
+        }
+    }
+}
+
 /* Addressing forms: FDP is the operand's offset */
 static void x_addressing(X *x)
 {
@@ -947,6 +984,7 @@ void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
     x_env(x);
     x_faults(x);
     x_addressing(x);
+    x_prefixes(x);
     x_pointers(x);
     /* the same in a 32-bit code segment: FIP is EIP, FDP the offset */
     x->cmode = TC_MODE32;
