@@ -18,7 +18,19 @@
 #define CPUID_MTRR (1u << 12)
 #define CPUID_CX8 (1u << 8)
 #define CPUID_SEP (1u << 11)
+#define CPUID_CLFSH (1u << 19)
+#define CPUID_MMX (1u << 23)
+#define CPUID_FXSR (1u << 24)
+#define CPUID_SSE (1u << 25)
+#define CPUID_SSE2 (1u << 26)
 /* CPUID.1:ECX */
+#define CPUID_EXT_SSE3 (1u << 0)
+#define CPUID_EXT_PCLMULQDQ (1u << 1)
+#define CPUID_EXT_SSSE3 (1u << 9)
+#define CPUID_EXT_SSE41 (1u << 19)
+#define CPUID_EXT_SSE42 (1u << 20)
+#define CPUID_EXT_XSAVE (1u << 26)
+#define CPUID_EXT_OSXSAVE (1u << 27)
 #define CPUID_EXT_CX16 (1u << 13)
 #define CPUID_EXT_MOVBE (1u << 22)
 #define CPUID_EXT_POPCNT (1u << 23)
@@ -43,6 +55,13 @@
 /* CPUID.80000007:EDX */
 #define CPUID_APM_INVTSC (1u << 8)
 
+/* CPUID.(EAX=0DH,ECX=1):EAX */
+#define CPUID_XSAVE_XSAVEOPT (1u << 0)
+#define CPUID_XSAVE_XSAVEC (1u << 1)
+/* XCR0 bits bt86 supports: x87 and SSE; their XSAVE area is the legacy
+ * region plus the header */
+#define XSTATE_SUPPORTED 3u
+#define XSAVE_AREA_SIZE 576u
 
 /* 0x15 and 0x16 give the TSC frequency: no calibration against timers */
 #define CPUID_MAX_LEAF 0x16
@@ -73,8 +92,11 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
 {
     *eax = *ebx = *ecx = *edx = 0;
-    if (leaf > CPUID_MAX_LEAF && leaf < 0x80000000u) {
-        leaf = CPUID_MAX_LEAF;   /* out of range: the highest basic leaf */
+    /* Above the maximum basic or extended leaf: the highest basic leaf
+     * (SDM Vol. 2A CPUID, "INPUT EAX = 0: Returns CPUID's Highest Value") */
+    if ((leaf > CPUID_MAX_LEAF && leaf < 0x80000000u) ||
+        leaf > CPUID_MAX_EXT_LEAF) {
+        leaf = CPUID_MAX_LEAF;
     }
     switch (leaf) {
     case 0:
@@ -85,10 +107,26 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         *eax = 0x000006fb;   /* family 6, model 15, stepping 11 */
         *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT |
-               CPUID_EXT_HYPERVISOR;
+               CPUID_EXT_HYPERVISOR | CPUID_EXT_SSE3 | CPUID_EXT_PCLMULQDQ |
+               CPUID_EXT_SSSE3 | CPUID_EXT_SSE41 | CPUID_EXT_SSE42 |
+               CPUID_EXT_XSAVE;
+        if (env->cr[4] & CR4_OSXSAVE) {
+            *ecx |= CPUID_EXT_OSXSAVE;
+        }
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
                CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |
-               CPUID_FPU;
+               CPUID_FPU | CPUID_CLFSH | CPUID_MMX | CPUID_FXSR | CPUID_SSE |
+               CPUID_SSE2;
+        break;
+    case 0xd:   /* XSAVE components and area sizes */
+        if (subleaf == 0) {
+            *eax = XSTATE_SUPPORTED;
+            *ebx = XSAVE_AREA_SIZE;     /* for the components XCR0 enables */
+            *ecx = XSAVE_AREA_SIZE;     /* for all supported components */
+        } else if (subleaf == 1) {
+            *eax = CPUID_XSAVE_XSAVEOPT | CPUID_XSAVE_XSAVEC;
+            *ebx = XSAVE_AREA_SIZE;     /* compacted, XCR0 | IA32_XSS */
+        }
         break;
     case 7:
         if (subleaf == 0) {
@@ -128,5 +166,4 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
     default:
         break;
     }
-    (void)env;
 }

@@ -44,8 +44,8 @@ void helper_cpuid(CPUX86State *env)
 /* Bits of features bt86 does not offer (VME, UMIP, FSGSBASE, SMEP, SMAP,
  * PCIDE...) are reserved: setting them is #GP(0). */
 #define CR4_KNOWN (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |   \
-                   CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_SMEP |         \
-                   CR4_SMAP)
+                   CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE |      \
+                   CR4_SMEP | CR4_SMAP)
 
 static void check_cpl0(CPUX86State *env)
 {

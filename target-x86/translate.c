@@ -113,6 +113,8 @@ static void opcode_maps_init(void)
     set_attr(op2_attr, 0x20, 0x23, OPF_MODRM);
     set_attr(op2_attr, 0x28, 0x2f, OPF_MODRM);
     set_attr(op2_attr, 0x40, 0x7f, OPF_MODRM);
+    set_attr(op2_attr, 0x70, 0x73, OPF_MODRM | IMM_B);  /* PSHUF*, shifts */
+    op2_attr[0x77] = IMM_NONE;                          /* EMMS */
     set_attr(op2_attr, 0x80, 0x8f, IMM_Z);
     set_attr(op2_attr, 0x90, 0x9f, OPF_MODRM);
     op2_attr[0xa3] = OPF_MODRM;
@@ -3138,6 +3140,11 @@ static void disas_two_byte(DisasContext *dc)
                 tcg_gen_ld(S, INDEX_op_ld32u, t, cpu_env, ENV_OFF(tsc_aux));
                 tcg_gen_mov(S, cpu_regs[R_ECX], t);
                 break;
+            case 0xd0: case 0xd1: /* xgetbv, xsetbv */
+                if (!disas_sse(dc)) {
+                    gen_unimplemented(dc);
+                }
+                break;
             case 0xca: case 0xcb: /* clac, stac: ring 0 only (SDM) */
                 if (dc->cpl != 0) {
                     gen_illegal_opcode(dc);
@@ -3446,7 +3453,7 @@ static void disas_two_byte(DisasContext *dc)
             t = tmp(dc);
             tcg_gen_ld(S, INDEX_op_ld32u, t, cpu_env, ENV_OFF(tsc_aux));
             gen_op_mov_reg_v(dc, dc->code64 ? MO_64 : MO_32, dc->rm, t);
-        } else {
+        } else if (!disas_sse(dc)) {    /* xsavec */
             gen_unimplemented(dc);
         }
         break;
@@ -3590,7 +3597,9 @@ static void disas_insn(DisasContext *dc)
         if (b == 0x38) {
             b = fetch_byte(dc);
             dc->b = 0x200 | b;
-            if (b == 0xf0 || b == 0xf1 || b == 0xf6) {
+            /* F2 0F 38 F0/F1 is CRC32 (translate-sse.c) */
+            if ((b == 0xf0 || b == 0xf1 || b == 0xf6) &&
+                !(dc->prefix & PREFIX_REPNZ)) {
                 decode_modrm(dc);
                 if (dc->prefix & PREFIX_LOCK) {
                     gen_illegal_opcode(dc);   /* none of these is lockable */

@@ -337,7 +337,10 @@ void bt86_init(void)
     env->ldt = (SegmentCache){ 0, LDT_VA, 0x17,
                                DESC_P_MASK | (0x2u << DESC_TYPE_SHIFT) };
     env->cr[3] = P_PML4;
-    env->cr[4] = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;   /* as Linux */
+    /* SSE enabled with #XM for unmasked exceptions, XSAVE with x87 and
+     * SSE state, as Linux sets them */
+    env->cr[4] = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+    env->xcr0 = 3;
     env->cr[0] = CR0_PE | CR0_PG | CR0_ET | CR0_WP | CR0_NE | CR0_MP;
     /* SCE and NXE as under Linux */
     env->efer = EFER_LME | EFER_LMA | EFER_SCE | EFER_NXE;

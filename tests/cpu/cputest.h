@@ -242,6 +242,9 @@ void random_generate_one(Rng *rng, TestCase *tc);
  * random x87 sequences */
 void x87_directed_generate(TestSink sink, void *opaque, const char *filter);
 void x87_random_generate_one(Rng *rng, TestCase *tc);
+/* sse.c: MMX and SSE instructions */
+void sse_directed_generate(TestSink sink, void *opaque, const char *filter);
+void sse_random_generate_one(Rng *rng, TestCase *tc);
 /* compat32.c: the same in 32-bit (bits 32, TC_MODE32) or 16-bit (bits 16,
  * TC_MODE16) code segments */
 void compat32_directed_generate(TestSink sink, void *opaque,

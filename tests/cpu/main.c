@@ -35,6 +35,7 @@ typedef struct Failure {
 static struct {
     bool directed, random, list, verbose;
     bool x87;       /* --random: x87 sequences only */
+    bool sse;           /* --sse: the MMX/SSE tests (sse.c) */
     const char *filter;
     uint64_t seed, count;
     int show, max_reports;
@@ -692,6 +693,7 @@ static void usage(void)
             "usage: cputest --directed [--filter SUBSTR] [--list]\n"
             "       cputest --random [--seed S] [--count N] [--x87]\n"
             "       ... [--mode 32|16]  (32-bit or 16-bit code segments)\n"
+            "       ... --sse           (MMX and SSE instructions)\n"
             "       cputest --atomic    (LOCK against a concurrent host thread)\n"
             "options: --show K  --max-reports K  --tb-flush  -v\n");
     exit(2);
@@ -710,6 +712,8 @@ int main(int argc, char **argv)
             opt.random = true;
         } else if (!strcmp(a, "--x87")) {
             opt.x87 = true;
+        } else if (!strcmp(a, "--sse")) {
+            opt.sse = true;
         } else if (!strcmp(a, "--list")) {
             opt.list = true;
         } else if (!strcmp(a, "--tb-flush")) {
@@ -750,7 +754,9 @@ int main(int argc, char **argv)
         list_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                             NULL);
         list_order = g_ptr_array_new();
-        if (opt.mode != 64) {
+        if (opt.sse) {
+            sse_directed_generate(list_sink, NULL, opt.filter);
+        } else if (opt.mode != 64) {
             compat32_directed_generate(list_sink, NULL, opt.filter, opt.mode);
         } else {
             directed_generate(list_sink, NULL, opt.filter);
@@ -779,7 +785,9 @@ int main(int argc, char **argv)
 
     double t0 = now();
     if (opt.directed) {
-        if (opt.mode != 64) {
+        if (opt.sse) {
+            sse_directed_generate(sink, NULL, opt.filter);
+        } else if (opt.mode != 64) {
             compat32_directed_generate(sink, NULL, opt.filter, opt.mode);
         } else {
             directed_generate(sink, NULL, opt.filter);
@@ -798,7 +806,9 @@ int main(int argc, char **argv)
                 break;
             }
             TestCase tc;
-            if (opt.mode != 64) {
+            if (opt.sse) {
+                sse_random_generate_one(&rng, &tc);
+            } else if (opt.mode != 64) {
                 compat32_random_generate_one(&rng, &tc, opt.mode);
             } else if (opt.x87) {
                 x87_random_generate_one(&rng, &tc);
