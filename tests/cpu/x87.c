@@ -924,10 +924,9 @@ static void x_pointers(X *x)
 }
 
 /* 32-bit code: GS is an LDT data segment with base DATA_BASE and limit
- * 0xffff. Operands at its end: the pages there are not mapped, and the
- * #PF of the first access comes before any #GP(0) of the last bytes, on
- * the host as in bt86 (the limit itself cannot be reached in mapped
- * memory here). FDP is the offset in the segment, not the address. */
+ * 0xffff, beyond the mapped pages. Operands at its end: #GP(0) when one
+ * runs past the limit, else #PF. FDP is the offset in the segment, not
+ * the address. */
 static void x_segments(X *x)
 {
     static const uint8_t op[] = { 1, 5, 3, 7, 1, 5, 3, 7, 5, 5, 1, 1, 7 };
@@ -936,7 +935,10 @@ static void x_segments(X *x)
                                     28, 28, 2 };
     for (unsigned k = 0; k < sizeof(op); k++) {
         for (int over = 0; over < 3; over++) {
-            if (!xbegin(x, "x87 gs limit %02x /%d", 0xd8 + op[k], dg[k])) {
+            /* not where vendors differ: which part of an operand larger
+             * than 8 bytes the CPU checks or touches first */
+            if ((over == 1 && size[k] > 8) || (over == 0 && size[k] > 10) ||
+                !xbegin(x, "x87 gs limit %02x /%d", 0xd8 + op[k], dg[k])) {
                 continue;
             }
             /* the last byte at the limit, one past it, or in the data
@@ -989,7 +991,6 @@ static void x_mode16(X *x)
         { { 0xd8, 0x47, 0x10 }, 3, 0 },                  /* fadd [bx+16] */
         { { 0xd9, 0x87, 0x00, 0xff }, 4, 0 },            /* wraps to 0 */
         { { 0xd9, 0x87, 0xfe, 0xfe }, 4, 0 },            /* 0xfffe: #GP */
-        { { 0xdb, 0xaf, 0xf8, 0xfe }, 4, 0 },            /* m80 at 0xfff8 */
         { { 0x67, 0xd9, 0x03 }, 3, 0 },                  /* fld [ebx] */
         { { 0xd9, 0x37 }, 2, 1 },                        /* fnstenv 14 */
         { { 0x66, 0xd9, 0x37 }, 3, 2 },                  /* fnstenv 28 */
