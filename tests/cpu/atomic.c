@@ -24,15 +24,10 @@ typedef struct {
 static gpointer host_writer(gpointer opaque)
 {
     HostWriter *w = opaque;
-    /* start once the guest runs, counting up from 0: before that the
-     * counter holds the last test's total, then for a moment the data
-     * page's random pattern, and bt86's setup would overwrite increments
-     * made then. A pattern qword in [1, 1000] is a 2^-54 chance. */
-    for (;;) {
-        uint64_t v = __atomic_load_n(w->counter, __ATOMIC_SEQ_CST);
-        if (v >= 1 && v <= 1000) {
-            break;
-        }
+    /* start once the guest runs: before that the counter holds the last
+     * test's total, then the data page's pattern, and bt86's memory setup
+     * would overwrite increments made then */
+    while (!bt86_running()) {
     }
     for (uint64_t i = 0; i < HOST_ITERS; i++) {
         __atomic_fetch_add(w->counter, 1, __ATOMIC_SEQ_CST);
