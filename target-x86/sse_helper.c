@@ -23,10 +23,14 @@
 
 typedef long long V2 __attribute__((vector_size(16)));
 
+/* Two 8-byte loads: generated code writes registers 8 bytes at a time,
+ * and a 16-byte load of two 8-byte stores would stall (no store-to-load
+ * forwarding) */
 static inline V2 vld(const XMMReg *p)
 {
     V2 v;
-    memcpy(&v, p, 16);
+    asm("movq %1, %0\n\tmovhps %2, %0" : "=&x"(v) : "m"(p->q[0]),
+        "m"(p->q[1]));
     return v;
 }
 
@@ -665,8 +669,8 @@ uint64_t helper_sse(CPUX86State *env, void *fn, uint32_t d, uint32_t s,
         mmx_enter(env);
     }
     XMMReg *dp = env_reg(env, d);
-    memcpy(&a, dp, 16);
-    memcpy(&b, env_reg(env, s), 16);
+    vst(&a, vld(dp));
+    vst(&b, vld(env_reg(env, s)));
     if (ctl & SSE_MMXD) {
         a.q[1] = 0;
     }
