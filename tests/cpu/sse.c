@@ -836,6 +836,54 @@ static void gen_fxsave(S *s)
     }
 }
 
+/* Encodings that must raise #UD on every vendor (none that AMD gives to
+ * SSE4a or that other extensions use) */
+static void gen_invalid(S *s)
+{
+    static const struct { const char *name; uint8_t n, b[8]; } bad[] = {
+        { "lock paddd", 5, { 0xf0, 0x66, 0x0f, 0xfe, 0xc1 } },
+        { "lock paddd m", 5, { 0xf0, 0x66, 0x0f, 0xfe, 0x03 } },
+        { "lock movaps", 4, { 0xf0, 0x0f, 0x28, 0xc1 } },
+        { "lock pshufb", 6, { 0xf0, 0x66, 0x0f, 0x38, 0x00, 0xc1 } },
+        { "lock roundps", 7, { 0xf0, 0x66, 0x0f, 0x3a, 0x08, 0xc1, 0 } },
+        { "lock movdqu st", 5, { 0xf0, 0xf3, 0x0f, 0x7f, 0x03 } },
+        { "psrlw imm /0", 5, { 0x66, 0x0f, 0x71, 0xc1, 3 } },
+        { "psrldq mm", 4, { 0x0f, 0x73, 0xd9, 3 } },
+        { "pextrw m", 5, { 0x66, 0x0f, 0xc5, 0x03, 1 } },
+        { "movmskps m", 3, { 0x0f, 0x50, 0x03 } },
+        { "pmovmskb m", 4, { 0x66, 0x0f, 0xd7, 0x03 } },
+        { "movlpd r", 4, { 0x66, 0x0f, 0x12, 0xc1 } },
+        { "movlps st r", 3, { 0x0f, 0x13, 0xc1 } },
+        { "movhps st r", 3, { 0x0f, 0x17, 0xc1 } },
+        { "movntps r", 3, { 0x0f, 0x2b, 0xc1 } },
+        { "movntdq r", 4, { 0x66, 0x0f, 0xe7, 0xc1 } },
+        { "maskmovdqu m", 4, { 0x66, 0x0f, 0xf7, 0x03 } },
+        { "lddqu r", 4, { 0xf2, 0x0f, 0xf0, 0xc1 } },
+        { "movntdqa r", 5, { 0x66, 0x0f, 0x38, 0x2a, 0xc1 } },
+        { "movdq2q m", 4, { 0xf2, 0x0f, 0xd6, 0x03 } },
+        { "movq2dq m", 4, { 0xf3, 0x0f, 0xd6, 0x03 } },
+        { "ldmxcsr r", 3, { 0x0f, 0xae, 0xd1 } },
+        { "fxsave r", 3, { 0x0f, 0xae, 0xc1 } },
+        { "xsavec r", 3, { 0x0f, 0xc7, 0xe1 } },
+        { "movnti r", 3, { 0x0f, 0xc3, 0xc1 } },
+        { "punpcklqdq mm", 3, { 0x0f, 0x6c, 0xc1 } },
+        { "pblendvb mm", 4, { 0x0f, 0x38, 0x10, 0xc1 } },
+        { "pcmpestri mm", 5, { 0x0f, 0x3a, 0x61, 0xc1, 0 } },
+        { "f3 pshufb", 5, { 0xf3, 0x0f, 0x38, 0x00, 0xc1 } },
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (!begin(s, "sse: #UD %s%s", bad[i].name, "")) {
+            continue;
+        }
+        prologue(s, V_INT, 0x1f80, false);
+        b_start(&s->b);
+        b_bytes(&s->b, bad[i].b, bad[i].n);
+        b_flags(&s->b, 0, 0, 0);
+        epilogue(s, false);
+        end(s);
+    }
+}
+
 void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
 {
     S *s = calloc(1, sizeof(*s));
@@ -846,6 +894,7 @@ void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_ops(s);
     gen_specials(s);
     gen_fxsave(s);
+    gen_invalid(s);
     free(s);
 }
 
