@@ -567,17 +567,30 @@ void helper_emms(CPUX86State *env)
     env->fx.ftw = 0;
 }
 
-/* Runs fn with the guest's rounding, DAZ and FTZ and every exception
- * masked; returns the exception flags it raised. */
+/*
+ * Runs fn with the guest's rounding, DAZ and FTZ and every exception
+ * masked; returns the exception flags it raised (and maybe some the guest
+ * has already). LDMXCSR is slow, so the host's MXCSR is left alone when
+ * its control bits are the guest's and the flags it holds are all set in
+ * the guest's already: the flags it then shows are the guest's plus this
+ * instruction's.
+ */
 static uint32_t fp_run_masked(CPUX86State *env, SSEFunc *fn, XMMReg *a,
                               const XMMReg *b, uint32_t imm)
 {
-    uint32_t host, out, guest = (env->fx.mxcsr | 0x1f80) & ~0x3fu;
-    asm volatile("stmxcsr %0" : "=m"(host));
-    asm volatile("ldmxcsr %0" : : "m"(guest) : "memory");
+    uint32_t host, out, ctl = (env->fx.mxcsr | 0x1f80) & ~0x3fu;
+    asm volatile("stmxcsr %0" : "=m"(host) : : "memory");
+    if ((host & ~0x3fu) == ctl && !(host & 0x3f & ~env->fx.mxcsr)) {
+        fn(a, b, imm, env);
+        asm volatile("stmxcsr %0" : "=m"(out) : : "memory");
+        return out & 0x3f;
+    }
+    asm volatile("ldmxcsr %0" : : "m"(ctl) : "memory");
     fn(a, b, imm, env);
     asm volatile("stmxcsr %0" : "=m"(out) : : "memory");
-    asm volatile("ldmxcsr %0" : : "m"(host) : "memory");
+    if ((host & ~0x3fu) != ctl) {
+        asm volatile("ldmxcsr %0" : : "m"(host) : "memory");
+    }
     return out & 0x3f;
 }
 
