@@ -570,26 +570,40 @@ void helper_emms(CPUX86State *env)
 /*
  * Runs fn with the guest's rounding, DAZ and FTZ and every exception
  * masked; returns the exception flags it raised (and maybe some the guest
- * has already). LDMXCSR is slow, so the host's MXCSR is left alone when
- * its control bits are the guest's and the flags it holds are all set in
- * the guest's already: the flags it then shows are the guest's plus this
- * instruction's.
+ * has already). LDMXCSR and STMXCSR are slow, so the host's MXCSR is
+ * reloaded only when needed: while its control bits are the guest's, the
+ * instruction runs on whatever flags the host holds, and when that shows
+ * a flag the guest does not have yet (raised by this instruction, or by
+ * host code since), it runs again from clear flags to tell.
  */
+static __thread uint32_t host_ctl_now, host_ctl_orig;
+
 static uint32_t fp_run_masked(CPUX86State *env, SSEFunc *fn, XMMReg *a,
                               const XMMReg *b, uint32_t imm)
 {
-    uint32_t host, out, ctl = (env->fx.mxcsr | 0x1f80) & ~0x3fu;
-    asm volatile("stmxcsr %0" : "=m"(host) : : "memory");
-    if ((host & ~0x3fu) == ctl && !(host & 0x3f & ~env->fx.mxcsr)) {
+    uint32_t out, ctl = (env->fx.mxcsr | 0x1f80) & ~0x3fu;
+    if (!host_ctl_orig) {
+        asm volatile("stmxcsr %0" : "=m"(host_ctl_orig) : : "memory");
+        host_ctl_orig &= ~0x3fu;
+        host_ctl_now = host_ctl_orig;
+    }
+    if (host_ctl_now == ctl) {
+        XMMReg orig = *a;
         fn(a, b, imm, env);
         asm volatile("stmxcsr %0" : "=m"(out) : : "memory");
-        return out & 0x3f;
+        if (!(out & 0x3f & ~env->fx.mxcsr)) {
+            return out & 0x3f;
+        }
+        *a = orig;
     }
     asm volatile("ldmxcsr %0" : : "m"(ctl) : "memory");
     fn(a, b, imm, env);
     asm volatile("stmxcsr %0" : "=m"(out) : : "memory");
-    if ((host & ~0x3fu) != ctl) {
-        asm volatile("ldmxcsr %0" : : "m"(host) : "memory");
+    host_ctl_now = ctl;
+    if (ctl != host_ctl_orig) {
+        /* host code keeps its own rounding, DAZ and FTZ */
+        asm volatile("ldmxcsr %0" : : "m"(host_ctl_orig) : "memory");
+        host_ctl_now = host_ctl_orig;
     }
     return out & 0x3f;
 }
@@ -652,6 +666,7 @@ static uint32_t fp_run_unmasked(CPUX86State *env, SSEFunc *fn, XMMReg *a,
     }
     fpe_jmp = NULL;
     asm volatile("ldmxcsr %0" : : "m"(host) : "memory");
+    host_ctl_now = host & ~0x3fu;
     return out & 0x3f;
 }
 
