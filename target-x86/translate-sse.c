@@ -23,6 +23,7 @@ enum {
     F_X32,      /* xmm, xmm/m32 */
     F_X16,      /* xmm, xmm/m16 */
     F_MM,       /* mm, mm/m64 */
+    F_MM32,     /* mm, mm/m32 (MMX PUNPCKL*) */
     F_X_MM,     /* xmm, mm/m64 */
     F_MM_X64,   /* mm, xmm/m64 */
     F_MM_X128,  /* mm, xmm/m128 (aligned) */
@@ -110,9 +111,13 @@ static const SSEInsn sse_table[] = {
     FP4(0x15d, sse_minps, sse_minpd, sse_minss, sse_minsd),
     FP4(0x15e, sse_divps, sse_divpd, sse_divss, sse_divsd),
     FP4(0x15f, sse_maxps, sse_maxpd, sse_maxss, sse_maxsd),
-    MX(0x160, sse_punpcklbw),
-    MX(0x161, sse_punpcklwd),
-    MX(0x162, sse_punpckldq),
+    /* the MMX forms read only 32 bits of memory */
+    { 0x160, P_NP, F_MM32, MMXOP, sse_punpcklbw, 0 },
+    { 0x160, P_66, F_XX, 0, sse_punpcklbw, 0 },
+    { 0x161, P_NP, F_MM32, MMXOP, sse_punpcklwd, 0 },
+    { 0x161, P_66, F_XX, 0, sse_punpcklwd, 0 },
+    { 0x162, P_NP, F_MM32, MMXOP, sse_punpckldq, 0 },
+    { 0x162, P_66, F_XX, 0, sse_punpckldq, 0 },
     MX2(0x163, sse_packsswb, SSE_CAT, sse_packsswb),
     MX(0x164, sse_pcmpgtb),
     MX(0x165, sse_pcmpgtw),
@@ -473,17 +478,17 @@ static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
     int f = in->form;
     uint32_t ctl = in->ctl | (uint32_t)(dc->imm & 0xff);
     SSEFunc *fn = (dc->rex_w && in->fn_w) ? in->fn_w : in->fn;
-    bool mmx_src = f == F_MM || f == F_X_MM || f == F_G_MMR;
+    bool mmx_src = f == F_MM || f == F_MM32 || f == F_X_MM || f == F_G_MMR;
     int d, s;
     static const int8_t src_bytes[] = {
         [F_XX] = 16, [F_XXU] = 16, [F_X64] = 8, [F_X32] = 4, [F_X16] = 2,
-        [F_MM] = 8, [F_X_MM] = 8, [F_MM_X64] = 8, [F_MM_X128] = 16,
+        [F_MM] = 8, [F_MM32] = 4, [F_X_MM] = 8, [F_MM_X64] = 8, [F_MM_X128] = 16,
         [F_G_X32] = 4, [F_G_X64] = 8, [F_FL_X32] = 4, [F_FL_X64] = 8,
         [F_FL_XX] = 16,
     };
 
-    if (f == F_MM || f == F_G_MMR ? mmx_unavailable(dc)
-                                  : sse_unavailable(dc)) {
+    if (f == F_MM || f == F_MM32 || f == F_G_MMR ? mmx_unavailable(dc)
+                                                 : sse_unavailable(dc)) {
         return;
     }
     if ((f == F_G_XR || f == F_G_MMR) && dc->mod != 3) {
@@ -512,7 +517,7 @@ static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
     }
     /* the destination */
     switch (f) {
-    case F_MM: case F_MM_X64: case F_MM_X128:
+    case F_MM: case F_MM32: case F_MM_X64: case F_MM_X128:
         d = mmx_off(dc->reg);
         break;
     case F_G_X32: case F_G_X64: case F_G_XR: case F_G_MMR:

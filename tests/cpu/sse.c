@@ -31,6 +31,7 @@ enum {
     K_S32,      /* xmm, xmm/m32 */
     K_S16,      /* xmm, xmm/m16 */
     K_M,        /* mm, mm/m64 */
+    K_M32,      /* mm, mm/m32 */
     K_XM,       /* xmm, mm/m64 */
     K_MX64,     /* mm, xmm/m64 */
     K_MX128,    /* mm, xmm/m128 aligned */
@@ -68,8 +69,13 @@ typedef struct SseOp {
 static const SseOp ops[] = {
     /* SSE2 integer (66) and MMX (no prefix) */
 #define INT2(n, m, o) XI(n, 0x66, m, o), MI(n " mm", m, o)
-    INT2("punpcklbw", 1, 0x60), INT2("punpcklwd", 1, 0x61),
-    INT2("punpckldq", 1, 0x62), INT2("packsswb", 1, 0x63),
+    XI("punpcklbw", 0x66, 1, 0x60), XI("punpcklwd", 0x66, 1, 0x61),
+    XI("punpckldq", 0x66, 1, 0x62),
+    /* the MMX forms read 32 bits of memory: near the page end too */
+    { "punpcklbw mm", 0, 1, 0x60, K_M32, V_INT, false, false, false },
+    { "punpcklwd mm", 0, 1, 0x61, K_M32, V_INT, false, false, false },
+    { "punpckldq mm", 0, 1, 0x62, K_M32, V_INT, false, false, false },
+    INT2("packsswb", 1, 0x63),
     INT2("pcmpgtb", 1, 0x64), INT2("pcmpgtw", 1, 0x65),
     INT2("pcmpgtd", 1, 0x66), INT2("packuswb", 1, 0x67),
     INT2("punpckhbw", 1, 0x68), INT2("punpckhwd", 1, 0x69),
@@ -501,15 +507,17 @@ static void epilogue(S *s, bool mmx)
 
 static bool kind_mmx(int k)
 {
-    return k == K_M || k == K_XM || k == K_MX64 || k == K_MX128 ||
-           k == K_GMR;
+    return k == K_M || k == K_M32 || k == K_XM || k == K_MX64 ||
+           k == K_MX128 || k == K_GMR;
 }
 
 /* register numbers of the destination and the source for a variant */
 static void regs_for(const SseOp *o, int var, int *d, int *src)
 {
-    bool mmx_d = o->kind == K_M || o->kind == K_MX64 || o->kind == K_MX128;
-    bool mmx_s = o->kind == K_M || o->kind == K_XM || o->kind == K_GMR;
+    bool mmx_d = o->kind == K_M || o->kind == K_M32 || o->kind == K_MX64 ||
+                 o->kind == K_MX128;
+    bool mmx_s = o->kind == K_M || o->kind == K_M32 || o->kind == K_XM ||
+                 o->kind == K_GMR;
     bool gpr_d = o->kind == K_GX32 || o->kind == K_GX64 || o->kind == K_GXR ||
                  o->kind == K_GMR;
     bool gpr_s = o->kind == K_XG;
@@ -517,12 +525,30 @@ static void regs_for(const SseOp *o, int var, int *d, int *src)
     *src = mmx_s ? 2 : gpr_s ? (var & 1 ? R11 : RCX) : (var & 1 ? 12 : 2);
 }
 
-/* Memory forms: 0 aligned, 1 misaligned by 8 (#GP for aligned kinds),
- * 2 misaligned by 4 */
+/* The memory operand's size */
+static int mem_size(int kind, bool w)
+{
+    switch (kind) {
+    case K_X: case K_XU: case K_MX128:
+        return 16;
+    case K_S32: case K_M32: case K_GX32:
+        return 4;
+    case K_S16:
+        return 2;
+    case K_XG:
+        return w ? 8 : 4;
+    default:
+        return 8;
+    }
+}
+
+/* Forms: 0 register; memory 1 aligned, 2 misaligned by 8 (#GP for the
+ * aligned kinds), 3 misaligned by 4, 4 ending at the end of the data
+ * pages */
 static void gen_one(S *s, const SseOp *o, int form, bool w, uint32_t mxcsr,
                     int var)
 {
-    static const char *const forms[] = { "r", "m", "m+8", "m+4" };
+    static const char *const forms[] = { "r", "m", "m+8", "m+4", "m end" };
     char nm[48];
     snprintf(nm, sizeof(nm), "%s%s", o->name, w ? " W" : "");
     if (!begin(s, "sse: %s %s", nm, forms[form])) {
@@ -553,7 +579,10 @@ static void gen_one(S *s, const SseOp *o, int form, bool w, uint32_t mxcsr,
             s->tc.regs[src] = rv(s, 2) ? 0x80000000ull : 0x8000000000000000ull;
         }
     }
-    static const int disp[] = { 0, OFF_MEM, OFF_MEM + 8, OFF_MEM + 4 };
+    /* form 4: the operand ends exactly at the end of the data pages, so
+     * reading one byte too many faults */
+    int disp[] = { 0, OFF_MEM, OFF_MEM + 8, OFF_MEM + 4,
+                   DATA_SIZE - mem_size(o->kind, w) };
     emit(s, o->pfx, w, o->map, o->op, d, form ? -1 : src, disp[form], imm,
          o->flags ? F_ARITH : 0);
     epilogue(s, mmx);
@@ -588,6 +617,9 @@ static void gen_ops(S *s)
                     if (r % 2 == 0 || f == 1) {
                         gen_one(s, o, f, w, mx, r);
                     }
+                }
+                if (nm && r < 2) {
+                    gen_one(s, o, 4, w, mx, r);
                 }
             }
         }
@@ -945,8 +977,10 @@ static void random_fx(S *s, FxImage *fx)
 static bool random_table_op(S *s)
 {
     const SseOp *o = &ops[rv(s, NB_OPS)];
-    bool mmx_d = o->kind == K_M || o->kind == K_MX64 || o->kind == K_MX128;
-    bool mmx_s = o->kind == K_M || o->kind == K_XM || o->kind == K_GMR;
+    bool mmx_d = o->kind == K_M || o->kind == K_M32 || o->kind == K_MX64 ||
+                 o->kind == K_MX128;
+    bool mmx_s = o->kind == K_M || o->kind == K_M32 || o->kind == K_XM ||
+                 o->kind == K_GMR;
     bool gpr_d = o->kind == K_GX32 || o->kind == K_GX64 ||
                  o->kind == K_GXR || o->kind == K_GMR;
     bool w = o->rexw && rv(s, 2);
