@@ -186,6 +186,15 @@ static void opt_serial(Options *o, const char *name, const char *arg)
     o->pc.serial[o->pc.nr_serial++] = arg;
 }
 
+static void opt_chardev(Options *o, const char *name, const char *arg)
+{
+    char *err = NULL;
+
+    if (!chardev_define(arg, &err)) {
+        die("-%s: %s", name, err);
+    }
+}
+
 static void opt_display(Options *o, const char *name, const char *arg)
 {
     if (strcmp(arg, "none") != 0) {
@@ -330,7 +339,69 @@ static void device_debugexit(Options *o, const char *name, char *props)
     o->pc.debugexit[o->pc.nr_debugexit++] = d;
 }
 
-/* -device models: one line each. */
+/*
+ * A PCI address as QEMU spells it: SLOT[.FN], both hex (with or without
+ * 0x: "addr=10" is slot 0x10), slot 0-1f, function 0-7.
+ */
+static bool parse_pci_addr(const char *s, int *devfn)
+{
+    unsigned long slot, fn = 0;
+    char *end;
+
+    if (!g_ascii_isxdigit(*s)) {
+        return false;
+    }
+    errno = 0;
+    slot = strtoul(s, &end, 16);
+    if (errno || slot >= PCI_SLOT_MAX) {
+        return false;
+    }
+    if (*end == '.') {
+        if (!g_ascii_isxdigit(end[1])) {
+            return false;
+        }
+        fn = strtoul(end + 1, &end, 16);
+        if (errno || fn >= PCI_FUNC_MAX) {
+            return false;
+        }
+    }
+    if (*end != '\0') {
+        return false;
+    }
+    *devfn = PCI_DEVFN((int)slot, (int)fn);
+    return true;
+}
+
+/*
+ * Any PCI model: addr= is taken here; the other properties go to the
+ * model, which rejects what it does not know. Taken addresses and bad
+ * properties are found when the machine is built, before any device is.
+ */
+static void device_pci(Options *o, const char *name, const char *model,
+                       char *props)
+{
+    PCPCIDeviceOpt d = { .model = model, .devfn = -1 };
+    GString *rest = g_string_new(NULL);
+
+    if (o->pc.nr_pci_devices == (int)G_N_ELEMENTS(o->pc.pci_devices)) {
+        die("-%s: at most %zu PCI devices are supported", name,
+            G_N_ELEMENTS(o->pc.pci_devices));
+    }
+    for (char *item; props && (item = strsep(&props, ","));) {
+        if (g_str_has_prefix(item, "addr=")) {
+            if (!parse_pci_addr(item + 5, &d.devfn)) {
+                die("-%s %s: invalid addr '%s' (SLOT[.FN] in hex: slot "
+                    "0-1f, function 0-7)", name, model, item + 5);
+            }
+        } else if (*item) {
+            g_string_append_printf(rest, "%s%s", rest->len ? "," : "", item);
+        }
+    }
+    d.props = g_string_free(rest, FALSE);
+    o->pc.pci_devices[o->pc.nr_pci_devices++] = d;
+}
+
+/* ISA -device models: one line each (PCI models come from the board). */
 static const struct {
     const char *name;
     void (*create)(Options *o, const char *opt, char *props);
@@ -343,9 +414,15 @@ static const struct {
 static void opt_device(Options *o, const char *name, const char *arg)
 {
     if (strcmp(arg, "help") == 0) {
+        size_t n;
+        const PCPCIModel *pci = pc_pci_models(&n);
+
         for (size_t i = 0; i < G_N_ELEMENTS(device_models); i++) {
             printf("%-16s %s\n", device_models[i].name,
                    device_models[i].help);
+        }
+        for (size_t i = 0; i < n; i++) {
+            printf("%-16s addr=SLOT[.FN]: %s\n", pci[i].name, pci[i].help);
         }
         exit(0);
     }
@@ -362,6 +439,11 @@ static void opt_device(Options *o, const char *name, const char *arg)
             device_models[i].create(o, name, props);
             return;
         }
+    }
+    const PCPCIModel *pci = pc_pci_model_find(model);
+    if (pci) {
+        device_pci(o, name, pci->name, props);
+        return;
     }
     die("-%s: device '%s' is not supported", name, model);
 }
@@ -409,9 +491,13 @@ static const OptionDef options[] = {
     { "initrd", "FILES", opt_initrd,
       "multiboot modules: 'FILE args,FILE args,...'" },
     { "nographic", NULL, opt_nographic,
-      "no display; COM1 on stdio unless -serial is given" },
+      "no display; COM1 on mon:stdio unless -serial is given" },
     { "serial", "DEV", opt_serial,
-      "next COM port (max 4): stdio, file:PATH, null, none" },
+      "next COM port (max 4): stdio, mon:stdio, file:PATH, pty, null, "
+      "none, tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server...], "
+      "chardev:ID" },
+    { "chardev", "BACKEND,id=ID[,...]", opt_chardev,
+      "a chardev for -serial chardev:ID (null, stdio, file, pty, socket)" },
     { "display", "TYPE", opt_display, "display: none" },
     { "rtc", "base=utc|localtime|DATE", opt_rtc,
       "RTC start: host time in UTC (default) or local, or a date" },
@@ -426,7 +512,7 @@ static const OptionDef options[] = {
       "serve the qtest protocol on unix:PATH (connect) or stdio" },
     { "M", "TYPE", opt_machine, "same as -machine" },
     { "device", "MODEL[,PROP=V...]", opt_device,
-      "isa-debug-exit[,iobase=N][,iosize=N]" },
+      "add a device ('-device help' lists them)" },
     { "d", "ITEM,...", opt_log, "log these items ('-d help' lists them)" },
     { "D", "FILE", opt_log_file, "log to FILE instead of stderr" },
     { "version", NULL, opt_version, "print the version and exit" },
@@ -489,14 +575,15 @@ static void options_parse(Options *o, int argc, char **argv)
 }
 
 /*
- * QEMU's defaults, simplified: with -nographic COM1 is on stdio; otherwise
+ * QEMU's defaults, simplified: with -nographic COM1 is on mon:stdio (the
+ * Ctrl-A mux; C-a x quits, C-a h lists the keys); otherwise
  * COM1 exists but its output goes nowhere ("null": QEMU would show it on
  * the display, which bt86 does not have yet). "-serial none" removes it.
  */
 static void options_finish(Options *o)
 {
     if (o->pc.nr_serial == 0) {
-        o->pc.serial[0] = o->nographic ? "stdio" : "null";
+        o->pc.serial[0] = o->nographic ? "mon:stdio" : "null";
         o->pc.nr_serial = 1;
     }
     /* As with QEMU under libqtest: -qtest is meant to come with

@@ -302,6 +302,20 @@ void mem_unmap(AddressSpace *as, uint64_t base)
     as->generation++;
 }
 
+bool mem_can_map(const AddressSpace *as, uint64_t base, uint64_t size)
+{
+    if (size == 0 || size - 1 > UINT64_MAX - base ||
+        as->nr_regions >= MEM_MAX_REGIONS) {
+        return false;
+    }
+    int i = mem_find_index(as, base);
+    if (i >= 0 && base - as->regions[i].base < as->regions[i].size) {
+        return false;
+    }
+    return i + 1 >= as->nr_regions ||
+           as->regions[i + 1].base - base >= size;
+}
+
 uint8_t *mem_host_ptr(AddressSpace *as, uint64_t paddr, uint64_t len,
                       bool write)
 {
@@ -576,6 +590,32 @@ void io_map(IOSpace *io, const char *name, uint32_t base, uint32_t size,
                                      .size = size, .ops = ops,
                                      .opaque = opaque };
     io->nr_regions++;
+}
+
+void io_unmap(IOSpace *io, uint32_t base)
+{
+    int i = io_find_index(io, base);
+
+    if (i < 0 || io->regions[i].base != base) {
+        return;
+    }
+    memmove(&io->regions[i], &io->regions[i + 1],
+            (io->nr_regions - (i + 1)) * sizeof(IORegion));
+    io->nr_regions--;
+}
+
+bool io_can_map(const IOSpace *io, uint64_t base, uint64_t size)
+{
+    if (size == 0 || base >= IO_SPACE_SIZE || size > IO_SPACE_SIZE - base ||
+        io->nr_regions >= IO_MAX_REGIONS) {
+        return false;
+    }
+    int i = io_find_index(io, base);
+    if (i >= 0 && base - io->regions[i].base < io->regions[i].size) {
+        return false;
+    }
+    return i + 1 >= io->nr_regions ||
+           io->regions[i + 1].base - base >= size;
 }
 
 /* The region holding all of [port, port + size), or NULL. */

@@ -71,6 +71,14 @@ void mem_map_mmio(AddressSpace *as, const char *name, uint64_t base,
                   uint64_t size, const MemOps *ops, void *opaque);
 void mem_unmap(AddressSpace *as, uint64_t base);
 
+/*
+ * True when [base, base + size) could be mapped now: it is not empty, does
+ * not wrap, overlaps no region, and the table has room. Mappings a guest
+ * chooses (PCI BARs) are checked with this first, since the map calls
+ * assert that the board got its own layout right.
+ */
+bool mem_can_map(const AddressSpace *as, uint64_t base, uint64_t size);
+
 /* The region containing paddr, or NULL (unassigned). */
 MemRegion *mem_find(AddressSpace *as, uint64_t paddr);
 
@@ -95,6 +103,10 @@ bool mem_write_buf(AddressSpace *as, uint64_t paddr, const void *buf,
 
 void io_map(IOSpace *io, const char *name, uint32_t base, uint32_t size,
             const MemOps *ops, void *opaque);
+/* As mem_unmap: unmapping a base where nothing starts does nothing. */
+void io_unmap(IOSpace *io, uint32_t base);
+/* As mem_can_map, for the 64 KiB port space. */
+bool io_can_map(const IOSpace *io, uint64_t base, uint64_t size);
 uint64_t io_read(IOSpace *io, uint32_t port, unsigned size);
 void io_write(IOSpace *io, uint32_t port, uint64_t value, unsigned size);
 

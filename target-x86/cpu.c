@@ -41,6 +41,12 @@ void x86_cpu_reset(CPUX86State *env)
     env->fx.mxcsr_mask = MXCSR_MASK;
     env->pat = 0x0007040600070406ull;
     env->apic_base = 0xfee00000ull | (1u << 11) | (1u << 8);
+    /* Fast strings on; BTS and PEBS unavailable (read-only bits) */
+    env->misc_enable = 1u | (1u << 11) | (1u << 12);
+    /* MTRRs off until firmware (or the Linux loader) sets them */
+    env->mtrr_deftype = 0;
+    memset(env->mtrr_fixed, 0, sizeof(env->mtrr_fixed));
+    memset(env->mtrr_var, 0, sizeof(env->mtrr_var));
     env->star = env->lstar = env->cstar = env->fmask = 0;
     env->kernel_gs_base = 0;
     env->sysenter_cs = env->sysenter_esp = env->sysenter_eip = 0;

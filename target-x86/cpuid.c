@@ -92,8 +92,11 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
 {
     *eax = *ebx = *ecx = *edx = 0;
-    if (leaf > CPUID_MAX_LEAF && leaf < 0x80000000u) {
-        leaf = CPUID_MAX_LEAF;   /* out of range: the highest basic leaf */
+    /* Above the maximum basic or extended leaf: the highest basic leaf
+     * (SDM Vol. 2A CPUID, "INPUT EAX = 0: Returns CPUID's Highest Value") */
+    if ((leaf > CPUID_MAX_LEAF && leaf < 0x80000000u) ||
+        leaf > CPUID_MAX_EXT_LEAF) {
+        leaf = CPUID_MAX_LEAF;
     }
     switch (leaf) {
     case 0:
@@ -112,7 +115,8 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         }
         *edx = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
                CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |
-               CPUID_CLFSH | CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2;
+               CPUID_FPU | CPUID_CLFSH | CPUID_MMX | CPUID_FXSR | CPUID_SSE |
+               CPUID_SSE2;
         break;
     case 0xd:   /* XSAVE components and area sizes */
         if (subleaf == 0) {

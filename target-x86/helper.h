@@ -136,6 +136,28 @@ void helper_sysret(CPUX86State *env, uint32_t dflag);
 void helper_sysenter(CPUX86State *env);
 void helper_sysexit(CPUX86State *env, uint32_t dflag);
 
+/* fpu_helper.c: x87. helper_fpu_exec runs the instruction whose FOP (low
+ * 3 bits of the opcode << 8 | ModRM) is in op's low 11 bits, memory operand
+ * in env->fp_t0; returns the arithmetic flags after it (FCOMI), given
+ * those before (FCMOVcc). */
+#define FPU_OP_CONTROL 0x800u   /* FIP, FDP and FOP stay as they are */
+uint64_t helper_fpu_exec(CPUX86State *env, uint32_t op, uint64_t fip,
+                         uint64_t fdp, uint64_t eflags);
+/* FNSTENV/FNSAVE and FLDENV/FRSTOR environments, in env->xmm_t0/xmm_t1 */
+#define FPU_ENV_32   1u     /* 28-byte format (else 14 bytes) */
+#define FPU_ENV_REAL 2u     /* real-mode/virtual-8086 layout */
+#define FPU_ENV_SAVE 4u     /* FNSAVE (then FNINIT) / FRSTOR */
+void helper_fpu_stenv(CPUX86State *env, uint32_t fmt);
+/* FSW.ES and B are not state of their own: hardware derives them from the
+ * exception flags FCW leaves unmasked (SF aside), as FXRSTOR shows. Code
+ * that loads a guest FSW (FXRSTOR, XRSTOR) passes it through this. */
+static inline uint16_t x87_fsw_normalize(uint16_t fcw, uint16_t fsw)
+{
+    fsw &= 0x7f7f;
+    return (fsw & ~fcw & 0x3f) ? (uint16_t)(fsw | 0x8080) : fsw;
+}
+void helper_fpu_ldenv(CPUX86State *env, uint32_t fmt);
+
 /* tb.c side: the host code of the block at the current state, or the
  * exit stub (cpu-exec.c) */
 const void *helper_lookup_tb_ptr(CPUX86State *env);

@@ -96,7 +96,7 @@ void gen_op_mov_reg_v(DisasContext *dc, MemOp ot, int reg, TCGv t);
 void gen_update_rip(DisasContext *dc, uint64_t rip);
 void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0);
 void gen_op_st_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0);
-/* a load that checks write permission (read-modify-write, store probes) */
+/* a load that faults as a store would (read-modify-write, or a probe) */
 void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0);
 TCGv gen_lea_modrm(DisasContext *dc);
 TCGv gen_load_rm(DisasContext *dc, MemOp ot, TCGv *a0_out);

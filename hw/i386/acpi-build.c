@@ -15,19 +15,20 @@
 #include <glib.h>
 
 #include "hw/acpi/aml.h"
+#include "hw/acpi/piix4_pm.h"
 #include "hw/i386/acpi-build.h"
 
-/* The chipset as the board wires it */
-#define PM_IO_BASE      0x600       /* PIIX4 PM: PM1a_EVT, then CNT, TMR */
+/* The chipset as the board wires it (the PM block: hw/acpi/piix4_pm.h) */
+#define PM_IO_BASE      ACPI_PM_BASE
 #define PM1_EVT_LEN     4
 #define PM1_CNT_LEN     2
 #define PM_TMR_LEN      4
-#define GPE0_BASE       0xafe0
-#define GPE0_LEN        4
-#define SCI_IRQ         9
-#define SLP_TYP_S5      0           /* PM1_CNT.SLP_TYP for soft-off */
-#define RESET_PORT      0xcf9
-#define RESET_VALUE     0x06        /* full reset: SYS_RST | RST_CPU */
+#define GPE0_BASE       ACPI_GPE0_BLK
+#define GPE0_LEN        ACPI_GPE0_BLK_LEN
+#define SCI_IRQ         ACPI_SCI_IRQ
+#define SLP_TYP_S5      ACPI_SLP_TYP_S5
+#define RESET_PORT      ACPI_RESET_PORT
+#define RESET_VALUE     ACPI_RESET_VALUE
 #define RTC_CENTURY     0x32        /* CMOS byte of the century */
 #define LAPIC_BASE      0xfee00000u
 #define IOAPIC_BASE     0xfec00000u

@@ -18,6 +18,7 @@
 #include "hw/i386/e820.h"
 #include "hw/i386/linuxboot.h"
 #include "hw/loader.h"
+#include "target-x86/msr.h"
 
 /* Offsets in the zero page (struct boot_params) and its setup header */
 #define BP_ACPI_RSDP_ADDR    0x070
@@ -219,6 +220,25 @@ static void build_gdt(AddressSpace *as)
     st64(gdt + SEL_BOOT_DS, 0x00cf93000000ffffull);    /* data */
 }
 
+/* The MTRRs as a PC BIOS leaves them: RAM write-back, the VGA window
+ * uncached, the BIOS area write-protected, the PCI hole (0xE0000000 up)
+ * uncached. */
+static void mtrr_setup(CPUX86State *env)
+{
+    const uint64_t wb = 0x0606060606060606ull, wp = 0x0505050505050505ull;
+
+    env->mtrr_fixed[0] = wb;                    /* 0-512K */
+    env->mtrr_fixed[1] = wb;                    /* 512K-640K */
+    env->mtrr_fixed[2] = 0;                     /* 640K-768K: UC */
+    for (int i = 3; i < MTRR_NR_FIXED; i++) {
+        env->mtrr_fixed[i] = wp;                /* 768K-1M */
+    }
+    env->mtrr_var[0][0] = 0xE0000000ull;        /* type UC */
+    env->mtrr_var[0][1] = (0xFFFFFFFFFFull & ~(0x20000000ull - 1)) |
+                          (1u << 11);          /* valid */
+    env->mtrr_deftype = MTRR_DEF_TYPE_E | (1u << 10) | MTRR_TYPE_WB;
+}
+
 /* Long mode, as the 64-bit boot protocol asks: paging on with the
  * identity map, __BOOT_CS/__BOOT_DS, interrupts off, RSI = zero page. */
 static void cpu_setup(CPUX86State *env, uint64_t entry)
@@ -244,6 +264,7 @@ static void cpu_setup(CPUX86State *env, uint64_t entry)
     env->eflags = 0x2;
     env->rip = entry;
     env->regs[R_ESI] = LB_ZERO_PAGE;
+    mtrr_setup(env);
     x86_update_hflags(env);
 }
 

@@ -7,7 +7,7 @@
  *   [640K, 768K)            unassigned (VGA window, later)
  *   [768K, 1M)              ROM, zero-filled (option ROMs and BIOS, later)
  *   [1M, min(RAM, 3.5G))    RAM
- *   [3.5G, 4G)              PCI hole: nothing yet
+ *   [3.5G, 4G)              PCI hole: BARs the guest places there
  *   [4G, 4G + RAM - 3.5G)   the rest of RAM, if any
  * RAM is one anonymous mapping, so guest-physical RAM is contiguous in host
  * memory apart from the hole; the bytes behind [640K, 1M) are unused.
@@ -30,6 +30,7 @@
 #include "hw/i386/pc.h"
 #include "hw/loader.h"
 #include "hw/misc/debugexit.h"
+#include "hw/misc/pci-testdev.h"
 #include "softmmu/chardev.h"
 #include "softmmu/clock.h"
 #include "softmmu/qtest.h"
@@ -45,6 +46,7 @@
 #define PC_PIT_IOBASE    0x40
 #define PC_PIT_IRQ       0
 #define PC_PORT61        0x61
+#define PC_PORT80        0x80
 /* Port 0x61 (PIIX "NMI Status and Control", the AT's port B) */
 #define PORT61_TIM2_GATE   0x01
 #define PORT61_SPKR_DATA   0x02
@@ -53,6 +55,50 @@
 #define PORT61_TIM2_OUT    0x20
 /* The refresh request bit toggles every 15.085 us (PIIX datasheet). */
 #define PORT61_REFRESH_NS  15085
+
+/* PIRQA-D also reach IOAPIC inputs 16-19 (as on QEMU's pc). */
+#define PC_PIRQ_GSI_BASE 16
+
+/* Level-triggered sources that may share an ISA IRQ; each ISA IRQ line
+ * is the OR of those asserting it (bits of isa_level_src). */
+enum {
+    PC_LEVEL_SRC_PIIX3 = 1 << 0,    /* PCI INTx routed by PIRQRC */
+    PC_LEVEL_SRC_SCI = 1 << 1,      /* the ACPI SCI */
+};
+
+/* The PCI devices -device can add: one line each. */
+static const PCPCIModel pc_pci_model_table[] = {
+    { "pci-testdev", "a device for tests: memory and I/O BARs, INTx, DMA",
+      pci_testdev_check_props, pci_testdev_create },
+};
+
+/* The board's own PCI functions (their names as the devices give them). */
+static const struct {
+    int devfn;
+    const char *name;
+} pc_pci_board_functions[] = {
+    { I440FX_DEVFN, "i440fx" },
+    { PIIX3_DEVFN, "piix3" },
+    { PIIX4_PM_DEVFN, "piix4-pm" },
+};
+
+/*
+ * The ports the board's own ISA-side devices decode (serial ports apart):
+ * -device isa-debug-exit is checked against them before any device
+ * exists, and pc_devices_init asserts that they are what got mapped.
+ */
+static const struct {
+    uint32_t base, size;
+} pc_fixed_ports[] = {
+    { 0x20, 2 }, { 0xa0, 2 }, { 0x4d0, 2 },     /* i8259 pair, ELCR */
+    { PC_PIT_IOBASE, 4 },
+    { PC_PORT61, 1 },
+    { RTC_IOBASE, 2 },
+    { I8042_DATA_PORT, 1 }, { I8042_CMD_PORT, 1 },
+    { PIIX3_PORT92, 1 },
+    { I440FX_CONF_ADDR_PORT, 8 },               /* with 0xCF9 */
+    { ACPI_PM_BASE, PIIX4_PM_IO_SIZE },         /* as the board programs it */
+};
 
 /* The ISA serial ports, in -serial order (COM1..COM4). */
 static const struct {
@@ -178,10 +224,231 @@ static const MemOps pc_port61_ops = {
     .min_size = 1, .max_size = 1,
 };
 
+/* Port 0x80, the POST-code port: Linux writes it for I/O delays. On a PC
+ * nothing answers reads (all ones); writes are taken and dropped. */
+static uint64_t pc_port80_read(void *opaque, uint64_t offset, unsigned size)
+{
+    return 0xff;
+}
+
+static void pc_port80_write(void *opaque, uint64_t offset, uint64_t value,
+                            unsigned size)
+{
+}
+
+static const MemOps pc_port80_ops = {
+    .read = pc_port80_read, .write = pc_port80_write,
+    .min_size = 1, .max_size = 1,
+};
+
+const PCPCIModel *pc_pci_model_find(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(pc_pci_model_table); i++) {
+        if (strcmp(pc_pci_model_table[i].name, name) == 0) {
+            return &pc_pci_model_table[i];
+        }
+    }
+    return NULL;
+}
+
+const PCPCIModel *pc_pci_models(size_t *count)
+{
+    *count = G_N_ELEMENTS(pc_pci_model_table);
+    return pc_pci_model_table;
+}
+
+/*
+ * The one place where the board's interrupt sources (the lines pc->gsi[],
+ * see PC_NR_GSI) meet the interrupt controllers. Today only the 8259 pair
+ * is there; the IOAPIC takes every GSI when it exists.
+ */
+static void pc_gsi_set(void *opaque, int n, int level)
+{
+    PCMachine *pc = opaque;
+
+    if (n < PIC_NR_IRQS) {
+        irq_set(pic_irq_line(pc->pic, n), level);
+    }
+}
+
+static void pc_shared_irq_set(PCMachine *pc, int src, int irq, int level)
+{
+    if (level) {
+        pc->isa_level_src[irq] |= src;
+    } else {
+        pc->isa_level_src[irq] &= ~src;
+    }
+    irq_set(&pc->gsi[irq], pc->isa_level_src[irq] != 0);
+}
+
+static void pc_piix3_irq(void *opaque, int irq, int level)
+{
+    pc_shared_irq_set(opaque, PC_LEVEL_SRC_PIIX3, irq, level);
+}
+
+static void pc_sci(void *opaque, int irq, int level)
+{
+    pc_shared_irq_set(opaque, PC_LEVEL_SRC_SCI, irq, level);
+}
+
+/* A PCI bus PIRQ: to the PIIX3's router and to its own GSI. */
+static void pc_pirq(void *opaque, int n, int level)
+{
+    PCMachine *pc = opaque;
+
+    irq_set(piix3_pirq_in(pc->piix3, n), level);
+    irq_set(&pc->gsi[PC_PIRQ_GSI_BASE + n], level);
+}
+
+/*
+ * What a BIOS would have done before Linux starts (bt86 boots it with
+ * none): the PM I/O block at ACPI_PM_BASE, decoded, in ACPI mode, with
+ * the SCI's IRQ level-triggered in the ELCR. The PIRQ routes are left
+ * disabled, as at reset: the OS routes them (ACPI _SRS of the LNKx
+ * devices, or its PIRQ router).
+ */
+static void pc_firmware_init(PCMachine *pc)
+{
+    PCIDevice *pm = piix4_pm_pci(pc->pm);
+    uint32_t elcr = 0x4d0 + ACPI_SCI_IRQ / 8;
+
+    pci_config_write(pm, PIIX4_PM_PMBA, ACPI_PM_BASE | 1, 4);
+    pci_config_write(pm, PIIX4_PM_PMREGMISC, 1, 1);
+    io_write(&pc->io, ACPI_PM1_CNT_BLK, ACPI_PM1_CNT_SCI_EN, 2);
+    io_write(&pc->io, elcr, io_read(&pc->io, elcr, 1) |
+             1u << (ACPI_SCI_IRQ % 8), 1);
+}
+
+/* The chipset's PCI functions and the board's legacy devices on it. */
+static void pc_pci_init(PCMachine *pc)
+{
+    for (int n = 0; n < PCI_NUM_PIRQS; n++) {
+        irq_init(&pc->pirq[n], pc_pirq, pc, n);
+    }
+    for (int i = 0; i < PIC_NR_IRQS; i++) {
+        irq_init(&pc->piix3_irq[i], pc_piix3_irq, pc, i);
+    }
+    irq_init(&pc->sci, pc_sci, pc, ACPI_SCI_IRQ);
+
+    pc->pci = pci_bus_create(&pc->as, &pc->io, pc->pirq);
+    pc->piix3 = piix3_create(pc->pci, &pc->io, pc->piix3_irq);
+    pc->i440fx = i440fx_create(pc->pci, &pc->io, &piix3_rcr_ops, pc->piix3);
+    pc->pm = piix4_pm_create(pc->pci, &pc->io, &pc->sci);
+    pc->i8042 = i8042_create(&pc->io, &pc->gsi[I8042_KBD_IRQ],
+                             &pc->gsi[I8042_AUX_IRQ]);
+    pc_firmware_init(pc);
+}
+
+/*
+ * Where each -device PCI device goes (the first free slot when no addr=
+ * was given), and whether its properties are right: all checked before
+ * any device exists, since devices cannot be taken back.
+ */
+static bool pc_pci_devices_plan(const PCConfig *cfg, int *devfns, char **err)
+{
+    const char *owner[PCI_DEVFN_MAX] = { NULL };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(pc_pci_board_functions); i++) {
+        owner[pc_pci_board_functions[i].devfn] =
+            pc_pci_board_functions[i].name;
+    }
+    for (int i = 0; i < cfg->nr_pci_devices; i++) {
+        const PCPCIDeviceOpt *o = &cfg->pci_devices[i];
+        const PCPCIModel *model = pc_pci_model_find(o->model);
+        int devfn = o->devfn;
+        char *dev_err = NULL;
+
+        if (!model) {
+            set_err(err, "-device: device '%s' is not supported", o->model);
+            return false;
+        }
+        if (!model->check_props(o->props, &dev_err)) {
+            set_err(err, "-device %s", dev_err);
+            g_free(dev_err);
+            return false;
+        }
+        for (int slot = 0; devfn < 0 && slot < PCI_SLOT_MAX; slot++) {
+            bool used = false;
+            for (int fn = 0; fn < PCI_FUNC_MAX; fn++) {
+                used |= owner[PCI_DEVFN(slot, fn)] != NULL;
+            }
+            devfn = used ? -1 : PCI_DEVFN(slot, 0);
+        }
+        if (devfn < 0) {
+            set_err(err, "-device %s: no free PCI slot", o->model);
+            return false;
+        }
+        if (owner[devfn]) {
+            set_err(err, "-device %s: PCI address %02x.%x is taken by %s",
+                    o->model, PCI_SLOT(devfn), PCI_FUNC(devfn),
+                    owner[devfn]);
+            return false;
+        }
+        owner[devfn] = o->model;
+        devfns[i] = devfn;
+    }
+    return true;
+}
+
+/* -device's PCI devices, in command-line order, after the board's own;
+ * pc_pci_devices_plan has checked them. */
+static void pc_pci_devices_init(PCMachine *pc, const int *devfns)
+{
+    const PCConfig *cfg = &pc->cfg;
+
+    for (int i = 0; i < cfg->nr_pci_devices; i++) {
+        const PCPCIDeviceOpt *o = &cfg->pci_devices[i];
+        char *dev_err = NULL;
+
+        if (!pc_pci_model_find(o->model)->create(pc->pci, devfns[i],
+                                                 o->props, &dev_err)) {
+            g_error("-device %s", dev_err);     /* the plan was wrong */
+        }
+    }
+}
+
+static bool pc_ranges_overlap(uint64_t b1, uint64_t s1, uint64_t b2,
+                              uint64_t s2)
+{
+    return b1 < b2 + s2 && b2 < b1 + s1;
+}
+
+/* isa-debug-exit ports must not overlap the board's or each other. */
+static bool pc_debugexit_check(const PCConfig *cfg, char **err)
+{
+    for (int i = 0; i < cfg->nr_debugexit; i++) {
+        const PCDebugExit *d = &cfg->debugexit[i];
+        bool clash = false;
+
+        for (size_t k = 0; k < G_N_ELEMENTS(pc_fixed_ports); k++) {
+            clash |= pc_ranges_overlap(d->iobase, d->iosize,
+                                       pc_fixed_ports[k].base,
+                                       pc_fixed_ports[k].size);
+        }
+        for (int k = 0; k < cfg->nr_serial; k++) {
+            clash |= pc_serial_present(cfg->serial[k]) &&
+                     pc_ranges_overlap(d->iobase, d->iosize,
+                                       pc_serial_ports[k].iobase, 8);
+        }
+        for (int k = 0; k < i; k++) {
+            clash |= pc_ranges_overlap(d->iobase, d->iosize,
+                                       cfg->debugexit[k].iobase,
+                                       cfg->debugexit[k].iosize);
+        }
+        if (clash) {
+            set_err(err, "-device isa-debug-exit: ports 0x%" PRIx32 "+0x%"
+                    PRIx32 " overlap another device", d->iobase, d->iosize);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool pc_devices_init(PCMachine *pc, char **err)
 {
     const PCConfig *cfg = &pc->cfg;
     Chardev *chr[G_N_ELEMENTS(pc_serial_ports)] = { NULL };
+    int devfns[PC_MAX_PCI_DEVICES];
 
     if (cfg->nr_serial > (int)G_N_ELEMENTS(pc_serial_ports)) {
         set_err(err, "-serial: at most %zu serial ports are supported",
@@ -193,6 +460,10 @@ static bool pc_devices_init(PCMachine *pc, char **err)
                 "supported", G_N_ELEMENTS(cfg->debugexit));
         return false;
     }
+    if (!pc_pci_devices_plan(cfg, devfns, err) ||
+        !pc_debugexit_check(cfg, err)) {
+        return false;
+    }
     /* Backends first: they can fail, and devices cannot be taken back. */
     for (int i = 0; i < cfg->nr_serial; i++) {
         char *chr_err = NULL;
@@ -202,18 +473,22 @@ static bool pc_devices_init(PCMachine *pc, char **err)
         }
         chr[i] = chardev_new(cfg->serial[i], &chr_err);
         if (!chr[i] && chr_err) {
-            set_err(err, "%s", chr_err);
+            set_err(err, "-serial: %s", chr_err);
             g_free(chr_err);
             return false;
         }
     }
     irq_init(&pc->pic_intr, pc_pic_intr, pc, 0);
     pc->pic = pic_create(&pc->io, &pc->pic_intr);
+    for (int i = 0; i < PC_NR_GSI; i++) {
+        irq_init(&pc->gsi[i], pc_gsi_set, pc, i);
+    }
     qtest_register_irqs("i8259", pic_irq_lines(pc->pic), PIC_NR_IRQS,
                         &pc->pic_intr, 1);
     pc->pit = pit_create(&pc->io, PC_PIT_IOBASE,
                          pic_irq_line(pc->pic, PC_PIT_IRQ));
     io_map(&pc->io, "port61", PC_PORT61, 1, &pc_port61_ops, pc);
+    io_map(&pc->io, "port80", PC_PORT80, 1, &pc_port80_ops, pc);
     pc->rtc = rtc_create(&pc->io, RTC_IOBASE,
                          pic_irq_line(pc->pic, RTC_ISA_IRQ), &cfg->rtc_base);
     rtc_set_pc_config(pc->rtc, MIN(cfg->ram_size, PC_PCI_HOLE),
@@ -228,10 +503,18 @@ static bool pc_devices_init(PCMachine *pc, char **err)
                       pic_irq_line(pc->pic, pc_serial_ports[i].irq), chr[i]);
     }
 
+    pc_pci_init(pc);
+    for (size_t k = 0; k < G_N_ELEMENTS(pc_fixed_ports); k++) {
+        for (uint32_t p = 0; p < pc_fixed_ports[k].size; p++) {
+            g_assert(!io_can_map(&pc->io, pc_fixed_ports[k].base + p, 1));
+        }
+    }
+
     for (int i = 0; i < cfg->nr_debugexit; i++) {
         debugexit_create(&pc->io, cfg->debugexit[i].iobase,
                          cfg->debugexit[i].iosize);
     }
+    pc_pci_devices_init(pc, devfns);
     return true;
 }
 

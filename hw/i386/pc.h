@@ -3,18 +3,53 @@
 #define HW_I386_PC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "hw/acpi/piix4_pm.h"
+#include "hw/input/i8042.h"
 #include "hw/intc/i8259.h"
 #include "hw/irq.h"
+#include "hw/isa/piix3.h"
+#include "hw/pci-host/i440fx.h"
+#include "hw/pci/pci.h"
 #include "hw/timer/i8254.h"
 #include "hw/timer/mc146818.h"
 #include "softmmu/memory.h"
 #include "target-x86/cpu.h"
 
+/*
+ * Interrupt lines by GSI (global system interrupt, the IOAPIC's pin
+ * numbering): GSI n < 16 is ISA IRQ n; GSIs 16-19 are PIRQA-D, as on
+ * QEMU's pc (PCI interrupts in APIC mode). 24 = the IOAPIC's pins.
+ */
+#define PC_NR_GSI 24
+
 typedef struct PCDebugExit {
     uint32_t iobase, iosize;
 } PCDebugExit;
+
+/* A PCI device from -device: the model, where (PCI_DEVFN, or -1 for
+ * the first free slot), and its other properties ("k=v,..." or NULL),
+ * which the model's create function checks. */
+typedef struct PCPCIDeviceOpt {
+    const char *model;
+    int devfn;
+    const char *props;
+} PCPCIDeviceOpt;
+
+/* The PCI device models -device can add to the pc board. */
+typedef struct PCPCIModel {
+    const char *name;
+    const char *help;
+    /* Whether props ("k=v,...", or NULL) are right for create; false with
+     * *err (one line) if not. Called before any device exists. */
+    bool (*check_props)(const char *props, char **err);
+    PCIDevice *(*create)(PCIBus *bus, int devfn, const char *props,
+                         char **err);
+} PCPCIModel;
+
+#define PC_MAX_PCI_DEVICES 16
 
 /* What the command line asked for. */
 typedef struct PCConfig {
@@ -24,6 +59,8 @@ typedef struct PCConfig {
     int nr_serial;
     PCDebugExit debugexit[4];
     int nr_debugexit;
+    PCPCIDeviceOpt pci_devices[PC_MAX_PCI_DEVICES];
+    int nr_pci_devices;
     bool no_reboot;
     RTCBase rtc_base;           /* -rtc base= (UTC by default) */
     /* accel=qtest: no guest is loaded and the CPU never runs */
@@ -41,7 +78,21 @@ typedef struct PCMachine {
     RTCState *rtc;
     IRQLine pic_intr;       /* the master 8259's INT, to the CPU's INTR */
     uint8_t port61;         /* system control port B, writable bits */
+    PCIBus *pci;
+    I440FXState *i440fx;
+    PIIX3State *piix3;
+    PIIX4PMState *pm;
+    I8042State *i8042;
+    IRQLine gsi[PC_NR_GSI];         /* what devices raise: see PC_NR_GSI */
+    IRQLine pirq[PCI_NUM_PIRQS];    /* PCI bus PIRQA-D outputs */
+    IRQLine piix3_irq[PIC_NR_IRQS]; /* PIRQs as routed to ISA IRQs */
+    IRQLine sci;                    /* the ACPI SCI */
+    uint8_t isa_level_src[PIC_NR_IRQS]; /* shared level sources asserting */
 } PCMachine;
+
+/* The PCI model named name, or NULL; and the whole list, for -device help. */
+const PCPCIModel *pc_pci_model_find(const char *name);
+const PCPCIModel *pc_pci_models(size_t *count);
 
 /* Builds the machine and loads the guest (none with cfg->qtest); NULL
  * with *err (one line) on failure (bad image, too little RAM, ...). */

@@ -6,15 +6,23 @@
  * their feature (Vol. 4 table 2-2), so those checks read CPUID first and
  * print the same line either way.
  *
+ * The read-only MSRs (PLATFORM_ID, MTRRcap, ARCH_CAPABILITIES) take no
+ * write at all, and the MTRRs (Vol. 3A 11.11) refuse reserved bits and
+ * the memory types they do not define (2, 3 and 7 and up).
+ *
  * QEMU 7.2 (TCG) raises none of these #GPs: it reads unknown MSRs as 0,
  * ignores writes to them and to reserved EFER bits, and takes any value
- * for the base, PAT and SYSENTER MSRs.
+ * for the base, PAT, SYSENTER and MTRR MSRs.
  */
 #include "kit.h"
 
 #define MSR_TSC             0x10
 #define MSR_APIC_BASE       0x1B
+#define MSR_PLATFORM_ID     0x17
 #define MSR_MTRRCAP         0xFE
+#define MSR_ARCH_CAPABILITIES 0x10A
+#define MSR_MTRR_PHYSBASE0  0x200   /* PhysBase n at 0x200 + 2n, PhysMask + 1 */
+#define MSR_MTRR_DEF_TYPE   0x2FF
 #define MSR_SYSENTER_CS     0x174
 #define MSR_SYSENTER_ESP    0x175
 #define MSR_SYSENTER_EIP    0x176
@@ -41,6 +49,15 @@
 #define EXT1_EDX_NX         (1u << 20)
 #define EXT1_EDX_RDTSCP     (1u << 27)
 #define CPUID7_ECX_RDPID    (1u << 22)
+#define CPUID7_EDX_ARCH_CAP (1u << 29)
+
+#define MTRRCAP_FIX         (1u << 8)
+
+/* The fixed-range MTRRs (Vol. 3A 11.11.2.2). */
+static const uint32_t mtrr_fixed[] = {
+    0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D, 0x26E,
+    0x26F,
+};
 
 static const char *outcome(bool no_fault)
 {
@@ -53,29 +70,47 @@ static const char *outcome(bool no_fault)
     return "another exception";
 }
 
-/* WRMSR of each value must raise #GP(0) and leave the MSR as it was. */
-static void expect_wrmsr_gp(const char *name, uint32_t msr,
-                            const uint64_t *vals, unsigned n)
+/*
+ * WRMSR of each value must raise #GP(0) and leave the MSR as it was. On
+ * the first miss, reports it under name and returns false.
+ */
+static bool wrmsr_gp_each(const char *name, uint32_t msr,
+                          const uint64_t *vals, unsigned n)
 {
-    uint64_t old = rdmsr(msr);
+    uint64_t old = 0;
 
+    kit_catch_reset();
+    if (!kit_try_rdmsr(msr, &old)) {
+        kit_result(name, false, "rdmsr 0x%x: %s", msr, outcome(false));
+        kit_catch_reset();
+        return false;
+    }
     for (unsigned i = 0; i < n; i++) {
         kit_catch_reset();
         bool wr = kit_try_wrmsr(msr, vals[i]);
         bool gp = !wr && kit_caught.vec == 13 && kit_caught.err == 0;
+        const char *what = outcome(wr);
         uint64_t now = rdmsr(msr);
         if (now != old) {
             wrmsr(msr, old);
         }
         if (!gp || now != old) {
-            kit_result(name, false, "wrmsr 0x%lx: %s, MSR 0x%lx -> 0x%lx",
-                       vals[i], outcome(wr), old, now);
+            kit_result(name, false, "MSR 0x%x wrmsr 0x%lx: %s, MSR 0x%lx -> "
+                       "0x%lx", msr, vals[i], what, old, now);
             kit_catch_reset();
-            return;
+            return false;
         }
     }
-    kit_result(name, true, "-");
     kit_catch_reset();
+    return true;
+}
+
+static void expect_wrmsr_gp(const char *name, uint32_t msr,
+                            const uint64_t *vals, unsigned n)
+{
+    if (wrmsr_gp_each(name, msr, vals, n)) {
+        kit_result(name, true, "-");
+    }
 }
 
 static void expect_wrmsr_gp1(const char *name, uint32_t msr, uint64_t val)
@@ -104,12 +139,142 @@ static void exists_iff(const char *name, uint32_t msr, bool present)
     const char *wr_what = outcome(wr);
     kit_catch_reset();
     kit_result(name, !rd && !wr && rd_what[0] == '#' && wr_what[0] == '#',
-               "not in CPUID, yet rdmsr: %s, wrmsr: %s", rd_what, wr_what);
+               "not enumerated, yet rdmsr: %s, wrmsr: %s", rd_what, wr_what);
+}
+
+/* ---- Read-only MSRs and the MTRRs ---- */
+
+/* Any write to a read-only MSR: 0, what it reads, all ones. */
+static void expect_read_only(const char *name, uint32_t msr)
+{
+    uint64_t v = 0;
+
+    kit_try_rdmsr(msr, &v);
+    kit_catch_reset();
+    uint64_t vals[] = { 0, v, ~0ull };
+    expect_wrmsr_gp(name, msr, vals, 3);
+}
+
+/* Byte b of v replaced by t. */
+static uint64_t with_byte(uint64_t v, unsigned b, uint8_t t)
+{
+    return (v & ~(0xFFull << (8 * b))) | ((uint64_t)t << (8 * b));
+}
+
+/*
+ * Each MSR in msrs, written with its value changed by each rule: bits set,
+ * or the memory type in byte `type_byte` replaced. One line for the lot.
+ */
+typedef struct BadWrite {
+    uint64_t set;           /* bits to set */
+    int type_byte;          /* -1, or the byte that gets type */
+    uint8_t type;
+} BadWrite;
+
+static void expect_mtrr_gp(const char *name, const uint32_t *msrs,
+                           unsigned nmsrs, const BadWrite *bad, unsigned n)
+{
+    for (unsigned m = 0; m < nmsrs; m++) {
+        uint64_t old = 0, vals[8];
+        kit_try_rdmsr(msrs[m], &old);
+        kit_catch_reset();
+        for (unsigned i = 0; i < n && i < 8; i++) {
+            vals[i] = old | bad[i].set;
+            if (bad[i].type_byte >= 0) {
+                vals[i] = with_byte(vals[i], (unsigned)bad[i].type_byte,
+                                    bad[i].type);
+            }
+        }
+        if (!wrmsr_gp_each(name, msrs[m], vals, n < 8 ? n : 8)) {
+            return;
+        }
+    }
+    kit_result(name, true, "-");
+}
+
+static void check_mtrrs(bool present, unsigned maxphy)
+{
+    static const char *const names[] = {
+        "MTRRcap is read-only: #GP(0)",
+        "MTRRdefType reserved bits 8, 9, 12-63: #GP(0)",
+        "MTRRdefType memory types 2, 3, 7, 8, 0xFF: #GP(0)",
+        "fixed-range MTRRs memory types 2, 3, 7, 0x16: #GP(0)",
+        "MTRRphysBase memory types 2, 3, 7: #GP(0)",
+        "MTRRphysBase reserved bits 8-11, MAXPHYADDR-63: #GP(0)",
+        "MTRRphysMask reserved bits 0-10, MAXPHYADDR-63: #GP(0)",
+        "MTRRphysBase beyond MTRRcap.VCNT: #GP(0)",
+    };
+
+    if (!present) {
+        static const uint32_t msrs[] = {
+            MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, 0x250,
+            MSR_MTRR_PHYSBASE0, MSR_MTRR_PHYSBASE0, MSR_MTRR_PHYSBASE0 + 1,
+            MSR_MTRR_PHYSBASE0,
+        };
+        for (unsigned i = 0; i < 8; i++) {
+            exists_iff(names[i], msrs[i], false);
+        }
+        return;
+    }
+
+    expect_read_only(names[0], MSR_MTRRCAP);
+    uint64_t cap = rdmsr(MSR_MTRRCAP);
+
+    static const uint32_t def[] = { MSR_MTRR_DEF_TYPE };
+    static const BadWrite def_rsvd[] = {
+        { 1ull << 8, -1, 0 }, { 1ull << 9, -1, 0 }, { 1ull << 12, -1, 0 },
+        { 1ull << 40, -1, 0 }, { 1ull << 63, -1, 0 },
+    };
+    expect_mtrr_gp(names[1], def, 1, def_rsvd, 5);
+    static const BadWrite def_type[] = {
+        { 0, 0, 2 }, { 0, 0, 3 }, { 0, 0, 7 }, { 0, 0, 8 }, { 0, 0, 0xFF },
+    };
+    expect_mtrr_gp(names[2], def, 1, def_type, 5);
+
+    /* Every byte of a fixed-range MTRR is a memory type. */
+    static const BadWrite fixed_type[] = {
+        { 0, 0, 2 }, { 0, 7, 3 }, { 0, 3, 7 }, { 0, 5, 0x16 },
+    };
+    if (cap & MTRRCAP_FIX) {
+        expect_mtrr_gp(names[3], mtrr_fixed,
+                       sizeof(mtrr_fixed) / sizeof(mtrr_fixed[0]),
+                       fixed_type, 4);
+    } else {
+        exists_iff(names[3], mtrr_fixed[0], false);
+    }
+
+    /* PhysBase: type 7:0, 11:8 reserved; PhysMask: 10:0 reserved; both
+     * reserved from MAXPHYADDR up (Vol. 3A 11.11.2.3). */
+    uint32_t bases[8], masks[8];
+    unsigned vcnt = cap & 0xFF;
+    if (vcnt > 8) {
+        vcnt = 8;
+    }
+    for (unsigned n = 0; n < vcnt; n++) {
+        bases[n] = MSR_MTRR_PHYSBASE0 + 2 * n;
+        masks[n] = MSR_MTRR_PHYSBASE0 + 2 * n + 1;
+    }
+    static const BadWrite base_type[] = {
+        { 0, 0, 2 }, { 0, 0, 3 }, { 0, 0, 7 },
+    };
+    expect_mtrr_gp(names[4], bases, vcnt, base_type, 3);
+    const BadWrite base_rsvd[] = {
+        { 1ull << 8, -1, 0 }, { 1ull << 11, -1, 0 },
+        { 1ull << maxphy, -1, 0 }, { 1ull << 63, -1, 0 },
+    };
+    expect_mtrr_gp(names[5], bases, vcnt, base_rsvd, 4);
+    const BadWrite mask_rsvd[] = {
+        { 1ull << 0, -1, 0 }, { 1ull << 10, -1, 0 },
+        { 1ull << maxphy, -1, 0 }, { 1ull << 63, -1, 0 },
+    };
+    expect_mtrr_gp(names[6], masks, vcnt, mask_rsvd, 4);
+    exists_iff(names[7], MSR_MTRR_PHYSBASE0 + 2 * (cap & 0xFF), false);
 }
 
 void kmain(uint32_t mb_magic, uint64_t mb_info)
 {
     uint32_t c0[4], c1[4], c7[4] = { 0 }, e0[4], e1[4] = { 0 };
+    uint32_t e8[4] = { 0 };
 
     (void)mb_magic;
     (void)mb_info;
@@ -128,6 +293,11 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     if (e0[0] >= 0x80000001u) {
         kit_cpuid(0x80000001u, 0, e1);
     }
+    if (e0[0] >= 0x80000008u) {
+        kit_cpuid(0x80000008u, 0, e8);
+    }
+    /* MAXPHYADDR: CPUID.80000008H:EAX[7:0], else 36 (Vol. 3A 4.1.4). */
+    unsigned maxphy = (e8[0] & 0xFF) ? (e8[0] & 0xFF) : 36;
 
     /* "a reserved or unimplemented MSR address in ECX". */
     kit_try_rdmsr(MSR_BOGUS, NULL);
@@ -199,6 +369,17 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
                c1[3] & CPUID1_EDX_APIC);
     exists_iff("MTRRCAP exists iff CPUID MTRR", MSR_MTRRCAP,
                c1[3] & CPUID1_EDX_MTRR);
+
+    /* Read-only MSRs. PLATFORM_ID is there on family 6 (Vol. 4 table 2-2). */
+    expect_read_only("PLATFORM_ID is read-only: #GP(0)", MSR_PLATFORM_ID);
+    if (c7[3] & CPUID7_EDX_ARCH_CAP) {
+        expect_read_only("ARCH_CAPABILITIES is read-only: #GP(0)",
+                         MSR_ARCH_CAPABILITIES);
+    } else {
+        exists_iff("ARCH_CAPABILITIES is read-only: #GP(0)",
+                   MSR_ARCH_CAPABILITIES, false);
+    }
+    check_mtrrs(c1[3] & CPUID1_EDX_MTRR, maxphy);
 
     kit_puts("msr-gp: done");
     kit_finish();

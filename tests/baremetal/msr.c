@@ -5,12 +5,26 @@
  * bases as fs:/gs: loads, MOV to FS and SWAPGS see them. msr-gp.c has the
  * MSRs and values that must raise #GP(0).
  *
+ * The model's identity (CPUID vendor, family and model, the TSC leaves
+ * 0x15 and 0x16, feature bits) and the identification MSRs
+ * (PLATFORM_ID, BIOS_SIGN_ID, ARCH_CAPABILITIES, MTRRcap) are printed as
+ * "name: value" lines: they say which CPU the emulator models, which the
+ * SDM leaves to the model. The MTRRs (Vol. 3A 11.11) are written with
+ * valid values and read back.
+ *
  * QEMU 7.2 (TCG) fails "wrmsr TSC sets the counter rdtsc reads": a write
- * to IA32_TSC does not move the counter RDTSC reads.
+ * to IA32_TSC does not move the counter RDTSC reads. Its default CPU
+ * (qemu64) is another model, so the value lines differ there.
  */
 #include "kit.h"
 
 #define MSR_TSC             0x10
+#define MSR_PLATFORM_ID     0x17
+#define MSR_BIOS_SIGN_ID    0x8B
+#define MSR_MTRRCAP         0xFE
+#define MSR_ARCH_CAPABILITIES 0x10A
+#define MSR_MTRR_PHYSBASE0  0x200   /* PhysBase n at 0x200 + 2n, PhysMask + 1 */
+#define MSR_MTRR_DEF_TYPE   0x2FF
 #define MSR_SYSENTER_CS     0x174
 #define MSR_SYSENTER_ESP    0x175
 #define MSR_SYSENTER_EIP    0x176
@@ -31,10 +45,19 @@
 #define CPUID1_EDX_TSC      (1u << 4)
 #define CPUID1_EDX_MSR      (1u << 5)
 #define CPUID1_EDX_SEP      (1u << 11)
+#define CPUID1_EDX_MTRR     (1u << 12)
 #define CPUID1_EDX_PAT      (1u << 16)
 #define EXT1_EDX_NX         (1u << 20)
 #define EXT1_EDX_RDTSCP     (1u << 27)
 #define CPUID7_ECX_RDPID    (1u << 22)
+#define CPUID7_EDX_ARCH_CAP (1u << 29)
+#define EXT7_EDX_INVTSC     (1u << 8)
+
+/* The fixed-range MTRRs (Vol. 3A 11.11.2.2). */
+static const uint32_t mtrr_fixed[] = {
+    0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D, 0x26E,
+    0x26F,
+};
 
 /* Writes val and reads it back. */
 static void read_back(const char *name, uint32_t msr, uint64_t val)
@@ -49,10 +72,204 @@ static void read_back(const char *name, uint32_t msr, uint64_t val)
     kit_catch_reset();
 }
 
+/*
+ * Writes each value to each MSR and reads it back, then puts the MSR's
+ * value back: one line for the lot, naming the first miss.
+ */
+static void read_back_each(const char *name, const uint32_t *msrs,
+                           unsigned nmsrs, const uint64_t *vals,
+                           unsigned nvals)
+{
+    for (unsigned m = 0; m < nmsrs; m++) {
+        uint64_t old = 0;
+        if (!kit_try_rdmsr(msrs[m], &old)) {
+            kit_result(name, false, "rdmsr 0x%x faulted", msrs[m]);
+            kit_catch_reset();
+            return;
+        }
+        for (unsigned v = 0; v < nvals; v++) {
+            uint64_t got = ~vals[v];
+            bool wr = kit_try_wrmsr(msrs[m], vals[v]);
+            bool rd = wr && kit_try_rdmsr(msrs[m], &got);
+            if (!wr || !rd || got != vals[v]) {
+                kit_try_wrmsr(msrs[m], old);
+                kit_result(name, false, "MSR 0x%x: %s; got 0x%lx want 0x%lx",
+                           msrs[m],
+                           !wr ? "wrmsr faulted" : !rd ? "rdmsr faulted"
+                                                       : "read back",
+                           got, vals[v]);
+                kit_catch_reset();
+                return;
+            }
+        }
+        kit_try_wrmsr(msrs[m], old);
+    }
+    kit_result(name, true, "-");
+    kit_catch_reset();
+}
+
 /* What a check prints when CPUID says the MSR is not there. */
 static void absent(const char *name)
 {
     kit_printf("%s: ok\n", name);
+}
+
+/* ---- The model: CPUID and the identification MSRs ---- */
+
+/* CPUID.0 and .1 as the SDM defines them (Vol. 2A CPUID, figure 3-6). */
+static void print_identity(const uint32_t c0[4], const uint32_t c1[4])
+{
+    static const int order[3] = { 1, 3, 2 };     /* EBX, EDX, ECX */
+    char vendor[13];
+    unsigned family = (c1[0] >> 8) & 0xF, model = (c1[0] >> 4) & 0xF;
+
+    for (int i = 0; i < 12; i++) {
+        vendor[i] = (char)(c0[order[i / 4]] >> (8 * (i % 4)));
+    }
+    vendor[12] = 0;
+    if (family == 0x6 || family == 0xF) {
+        model += ((c1[0] >> 16) & 0xF) << 4;
+    }
+    if (family == 0xF) {
+        family += (c1[0] >> 20) & 0xFF;
+    }
+    kit_printf("cpuid vendor: %s\n", vendor);
+    kit_printf("cpuid max basic leaf: 0x%x\n", c0[0]);
+    kit_printf("cpuid family %u model %u\n", family, model);
+}
+
+/*
+ * Leaf 0x15: TSC = crystal (ECX Hz) * EBX / EAX; leaf 0x16: base, maximum
+ * and bus frequencies in MHz (Vol. 2A CPUID; Vol. 3B 19.7.3).
+ */
+static void print_tsc_leaves(uint32_t max_leaf)
+{
+    uint32_t r[4];
+
+    if (max_leaf >= 0x15) {
+        kit_cpuid(0x15, 0, r);
+        kit_printf("cpuid 0x15: ratio %u/%u, crystal %u Hz\n", r[1], r[0],
+                   r[2]);
+        if (r[0] && r[1] && r[2]) {
+            kit_printf("cpuid 0x15 TSC frequency: %lu Hz\n",
+                       (uint64_t)r[2] * r[1] / r[0]);
+        }
+    } else {
+        kit_puts("cpuid 0x15: not enumerated");
+    }
+    if (max_leaf >= 0x16) {
+        kit_cpuid(0x16, 0, r);
+        kit_printf("cpuid 0x16: base %u MHz, max %u MHz, bus %u MHz\n",
+                   r[0] & 0xFFFF, r[1] & 0xFFFF, r[2] & 0xFFFF);
+    } else {
+        kit_puts("cpuid 0x16: not enumerated");
+    }
+}
+
+static bool same_regs(const uint32_t a[4], const uint32_t b[4])
+{
+    return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+/*
+ * A leaf above the maximum returns the highest basic leaf's data (Vol. 2A
+ * CPUID: "If a value entered for CPUID.EAX is higher than the maximum
+ * input value for basic or extended function ...").
+ */
+static void check_leaf_above_max(uint32_t max_leaf, uint32_t max_ext)
+{
+    uint32_t top[4], r[4];
+
+    kit_cpuid(max_leaf, 0, top);
+    kit_cpuid(max_leaf + 1, 0, r);
+    kit_result("cpuid basic leaf above the maximum: highest basic leaf",
+               same_regs(r, top), "eax 0x%x ebx 0x%x", r[0], r[1]);
+    kit_cpuid(max_ext + 1, 0, r);
+    kit_result("cpuid extended leaf above the maximum: highest basic leaf",
+               same_regs(r, top), "eax 0x%x ebx 0x%x", r[0], r[1]);
+}
+
+/* IA32_BIOS_SIGN_ID (Vol. 3A 10.11.7.1): write 0, CPUID(1), read EDX. */
+static void check_microcode_revision(void)
+{
+    uint32_t r[4];
+    uint64_t sig = 0;
+
+    kit_result("BIOS_SIGN_ID write of 0", kit_try_wrmsr(MSR_BIOS_SIGN_ID, 0),
+               "wrmsr faulted");
+    kit_cpuid(1, 0, r);
+    bool rd = kit_try_rdmsr(MSR_BIOS_SIGN_ID, &sig);
+    kit_result("BIOS_SIGN_ID read", rd, "rdmsr faulted");
+    kit_printf("microcode revision: 0x%lx\n", sig >> 32);
+    kit_catch_reset();
+}
+
+static void print_id_msrs(const uint32_t c7[4], const uint32_t e7[4])
+{
+    uint64_t v = 0;
+
+    bool rd = kit_try_rdmsr(MSR_PLATFORM_ID, &v);
+    kit_result("PLATFORM_ID read", rd, "rdmsr faulted");
+    kit_printf("PLATFORM_ID: 0x%lx\n", v);
+    kit_catch_reset();
+    check_microcode_revision();
+
+    kit_printf("cpuid ARCH_CAPABILITIES: %u\n",
+               !!(c7[3] & CPUID7_EDX_ARCH_CAP));
+    if (c7[3] & CPUID7_EDX_ARCH_CAP) {
+        v = 0;
+        rd = kit_try_rdmsr(MSR_ARCH_CAPABILITIES, &v);
+        kit_result("ARCH_CAPABILITIES read", rd, "rdmsr faulted");
+        kit_printf("ARCH_CAPABILITIES: 0x%lx\n", v);
+        kit_catch_reset();
+    }
+    kit_printf("cpuid invariant TSC: %u\n", !!(e7[3] & EXT7_EDX_INVTSC));
+}
+
+/* ---- MTRRs (Vol. 3A 11.11) ---- */
+
+static void check_mtrrs(const uint32_t c1[4], unsigned maxphy)
+{
+    kit_printf("cpuid MTRR: %u\n", !!(c1[3] & CPUID1_EDX_MTRR));
+    if (!(c1[3] & CPUID1_EDX_MTRR)) {
+        return;
+    }
+    uint64_t cap = rdmsr(MSR_MTRRCAP);
+    kit_printf("MTRRcap: 0x%lx\n", cap);
+
+    /* E, FE and each MTRR memory type: UC 0, WC 1, WT 4, WP 5, WB 6. */
+    static const uint32_t def[] = { MSR_MTRR_DEF_TYPE };
+    static const uint64_t def_vals[] = { 0xC06, 0x800, 0x401, 0x804, 0x005 };
+    read_back_each("MTRRdefType read back", def, 1, def_vals, 5);
+
+    if (cap & (1u << 8)) {
+        static const uint64_t fixed_vals[] = {
+            0x0606060606060606ull, 0x0001040506000104ull,
+            0x0000000000000000ull,
+        };
+        read_back_each("fixed-range MTRRs read back", mtrr_fixed,
+                       sizeof(mtrr_fixed) / sizeof(mtrr_fixed[0]),
+                       fixed_vals, 3);
+    } else {
+        absent("fixed-range MTRRs read back");
+    }
+
+    /* PhysBase: type 7:0, base 12..MAXPHYADDR-1; PhysMask: V 11, mask. */
+    uint64_t addr_bits = ((1ull << maxphy) - 1) & ~0xFFFull;
+    uint64_t base_vals[] = { 0x12345000u | 6, addr_bits | 5, 0x80000000u, 0 };
+    uint64_t mask_vals[] = { addr_bits | 0x800, (addr_bits & ~0x7FFFFFFull) |
+                             0x800, addr_bits, 0 };
+    uint32_t bases[8], masks[8];
+    unsigned vcnt = cap & 0xFF;
+    if (vcnt > 8) {
+        vcnt = 8;
+    }
+    for (unsigned n = 0; n < vcnt; n++) {
+        bases[n] = MSR_MTRR_PHYSBASE0 + 2 * n;
+        masks[n] = MSR_MTRR_PHYSBASE0 + 2 * n + 1;
+    }
+    read_back_each("MTRRphysBase read back", bases, vcnt, base_vals, 4);
+    read_back_each("MTRRphysMask read back", masks, vcnt, mask_vals, 4);
 }
 
 /* ---- Ring 3 ---- */
@@ -156,6 +373,7 @@ static void check_segment_bases(void)
 void kmain(uint32_t mb_magic, uint64_t mb_info)
 {
     uint32_t c0[4], c1[4], c7[4] = { 0 }, e0[4], e1[4] = { 0 };
+    uint32_t e7[4] = { 0 }, e8[4] = { 0 };
 
     (void)mb_magic;
     (void)mb_info;
@@ -174,6 +392,14 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     if (e0[0] >= 0x80000001u) {
         kit_cpuid(0x80000001u, 0, e1);
     }
+    if (e0[0] >= 0x80000007u) {
+        kit_cpuid(0x80000007u, 0, e7);
+    }
+    if (e0[0] >= 0x80000008u) {
+        kit_cpuid(0x80000008u, 0, e8);
+    }
+    /* MAXPHYADDR: CPUID.80000008H:EAX[7:0], else 36 (Vol. 3A 4.1.4). */
+    unsigned maxphy = (e8[0] & 0xFF) ? (e8[0] & 0xFF) : 36;
     kit_result("cpuid: MSR feature", c1[3] & CPUID1_EDX_MSR, "edx 0x%x",
                c1[3]);
 
@@ -269,6 +495,12 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     } else {
         absent("wrmsr TSC sets the counter rdtsc reads");
     }
+
+    print_identity(c0, c1);
+    print_tsc_leaves(c0[0]);
+    check_leaf_above_max(c0[0], e0[0]);
+    print_id_msrs(c7, e7);
+    check_mtrrs(c1, maxphy);
 
     kit_puts("msr: done");
     kit_finish();

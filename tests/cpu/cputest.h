@@ -238,6 +238,10 @@ typedef bool (*TestSink)(TestCase *tc, void *opaque);
 void directed_generate(TestSink sink, void *opaque, const char *filter);
 /* random.c */
 void random_generate_one(Rng *rng, TestCase *tc);
+/* x87.c: the x87 directed forms (also run by directed_generate) and
+ * random x87 sequences */
+void x87_directed_generate(TestSink sink, void *opaque, const char *filter);
+void x87_random_generate_one(Rng *rng, TestCase *tc);
 /* sse.c: MMX and SSE instructions */
 void sse_directed_generate(TestSink sink, void *opaque, const char *filter);
 void sse_random_generate_one(Rng *rng, TestCase *tc);

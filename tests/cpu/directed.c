@@ -3498,6 +3498,7 @@ void directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_idiv_overflow(d);
     gen_newext_edges(d);
     gen_smc_rmw(d);
+    x87_directed_generate(sink, opaque, filter);
     if (d->dropped) {
         fprintf(stderr, "cputest: directed: %" PRIu64 " tests could not be "
                 "built (generator bug)\n", d->dropped);

@@ -34,6 +34,7 @@ typedef struct Failure {
 
 static struct {
     bool directed, random, list, verbose;
+    bool x87;       /* --random: x87 sequences only */
     bool sse;           /* --sse: the MMX/SSE tests (sse.c) */
     const char *filter;
     uint64_t seed, count;
@@ -690,7 +691,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: cputest --directed [--filter SUBSTR] [--list]\n"
-            "       cputest --random [--seed S] [--count N]\n"
+            "       cputest --random [--seed S] [--count N] [--x87]\n"
             "       ... [--mode 32|16]  (32-bit or 16-bit code segments)\n"
             "       ... --sse           (MMX and SSE instructions)\n"
             "       cputest --atomic    (LOCK against a concurrent host thread)\n"
@@ -709,6 +710,8 @@ int main(int argc, char **argv)
             opt.directed = true;
         } else if (!strcmp(a, "--random")) {
             opt.random = true;
+        } else if (!strcmp(a, "--x87")) {
+            opt.x87 = true;
         } else if (!strcmp(a, "--sse")) {
             opt.sse = true;
         } else if (!strcmp(a, "--list")) {
@@ -807,6 +810,8 @@ int main(int argc, char **argv)
                 sse_random_generate_one(&rng, &tc);
             } else if (opt.mode != 64) {
                 compat32_random_generate_one(&rng, &tc, opt.mode);
+            } else if (opt.x87) {
+                x87_random_generate_one(&rng, &tc);
             } else {
                 random_generate_one(&rng, &tc);
             }

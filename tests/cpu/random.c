@@ -758,6 +758,10 @@ void random_generate_one(Rng *rng, TestCase *tc)
     Builder b;
     G g = { rng, &b, tc };
 
+    if (rng_below(rng, 8) == 0) {
+        x87_random_generate_one(rng, tc);
+        return;
+    }
     memset(tc, 0, offsetof(TestCase, code));
     snprintf(tc->name, sizeof(tc->name), "random");
     for (int i = 0; i < 16; i++) {

@@ -114,6 +114,63 @@ def check_log(g):
             fail("kernel log has %r: %s" % (bad, line.strip()))
 
 
+def interrupt_count(text, pattern):
+    """Sum of the per-CPU counts on the /proc/interrupts line matching."""
+    for line in text.splitlines():
+        if re.search(pattern, line):
+            fields = line.split()[1:]
+            return sum(int(f) for f in fields if f.isdigit())
+    return None
+
+
+def check_interrupts(g):
+    """Timer and serial interrupts are counted, and keep being counted."""
+    _, before = g.run("cat /proc/interrupts")
+    time.sleep(0.5)
+    _, after = g.run("cat /proc/interrupts")
+    for name, pattern in (("timer", r"LOC:|timer"), ("serial", r"ttyS0")):
+        a = interrupt_count(before, pattern)
+        b = interrupt_count(after, pattern)
+        if a is None or b is None or b <= a:
+            fail("/proc/interrupts: %s interrupts not counted (%s -> %s)" %
+                 (name, a, b))
+
+
+def check_time(g):
+    """The guest's date is the host's; sleep 5 takes 5 s of wall time."""
+    _, out = g.run("date +%s")
+    guest_now = int(re.findall(r"^(\d{9,})\s*$", out, re.M)[-1])
+    if abs(guest_now - time.time()) > 2:
+        fail("guest date %d, host %d" % (guest_now, time.time()))
+    t0 = time.monotonic()
+    g.run("true")
+    overhead = time.monotonic() - t0
+    t0 = time.monotonic()
+    g.run("sleep 5")
+    dt = time.monotonic() - t0 - overhead
+    print("\n[sleep 5: %.3f s of wall time]" % dt, flush=True)
+    if not 4.75 <= dt <= 5.25:
+        fail("sleep 5 took %.3f s of wall time" % dt)
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def check_idle(g):
+    """An idle guest at the prompt uses under 5% of a host core."""
+    time.sleep(1)
+    c0, t0 = cpu_seconds(g.p.pid), time.monotonic()
+    time.sleep(5)
+    c1, t1 = cpu_seconds(g.p.pid), time.monotonic()
+    load = (c1 - c0) / (t1 - t0)
+    print("\n[idle guest: %.1f%% of a host core]" % (100 * load), flush=True)
+    if load >= 0.05:
+        fail("idle guest uses %.1f%% of a host core" % (100 * load))
+
+
 def test_shell(bt86, guest_dir):
     g = Guest(bt86, guest_dir, "")
     g.expect(r"bt86-guest: init ready", BOOT_TIMEOUT)
@@ -124,9 +181,12 @@ def test_shell(bt86, guest_dir):
     st, out = g.run("echo $((6 * 7))")
     if st != 0 or "42" not in out:
         fail("shell arithmetic: status %d, output %r" % (st, out))
-    st, out = g.run("cat /proc/interrupts")
-    if st != 0 or not re.search(r"timer|LOC", out):
-        fail("/proc/interrupts has no timer line")
+    check_interrupts(g)
+    st, out = g.run("lspci")
+    if st != 0 or "8086:1237" not in out or "8086:7000" not in out:
+        fail("lspci does not list the host bridge and the ISA bridge")
+    check_time(g)
+    check_idle(g)
     st, out = g.run("dmesg")
     check_log(g)
     g.send("poweroff -f")

@@ -1,6 +1,8 @@
 #!/bin/sh
+# usage: build.sh [OUTDIR [STAMP]]
 # Builds bt86's reference guest from Debian packages only, into OUTDIR
-# (default build/guest), and keeps what it downloaded there:
+# (default build/guest), and keeps what it downloaded there (STAMP, if
+# given, is touched when the guest is ready: for meson):
 #   vmlinuz          the kernel that linux-image-amd64 depends on
 #   initramfs.cpio.gz  busybox-static, /init, the e1000 module of the same
 #                    kernel, sockserv and guesttest (built here, static)
@@ -9,6 +11,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-build/guest}
+stamp_out=${2:-}
 mkdir -p "$out/debs"
 out=$(cd "$out" && pwd)
 cc=${CC:-gcc}
@@ -17,7 +20,7 @@ die() { echo "tests/guest/build.sh: $*" >&2; exit 1; }
 
 kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
        sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -n1)
-[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (apt-get update?)"
+[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (run apt-get update)"
 
 fetch() {   # package -> path of its .deb in the cache
     deb=$(ls "$out/debs/$1"_*.deb 2>/dev/null | head -n1 || true)
@@ -36,6 +39,7 @@ stamp="$kdeb $bdeb $(cat "$here/init" "$here/net-up" "$here/sockserv.c" \
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
    [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ]; then
     echo "guest: up to date in $out"
+    [ -z "$stamp_out" ] || touch "$stamp_out"
     exit 0
 fi
 
@@ -82,4 +86,5 @@ python3 "$here/mkcpio.py" "$work/initramfs.cpio" "$work/spec"
 gzip -9n < "$work/initramfs.cpio" > "$out/initramfs.cpio.gz"
 rm -rf "$work"
 echo "$stamp" > "$out/stamp"
+[ -z "$stamp_out" ] || touch "$stamp_out"
 echo "guest: $kpkg, $(basename "$bdeb") -> $out/vmlinuz, $out/initramfs.cpio.gz"

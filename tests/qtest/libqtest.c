@@ -114,6 +114,45 @@ QTestState *qtest_init(const char *extra_args)
     return s;
 }
 
+static void qtest_free(QTestState *s)
+{
+    unlink(s->sock_path);
+    rmdir(s->dir);
+    g_free(s->sock_path);
+    g_free(s->dir);
+    g_string_free(s->rx, TRUE);
+    g_free(s);
+}
+
+int qtest_wait_exit(QTestState *s)
+{
+    int status = 0;
+    char *line;
+
+    /* The replies (or none) before the end of the connection */
+    while ((line = qtest_recv_line(s))) {
+        g_free(line);
+    }
+    close(s->fd);
+    for (int waited = 0;; waited += 10) {
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            break;
+        }
+        if (waited > QTEST_TIMEOUT_MS) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, &status, 0);
+            g_error("bt86 did not exit");
+        }
+        g_usleep(10000);
+    }
+    if (WIFSIGNALED(status)) {
+        g_error("bt86 was killed by signal %d", WTERMSIG(status));
+    }
+    g_assert_true(WIFEXITED(status));
+    qtest_free(s);
+    return WEXITSTATUS(status);
+}
+
 void qtest_quit(QTestState *s)
 {
     int status = 0;
@@ -136,12 +175,7 @@ void qtest_quit(QTestState *s)
     }
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), ==, 0);
-    unlink(s->sock_path);
-    rmdir(s->dir);
-    g_free(s->sock_path);
-    g_free(s->dir);
-    g_string_free(s->rx, TRUE);
-    g_free(s);
+    qtest_free(s);
 }
 
 void qtest_send_raw(QTestState *s, const void *data, size_t len)
@@ -407,4 +441,52 @@ unsigned qtest_irq_raises(QTestState *s, int n)
     g_assert_cmpint(n, >=, 0);
     g_assert_cmpint(n, <, QTEST_MAX_IRQS);
     return s->irq_raises[n];
+}
+
+/* ---- PCI configuration mechanism #1 ---- */
+
+#define PCI_CONF_ADDR 0xcf8
+#define PCI_CONF_DATA 0xcfc
+
+static void qtest_pci_cfg_select(QTestState *s, int devfn, uint8_t reg)
+{
+    qtest_outl(s, PCI_CONF_ADDR, 0x80000000u | devfn << 8 | (reg & 0xfc));
+}
+
+uint8_t qtest_pci_cfg_readb(QTestState *s, int devfn, uint8_t reg)
+{
+    qtest_pci_cfg_select(s, devfn, reg);
+    return qtest_inb(s, PCI_CONF_DATA + (reg & 3));
+}
+
+uint16_t qtest_pci_cfg_readw(QTestState *s, int devfn, uint8_t reg)
+{
+    qtest_pci_cfg_select(s, devfn, reg);
+    return qtest_inw(s, PCI_CONF_DATA + (reg & 2));
+}
+
+uint32_t qtest_pci_cfg_readl(QTestState *s, int devfn, uint8_t reg)
+{
+    qtest_pci_cfg_select(s, devfn, reg);
+    return qtest_inl(s, PCI_CONF_DATA);
+}
+
+void qtest_pci_cfg_writeb(QTestState *s, int devfn, uint8_t reg, uint8_t v)
+{
+    qtest_pci_cfg_select(s, devfn, reg);
+    qtest_outb(s, PCI_CONF_DATA + (reg & 3), v);
+}
+
+void qtest_pci_cfg_writew(QTestState *s, int devfn, uint8_t reg,
+                          uint16_t v)
+{
+    qtest_pci_cfg_select(s, devfn, reg);
+    qtest_outw(s, PCI_CONF_DATA + (reg & 2), v);
+}
+
+void qtest_pci_cfg_writel(QTestState *s, int devfn, uint8_t reg,
+                          uint32_t v)
+{
+    qtest_pci_cfg_select(s, devfn, reg);
+    qtest_outl(s, PCI_CONF_DATA, v);
 }

@@ -23,6 +23,13 @@ QTestState *qtest_init(const char *extra_args);
  * it exited with status 0 (not killed by a signal). */
 void qtest_quit(QTestState *s);
 
+/*
+ * For a command that ends bt86 (poweroff, reset under -no-reboot): waits
+ * until bt86 exits without closing the socket first, and returns its exit
+ * status (asserting it was not killed by a signal). Frees s.
+ */
+int qtest_wait_exit(QTestState *s);
+
 /* Sends one command line and returns the reply line without its newline
  * (g_free it). Asynchronous "IRQ" lines before it are recorded. */
 char *qtest_cmd(QTestState *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -68,5 +75,15 @@ void qtest_set_irq_in(QTestState *s, const char *name, int n, int level);
 bool qtest_get_irq(QTestState *s, int n);
 /* How many IRQ raise lines line n has had. */
 unsigned qtest_irq_raises(QTestState *s, int n);
+
+/* PCI configuration space through mechanism #1 (0xCF8/0xCFC), bus 0. */
+uint8_t qtest_pci_cfg_readb(QTestState *s, int devfn, uint8_t reg);
+uint16_t qtest_pci_cfg_readw(QTestState *s, int devfn, uint8_t reg);
+uint32_t qtest_pci_cfg_readl(QTestState *s, int devfn, uint8_t reg);
+void qtest_pci_cfg_writeb(QTestState *s, int devfn, uint8_t reg, uint8_t v);
+void qtest_pci_cfg_writew(QTestState *s, int devfn, uint8_t reg,
+                          uint16_t v);
+void qtest_pci_cfg_writel(QTestState *s, int devfn, uint8_t reg,
+                          uint32_t v);
 
 #endif

@@ -382,6 +382,36 @@ static void test_map_unmap(void)
     g_assert_cmpint(as.nr_regions, ==, MEM_MAX_REGIONS - 1);
 }
 
+/* What a guest-placed mapping (a PCI BAR) is checked against first. */
+static void test_can_map(void)
+{
+    AddressSpace as = { 0 };
+    IOSpace io = { 0 };
+    static uint8_t ram[32];
+    FakeDev d = { 0 };
+
+    mem_map_ram(&as, "a", 0x1000, 16, ram);
+    g_assert_true(mem_can_map(&as, 0x1010, 16));
+    g_assert_true(mem_can_map(&as, 0xff0, 16));
+    g_assert_false(mem_can_map(&as, 0xff1, 16));    /* runs into "a" */
+    g_assert_false(mem_can_map(&as, 0x100f, 16));   /* starts inside it */
+    g_assert_false(mem_can_map(&as, 0x2000, 0));
+    g_assert_false(mem_can_map(&as, UINT64_MAX - 7, 16));   /* wraps */
+    g_assert_true(mem_can_map(&as, UINT64_MAX - 15, 16));
+
+    io_map(&io, "dev", 0x60, 1, &ops_any, &d);
+    g_assert_false(io_can_map(&io, 0x5c, 8));
+    g_assert_true(io_can_map(&io, 0x61, 4));
+    g_assert_false(io_can_map(&io, 0xfff8, 16));    /* past the port space */
+    io_map(&io, "bar", 0xc000, 0x40, &ops_any, &d);
+    g_assert_cmphex(io_read(&io, 0xc004, 1), ==, 0);
+    io_unmap(&io, 0xc000);
+    io_unmap(&io, 0xc000);                          /* nothing there now */
+    g_assert_cmphex(io_read(&io, 0xc004, 1), ==, 0xff);
+    g_assert_true(io_can_map(&io, 0xc000, 0x40));
+    g_assert_cmpint(io.nr_regions, ==, 1);
+}
+
 static void test_overlap_asserts(void)
 {
 #ifdef NDEBUG
@@ -470,6 +500,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/buf", test_buf);
     g_test_add_func("/memory/map-unmap", test_map_unmap);
     g_test_add_func("/memory/overlap-asserts", test_overlap_asserts);
+    g_test_add_func("/memory/can-map", test_can_map);
     g_test_add_func("/io/ports", test_ports);
     g_test_add_func("/io/port-top", test_port_top);
 

@@ -1,10 +1,14 @@
 /* 16550A UART (hw/char/serial.c), driven through the port space. */
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <glib.h>
 
 #include "hw/char/serial.h"
+#include "softmmu/clock.h"
 
 #define BASE 0x3f8
 
@@ -155,6 +159,12 @@ static void test_divisor_latch(Fixture *f, gconstpointer data)
 static void test_thre_irq(Fixture *f, gconstpointer data)
 {
     wr(f, IER, 0x02);                           /* ETBEI */
+    g_assert_cmpint(f->level, ==, 0);           /* OUT2 gates INTR */
+    g_assert_cmphex(rd(f, IIR), ==, 0x02);
+    g_assert_cmphex(rd(f, IIR), ==, 0x01);
+    wr(f, IER, 0x00);
+    wr(f, MCR, 0x08);
+    wr(f, IER, 0x02);
     g_assert_cmpint(f->level, ==, 1);
     g_assert_cmphex(rd(f, IIR), ==, 0x02);      /* THRE, and that clears it */
     g_assert_cmpint(f->level, ==, 0);
@@ -223,37 +233,43 @@ static void test_receive(Fixture *f, gconstpointer data)
 {
     const uint8_t in[] = "xyz";
 
+    wr(f, MCR, 0x08);                           /* OUT2: IRQ to the PIC */
     wr(f, IER, 0x01);                           /* ERBFI */
-    chardev_receive(f->chr, in, 3);
+    chardev_receive(f->chr, in, 1);
     g_assert_cmpint(f->level, ==, 1);
     g_assert_cmphex(rd(f, IIR), ==, 0x04);
-    /* the holding register takes one byte, the rest wait their turn */
     g_assert_cmphex(rd(f, RBR), ==, 'x');
-    g_assert_cmphex(rd(f, RBR), ==, 'y');
-    g_assert_cmpint(f->level, ==, 1);
-    g_assert_cmphex(rd(f, RBR), ==, 'z');
     g_assert_cmpint(f->level, ==, 0);
+    /* the holding register takes one byte; a second one overruns it */
+    chardev_receive(f->chr, in + 1, 2);
+    g_assert_cmphex(rd(f, LSR), ==, 0x63);
+    g_assert_cmphex(rd(f, RBR), ==, 'z');
     g_assert_cmphex(rd(f, LSR), ==, 0x60);
     g_assert_cmphex(rd(f, IIR), ==, 0x01);
 }
 
 static void test_receive_fifo(Fixture *f, gconstpointer data)
 {
-    uint8_t in[40];
+    uint8_t in[16];
 
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 16; i++) {
         in[i] = i;
     }
+    wr(f, LCR, 0x03);                           /* 8N1 at 9600: 10 bits */
+    wr(f, MCR, 0x08);
     wr(f, FCR, 0x81);                           /* FIFO, trigger level 8 */
     wr(f, IER, 0x01);
     chardev_receive(f->chr, in, 3);
-    /* below the trigger level: character timeout */
+    /* below the trigger level: nothing until the character timeout */
+    g_assert_cmphex(rd(f, IIR), ==, 0xc1);
+    g_assert_cmpint(f->level, ==, 0);
+    /* 4 characters of 10 bits at 9600 baud */
+    clock_step_to(clock_get_ns() + 4 * 10 * 12 * 1000000000ll / 115200);
     g_assert_cmphex(rd(f, IIR), ==, 0xcc);
     g_assert_cmpint(f->level, ==, 1);
-    chardev_receive(f->chr, in + 3, 37);
+    chardev_receive(f->chr, in + 3, 13);
     g_assert_cmphex(rd(f, IIR), ==, 0xc4);
-    /* more than the FIFO holds, yet nothing is lost or reordered */
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 16; i++) {
         g_assert_cmphex(rd(f, LSR), ==, 0x61);
         g_assert_cmphex(rd(f, RBR), ==, i);
     }
@@ -283,15 +299,154 @@ static void test_no_chardev_no_irq(void)
 
     /* chardev specs the user can get wrong */
     g_assert_null(chardev_new("tcp:1234", &err));
-    g_assert_cmpstr(err, ==, "unsupported -serial backend 'tcp:1234'");
+    g_assert_cmpstr(err, ==, "'tcp:1234': expected tcp:HOST:PORT");
+    g_free(err);
+    err = NULL;
+    g_assert_null(chardev_new("bogus", &err));
+    g_assert_true(g_str_has_prefix(err, "unsupported backend 'bogus'"));
+    g_free(err);
+    err = NULL;
+    g_assert_null(chardev_new("tcp:127.0.0.1:1,wait=off", &err));
+    g_assert_cmpstr(err, ==, "'wait' is only for a server socket");
+    g_free(err);
+    err = NULL;
+    g_assert_null(chardev_new("unix:/x,telnet", &err));
+    g_assert_cmpstr(err, ==, "socket option 'telnet' is not supported");
     g_free(err);
     err = NULL;
     g_assert_null(chardev_new("file:/nonexistent-dir/x", &err));
-    g_assert_cmpstr(err, ==, "could not open serial file "
+    g_assert_cmpstr(err, ==, "could not open file "
                     "'/nonexistent-dir/x': No such file or directory");
     g_free(err);
     g_assert_nonnull(chardev_new("none", NULL));
     chardev_write(NULL, (const uint8_t *)"x", 1);
+}
+
+/* Dispatches what is ready, then again each millisecond for ms. */
+static void run_main_loop_for(int ms)
+{
+    for (int i = 0;; i++) {
+        while (g_main_context_iteration(NULL, FALSE)) {
+            continue;
+        }
+        if (i >= ms) {
+            break;
+        }
+        g_usleep(1000);
+    }
+}
+
+/*
+ * A socket peer that does not read: once the kernel's buffers are full,
+ * THR stays full (THRE clear) instead of output being lost; when the peer
+ * reads, everything arrives and THRE comes back with its interrupt.
+ */
+static void test_tx_backpressure(void)
+{
+    static IOSpace io;
+    static IRQLine irq;
+    static Fixture f;
+    g_autofree char *dir = g_dir_make_tmp("bt86-serial-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "tx.sock", NULL);
+    g_autofree char *spec = g_strdup_printf("unix:%s,server,wait=off", path);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    const size_t limit = 64u << 20;
+    char *err = NULL;
+
+    Chardev *chr = chardev_new(spec, &err);
+    g_assert_null(err);
+    irq_init(&irq, record_irq, &f, 4);
+    serial_create(&io, BASE, &irq, chr);
+
+    g_assert_cmpuint(strlen(path), <, sizeof(sa.sun_path));
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    /* Until bt86 has accepted, output is dropped: probe for it. */
+    for (int i = 0;; i++) {
+        uint8_t probe;
+
+        g_assert_cmpint(i, <, 5000);
+        io_write(&io, BASE + THR, '!', 1);
+        run_main_loop_for(1);
+        if (recv(fd, &probe, 1, MSG_DONTWAIT) == 1) {
+            break;
+        }
+    }
+    run_main_loop_for(10);
+    while (recv(fd, (uint8_t[64]){ 0 }, 64, MSG_DONTWAIT) > 0) {
+        continue;                               /* later probes */
+    }
+
+    io_write(&io, BASE + FCR, 0x07, 1);
+    io_write(&io, BASE + MCR, 0x08, 1);
+    io_write(&io, BASE + IER, 0x02, 1);
+    g_assert_cmphex(io_read(&io, BASE + IIR, 1), ==, 0xc2);
+    size_t sent = 0;
+    while (sent < limit && (io_read(&io, BASE + LSR, 1) & 0x20)) {
+        io_write(&io, BASE + THR, (uint8_t)(sent * 13), 1);
+        sent++;
+    }
+    g_assert_cmpuint(sent, <, limit);
+    g_test_message("THRE stayed clear after %zu bytes", sent);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1) & 0x60, ==, 0);
+    g_assert_cmpint(f.level, ==, 0);
+
+    size_t got = 0;
+    for (int idle = 0; got < sent && idle < 2000;) {
+        uint8_t buf[65536];
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n > 0) {
+            for (ssize_t i = 0; i < n; i++) {
+                g_assert_cmphex(buf[i], ==, (uint8_t)((got + i) * 13));
+            }
+            got += n;
+            idle = 0;
+        } else {
+            g_assert_true(n < 0 && errno == EAGAIN);
+            idle++;
+        }
+        run_main_loop_for(n > 0 ? 0 : 1);
+    }
+    g_assert_cmpuint(got, ==, sent);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x60);
+    g_assert_cmpint(f.level, ==, 1);            /* THRE interrupt */
+    close(fd);
+    chardev_close_all();
+    rmdir(dir);
+}
+
+/*
+ * mon:null in front of a UART without FIFOs: escapes are taken out, and
+ * bytes the one-byte holding register cannot take wait in the mux until
+ * the guest reads, then come in order.
+ */
+static void test_mux_hold(void)
+{
+    static IOSpace io;
+    char *err = NULL;
+    Chardev *mux = chardev_new("mon:null", &err);
+
+    g_assert_null(err);
+    serial_create(&io, BASE, NULL, mux);
+    chardev_receive(mux, (const uint8_t *)"a\x01\x01" "b\x01?c", 7);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x61);
+    g_assert_cmphex(io_read(&io, BASE + RBR, 1), ==, 'a');
+    /* the rest comes from the main loop once there is room */
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x60);
+    const char want[] = { 0x01, 'b', 'c' };
+    for (size_t i = 0; i < sizeof(want); i++) {
+        run_main_loop_for(0);
+        g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x61);
+        g_assert_cmphex(io_read(&io, BASE + RBR, 1), ==, want[i]);
+    }
+    run_main_loop_for(0);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x60);
+    /* C-a b: a break, a zero character with BI */
+    chardev_receive(mux, (const uint8_t *)"\x01" "b", 2);
+    g_assert_cmphex(io_read(&io, BASE + LSR, 1), ==, 0x71);
+    g_assert_cmphex(io_read(&io, BASE + RBR, 1), ==, 0);
 }
 
 #define ADD(name, fn) \
@@ -300,6 +455,7 @@ static void test_no_chardev_no_irq(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    clock_init(true);
 
     ADD("/serial/reset", test_reset);
     ADD("/serial/transmit", test_transmit);
@@ -311,6 +467,8 @@ int main(int argc, char **argv)
     ADD("/serial/receive", test_receive);
     ADD("/serial/receive-fifo", test_receive_fifo);
     g_test_add_func("/serial/no-chardev", test_no_chardev_no_irq);
+    g_test_add_func("/serial/mux-hold", test_mux_hold);
+    g_test_add_func("/serial/tx-backpressure", test_tx_backpressure);
 
     return g_test_run();
 }
