@@ -79,9 +79,11 @@ class Guest:
         marker = "__done_%d__" % int(time.monotonic() * 1000)
         self.send("%s; echo %s $?" % (cmd, marker))
         m = self.expect(r"%s (\d+)" % marker + r"\r?\n", timeout)
-        # the command's own echo line holds the marker too: skip past it
+        # the command's own echo line holds the marker too: the output is
+        # what follows that line
         text = self.out[:m.start()].decode("utf-8", "replace")
-        text = text.rsplit(marker, 1)[0] if marker in text else text
+        if marker in text:
+            text = text.rsplit(marker, 1)[1].partition("\n")[2]
         return int(m.group(1)), text
 
     def wait_exit(self, timeout):
