@@ -800,13 +800,14 @@ static void gen_fxsave(S *s)
         "fxrstor+fxsave", "fxrstor64+fxsave64", "fxrstor+xsave",
         "fxrstor+xsaveopt", "fxrstor+xsavec", "xrstor", "xrstor64",
         "fxsave misaligned", "xsave misaligned", "xrstor bad header",
+        "xsavec+xrstor", "xsave+xrstor",
     };
     /* the save after the FXRSTOR: map, opcode, /digit */
     static const uint8_t sv[][3] = {
         { 1, 0xae, 0 }, { 1, 0xae, 0 }, { 1, 0xae, 4 }, { 1, 0xae, 6 },
         { 1, 0xc7, 4 }, { 0 }, { 0 }, { 1, 0xae, 0 }, { 1, 0xae, 4 },
     };
-    for (int k = 0; k < 10; k++) {
+    for (int k = 0; k < 12; k++) {
         for (int r = 0; r < 40; r++) {
             if (!begin(s, "sse: %s%s", names[k], "")) {
                 continue;
@@ -851,7 +852,25 @@ static void gen_fxsave(S *s)
             int dst = xr ? OFF_FX_SRC
                       : k == 7 ? OFF_FX + 16 + 8 * (int)rv(s, 2)
                       : k == 8 ? OFF_FX + 16 * (1 + (int)rv(s, 3)) : OFF_FX;
-            if (xr) {
+            if (k >= 10) {
+                /* save (compacted or standard) over a clean header, change
+                 * the registers, restore, and look */
+                for (int i = 0; i < 8; i++) {
+                    put64(s, OFF_FX + 512 + 8 * i, 0);
+                }
+                set_reg(s, RAX, rv(s, 2) ? 3 : rv(s, 4));   /* RFBM */
+                emit(s, 0, false, 1, 0xae, 1, -1, OFF_FX_SRC, -1, 0);
+                emit(s, 0, false, 1, k == 10 ? 0xc7 : 0xae, 4, -1, OFF_FX,
+                     -1, 0);
+                for (int i = 0; i < 16; i += 5) {
+                    emit(s, 0x66, false, 1, 0xfe, i, (i + 5) & 15, 0, -1, 0);
+                }
+                emit(s, 0, false, 1, 0xae, 2, -1, OFF_MXCSR_IN, -1, 0);
+                emit(s, 0, false, 1, 0xae, 5, -1, OFF_FX, -1, 0);
+                emit(s, 0, false, 1, 0xae, 0, -1, OFF_FX_SRC + 512, -1, 0);
+                zero32(s, OFF_FX_SRC + 512 + 28);
+                zero32(s, OFF_FX + 28);
+            } else if (xr) {
                 /* everything XRSTOR may leave alone is first loaded */
                 emit(s, 0, w, 1, 0xae, 1, -1, OFF_FX, -1, 0);
                 emit(s, 0, w, 1, 0xae, 5, -1, OFF_FX, -1, 0);
@@ -861,7 +880,9 @@ static void gen_fxsave(S *s)
                 emit(s, 0, w, sv[k][0], sv[k][1], sv[k][2], -1, dst, -1, 0);
             }
             /* MXCSR_MASK is the host's (AMD adds bit 17): not compared */
-            zero32(s, dst + 28);
+            if (k < 10) {
+                zero32(s, dst + 28);
+            }
             epilogue(s, false);
             end(s);
         }
