@@ -872,6 +872,16 @@ static void probe_write(CPUX86State *env, uint64_t addr, int len, int idx,
     }
 }
 
+/* The same for FXSAVE and XSAVE*, whose fault on the second page names
+ * the area's last byte (as AMD CPUs do) */
+static void probe_write_area(CPUX86State *env, uint64_t addr, int len,
+                             int idx, uintptr_t ra)
+{
+    cpu_ld_mmu_flags(env, addr, 1, idx, MO_WRITE_INTENT, ra);
+    cpu_ld_mmu_flags(env, addr + (uint64_t)len - 1, 1, idx, MO_WRITE_INTENT,
+                     ra);
+}
+
 static void st_bytes(CPUX86State *env, uint64_t addr, const void *p, int len,
                      int idx, uintptr_t ra)
 {
@@ -973,7 +983,7 @@ void helper_fxsave(CPUX86State *env, uint64_t addr, uint32_t mmu_idx)
     uintptr_t ra = GETPC();
     int idx = mmu_idx & 0xff;
     check_align(env, addr, 16, ra);
-    probe_write(env, addr, 512, idx, ra);
+    probe_write_area(env, addr, 512, idx, ra);
     fx_save_x87(env, addr, mmu_idx & 0x100, idx, ra);
     fx_save_mxcsr(env, addr, idx, ra);
     fx_save_sse(env, addr, idx, ra);
@@ -1017,7 +1027,7 @@ void helper_xsave(CPUX86State *env, uint64_t addr, uint32_t mmu_idx,
                     env->xcr0;
     xsave_check(env, true, ra);
     check_align(env, addr, 64, ra);
-    probe_write(env, addr, XSAVE_HDR + 64, idx, ra);
+    probe_write_area(env, addr, XSAVE_HDR + 64, idx, ra);
     if (rfbm & XSTATE_X87) {
         fx_save_x87(env, addr, rex_w, idx, ra);
     }

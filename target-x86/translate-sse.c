@@ -329,15 +329,38 @@ static TCGv gen_lea_off(DisasContext *dc, int off)
     return a0;
 }
 
-/* A misaligned 16-byte operand of an aligned form: #GP(0) */
-static void gen_check_align16(DisasContext *dc)
+/* A memory operand not aligned to align bytes: #GP(0) */
+static void gen_check_align(DisasContext *dc, int align)
 {
     TCGv a0 = gen_lea_modrm(dc);
     TCGLabel *ok = gen_new_label(S);
-    tcg_gen_brcondi(S, TCG_COND_TSTEQ, a0, 15, ok);
+    tcg_gen_brcondi(S, TCG_COND_TSTEQ, a0, align - 1, ok);
     gen_exception_err(dc, EXCP0D_GPF, 0);
     tcg_gen_set_label(S, ok);
     dc->is_jmp = false;
+}
+
+static void gen_check_align16(DisasContext *dc)
+{
+    gen_check_align(dc, 16);
+}
+
+/* The FXSAVE/XSAVE area (len bytes, aligned to align): alignment, then
+ * its first and last byte through the softmmu, which checks segment
+ * limits and pages before the helper touches it. Returns its address. */
+static TCGv gen_check_area(DisasContext *dc, int len, int align, bool write)
+{
+    TCGv t = tmp(dc);
+    gen_check_align(dc, align);
+    for (int off = 0; off < len; off += len - 1) {
+        TCGv a = gen_lea_off(dc, off);
+        if (write) {
+            gen_op_ld_rmw(dc, MO_8, t, a);
+        } else {
+            gen_op_ld_v(dc, MO_8, t, a);
+        }
+    }
+    return gen_lea_modrm(dc);
 }
 
 static const TCGOpcode st_op[4] = {
@@ -831,6 +854,23 @@ static bool gen_shift_imm(DisasContext *dc, int p)
 
 /* ---- group 15 (0F AE), XSAVEC (0F C7 /4), XGETBV/XSETBV ---- */
 
+/* the legacy region and the header: x87 and SSE are all bt86 has */
+#define XSAVE_AREA_BYTES 576
+
+/* XSAVE*, XRSTOR: #UD without CR4.OSXSAVE, #NM with CR0.TS */
+static bool xsave_unavailable(DisasContext *dc)
+{
+    if (!(dc->flags & HF_OSXSAVE)) {
+        gen_illegal_opcode(dc);
+        return true;
+    }
+    if (dc->flags & HF_TS) {
+        gen_exception(dc, EXCP07_PREX);
+        return true;
+    }
+    return false;
+}
+
 static bool gen_grp15(DisasContext *dc, int p)
 {
     int op = (dc->modrm >> 3) & 7;
@@ -855,7 +895,7 @@ static bool gen_grp15(DisasContext *dc, int p)
             gen_exception(dc, EXCP07_PREX);
             break;
         }
-        a0 = gen_lea_modrm(dc);
+        a0 = gen_check_area(dc, 512, 16, op == 0);
         tcg_gen_callN(S, op ? helper_fxrstor : helper_fxsave, 0, NULL,
                       cpu_env, a0, cst(dc, idx));
         break;
@@ -877,13 +917,18 @@ static bool gen_grp15(DisasContext *dc, int p)
         gen_op_st_v(dc, MO_32, t, gen_lea_modrm(dc));
         break;
     case 4: case 6: /* XSAVE, XSAVEOPT */
-        a0 = gen_lea_modrm(dc);
-        tcg_gen_callN(S, helper_xsave, 0, NULL, cpu_env, a0, cst(dc, idx),
-                      cst(dc, op == 6));
+        if (!xsave_unavailable(dc)) {
+            a0 = gen_check_area(dc, XSAVE_AREA_BYTES, 64, true);
+            tcg_gen_callN(S, helper_xsave, 0, NULL, cpu_env, a0,
+                          cst(dc, idx), cst(dc, op == 6));
+        }
         break;
     case 5: /* XRSTOR */
-        a0 = gen_lea_modrm(dc);
-        tcg_gen_callN(S, helper_xrstor, 0, NULL, cpu_env, a0, cst(dc, idx));
+        if (!xsave_unavailable(dc)) {
+            a0 = gen_check_area(dc, XSAVE_AREA_BYTES, 64, false);
+            tcg_gen_callN(S, helper_xrstor, 0, NULL, cpu_env, a0,
+                          cst(dc, idx));
+        }
         break;
     case 7: /* CLFLUSH: checked as a byte load */
         t = tmp(dc);
@@ -901,9 +946,11 @@ static bool gen_xsave_misc(DisasContext *dc, int p)
             return false;
         }
         uint32_t idx = (uint32_t)dc->mem_index | (dc->rex_w ? 0x100 : 0);
-        TCGv a0 = gen_lea_modrm(dc);
-        tcg_gen_callN(S, helper_xsave, 0, NULL, cpu_env, a0, cst(dc, idx),
-                      cst(dc, 2));
+        if (!xsave_unavailable(dc)) {
+            TCGv a0 = gen_check_area(dc, XSAVE_AREA_BYTES, 64, true);
+            tcg_gen_callN(S, helper_xsave, 0, NULL, cpu_env, a0,
+                          cst(dc, idx), cst(dc, 2));
+        }
         return true;
     }
     if (p != P_NP) {
