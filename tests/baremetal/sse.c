@@ -213,5 +213,5 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     cpuid_bits();
     control_bits(cr0, cr4);
     xsave_bits(cr0, cr4 | CR4_OSFXSR | CR4_OSXMMEXCPT);
-    kit_exit(kit_check_failures ? KIT_EXIT_FAIL : KIT_EXIT_PASS);
+    kit_finish();
 }
