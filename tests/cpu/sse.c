@@ -433,6 +433,8 @@ static const uint32_t mxcsr_vals[] = {
 
 /* ---- tests ---- */
 
+static void random_fx(S *s, FxImage *fx);
+
 static bool begin(S *s, const char *fmt, const char *a, const char *b)
 {
     char name[sizeof(s->tc.name)];
@@ -889,6 +891,51 @@ static void gen_fxsave(S *s)
     }
 }
 
+/* MMX instructions from an x87 state with TOP != 0: the transition turns
+ * the register file; also when the instruction faults (#XM from CVTPS2PI,
+ * #PF from a memory operand) */
+static void gen_mmx_transition(S *s)
+{
+    static const struct { const char *name; uint8_t n, b[8]; } seq[] = {
+        { "paddb mm1, mm2", 3, { 0x0f, 0xfc, 0xca } },
+        { "movq mm3, [rbx+0x200]", 7, { 0x0f, 0x6f, 0x9b, 0, 2, 0, 0 } },
+        { "movq mm3, [rbx+0x1ffc]", 7, { 0x0f, 0x6f, 0x9b, 0xfc, 0x1f, 0, 0 } },
+        { "movq [rbx+0x1ffc], mm3", 7, { 0x0f, 0x7f, 0x9b, 0xfc, 0x1f, 0, 0 } },
+        { "movd eax, mm4", 3, { 0x0f, 0x7e, 0xe0 } },
+        { "emms", 2, { 0x0f, 0x77 } },
+        { "cvtps2pi mm1, xmm2", 3, { 0x0f, 0x2d, 0xca } },
+        { "cvtpi2ps xmm1, mm2", 3, { 0x0f, 0x2a, 0xca } },
+        { "cvtpi2ps xmm1, [rbx+0x200]", 7, { 0x0f, 0x2a, 0x8b, 0, 2, 0, 0 } },
+        { "pextrw eax, mm5, 1", 4, { 0x0f, 0xc5, 0xc5, 1 } },
+        { "pmovmskb eax, mm6", 3, { 0x0f, 0xd7, 0xc6 } },
+        { "maskmovq mm1, mm2", 3, { 0x0f, 0xf7, 0xca } },
+    };
+    for (unsigned i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+        for (int r = 0; r < 16; r++) {
+            if (!begin(s, "sse: mmx transition: %s%s", seq[i].name, "")) {
+                continue;
+            }
+            TestCase *tc = &s->tc;
+            tc->fx_set = true;
+            random_fx(s, &tc->fx);
+            tc->fx.fsw = (uint16_t)((1 + r % 7) << 11);
+            tc->fx.ftw = (uint8_t)rng_next(&s->rng);
+            tc->fx.mxcsr = r & 1 ? 0x1f00 : 0x1f80;    /* IM clear */
+            if (r & 2) {
+                /* signalling NaNs: invalid for CVTPS2PI */
+                static const uint32_t snan[4] = { 0x7f800001, 0xff800002,
+                                                  0x7f800001, 0x7f800001 };
+                memcpy(tc->fx.xmm[2], snan, 16);
+            }
+            tc->regs[RDI] = DATA_BASE + 0x300;
+            b_start(&s->b);
+            b_bytes(&s->b, seq[i].b, seq[i].n);
+            b_flags(&s->b, 0, 0, 0);
+            end(s);
+        }
+    }
+}
+
 /* Encodings that must raise #UD on every vendor (none that AMD gives to
  * SSE4a or that other extensions use) */
 static void gen_invalid(S *s)
@@ -948,6 +995,7 @@ void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_specials(s);
     gen_fxsave(s);
     gen_invalid(s);
+    gen_mmx_transition(s);
     free(s);
 }
 
