@@ -1090,6 +1090,26 @@ static bool random_special(S *s)
     return true;
 }
 
+/* A few x87 instructions between MMX ones: the two share the register
+ * file (TOP, tags, the exponent bits an MMX write sets) */
+static bool random_x87(S *s)
+{
+    static const uint8_t x87[][2] = {
+        { 0xd9, 0xe8 },     /* fld1 */
+        { 0xd9, 0xee },     /* fldz */
+        { 0xd8, 0xc1 },     /* fadd st0, st1 */
+        { 0xdd, 0xd9 },     /* fstp st1 */
+        { 0xd9, 0xc9 },     /* fxch st1 */
+        { 0xdb, 0xe3 },     /* fninit */
+        { 0xd9, 0xe1 },     /* fabs */
+        { 0xdd, 0xc3 },     /* ffree st3 */
+    };
+    b_start(&s->b);
+    b_bytes(&s->b, x87[rv(s, 8)], 2);
+    b_flags(&s->b, 0, 0, 0);
+    return true;
+}
+
 void sse_random_generate_one(Rng *rng, TestCase *tc)
 {
     S s;
@@ -1113,7 +1133,9 @@ void sse_random_generate_one(Rng *rng, TestCase *tc)
     b_init(&s.b, &s.tc);
     int n = 1 + (int)rv(&s, 8);
     for (int i = 0; i < n; i++) {
-        while (!(rv(&s, 4) ? random_table_op(&s) : random_special(&s))) {
+        int k = (int)rv(&s, 16);
+        while (!(k < 12 ? random_table_op(&s)
+                 : k < 15 ? random_special(&s) : random_x87(&s))) {
         }
     }
     b_finish(&s.b);
