@@ -430,6 +430,16 @@ static TCGv gen_helper_sse(DisasContext *dc, SSEFunc *fn, int d, int s,
                            uint32_t ctl)
 {
     TCGv r = tmp(dc);
+    if (ctl == SSE_NOWRITE && d == ENV_OFF(xmm_t1)) {
+        /* MOVMSKPS/PD, PMOVMSKB: the result through the scratch slot */
+        TCGv dp = tmp(dc), sp = tmp(dc);
+        tcg_gen_addi(S, dp, cpu_env, d);
+        tcg_gen_addi(S, sp, cpu_env, s);
+        tcg_gen_callN(S, fn, TCG_CALL_NO_RWG, NULL, dp, sp, cst(dc, 0),
+                      cpu_env);
+        tcg_gen_ld(S, INDEX_op_ld, r, cpu_env, d);
+        return r;
+    }
     if (ctl <= 0xff) {
         /* an integer operation on XMM registers, which raises nothing:
          * the operation itself, on pointers into env */
@@ -553,10 +563,6 @@ static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
         break;
     default:
         d = xmm_off(dc->reg);
-    }
-    if (f == F_G_XR || f == F_G_MMR) {
-        /* these read the source operand only: pass it as d as well */
-        d = s;
     }
     if (ctl == 0 && f == F_XX && gen_logic_inline(dc, fn, d, s)) {
         return;
