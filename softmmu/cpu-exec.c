@@ -13,6 +13,14 @@ static bool cpu_handle_interrupt(CPUX86State *env)
 {
     uint32_t req = __atomic_load_n(&env->interrupt_request, __ATOMIC_ACQUIRE);
 
+    /* NMI: above INTR, regardless of IF; not in a MOV SS/STI shadow */
+    if ((req & CPU_INTERRUPT_NMI) && !env->nmi_blocked && !env->inhibit_irq) {
+        cpu_reset_interrupt(env, CPU_INTERRUPT_NMI);
+        env->nmi_blocked = true;
+        env->halted = false;
+        x86_do_hw_interrupt(env, EXCP02_NMI);
+        return true;
+    }
     if ((req & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK) &&
         !env->inhibit_irq && env->get_interrupt_vector) {
         bql_lock();

@@ -57,16 +57,17 @@ void cpu_reset_interrupt(CPUX86State *env, uint32_t mask)
 }
 
 /*
- * What ends HLT (SDM Vol. 2A HLT): an NMI, or an external interrupt the CPU
- * accepts, i.e. with IF set; with IF clear a pending INTR leaves the CPU
- * halted, as on hardware. EXIT is bt86's own: someone wants the vCPU back
- * in its loop.
+ * What ends HLT (SDM Vol. 2A HLT): an NMI (unless one is being handled),
+ * or an external interrupt the CPU accepts, i.e. with IF set; with IF
+ * clear a pending INTR leaves the CPU halted, as on hardware. EXIT is
+ * bt86's own: someone wants the vCPU back in its loop.
  */
 static bool vcpu_has_work(CPUX86State *env)
 {
     uint32_t req = __atomic_load_n(&env->interrupt_request, __ATOMIC_SEQ_CST);
 
-    if (req & (CPU_INTERRUPT_NMI | CPU_INTERRUPT_EXIT)) {
+    if ((req & CPU_INTERRUPT_EXIT) ||
+        ((req & CPU_INTERRUPT_NMI) && !env->nmi_blocked)) {
         return true;
     }
     return (req & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK);

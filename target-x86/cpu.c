@@ -40,7 +40,6 @@ void x86_cpu_reset(CPUX86State *env)
     env->fx.mxcsr = 0x1f80;
     env->fx.mxcsr_mask = MXCSR_MASK;
     env->pat = 0x0007040600070406ull;
-    env->apic_base = 0xfee00000ull | (1u << 11) | (1u << 8);
     /* Fast strings on; BTS and PEBS unavailable (read-only bits) */
     env->misc_enable = 1u | (1u << 11) | (1u << 12);
     /* MTRRs off until firmware (or the Linux loader) sets them */
@@ -69,6 +68,7 @@ void x86_cpu_reset(CPUX86State *env)
     env->old_exception = -1;
     env->halted = false;
     env->inhibit_irq = false;
+    env->nmi_blocked = false;
     env->interrupt_request = 0;
     x86_update_hflags(env);
     tlb_flush(env);

@@ -234,6 +234,19 @@ enum {
 
 struct TranslationBlock;
 
+/*
+ * The local APIC as the CPU reaches it: IA32_APIC_BASE, IA32_TSC_DEADLINE
+ * (in virtual-clock ns: the caller converts from TSC units) and the x2APIC
+ * MSRs, and CR8 (TPR[7:4]). Set by the board; called under the global
+ * lock. A false return from an MSR access is #GP(0).
+ */
+typedef struct X86APICOps {
+    bool (*msr_read)(void *opaque, uint32_t index, uint64_t *val);
+    bool (*msr_write)(void *opaque, uint32_t index, uint64_t val);
+    uint8_t (*get_cr8)(void *opaque);
+    void (*set_cr8)(void *opaque, uint8_t val);
+} X86APICOps;
+
 #define TB_JMP_CACHE_BITS 12
 #define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
 
@@ -261,7 +274,7 @@ typedef struct CPUX86State {
     /* MSRs */
     uint64_t efer, star, lstar, cstar, fmask, kernel_gs_base;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
-    uint64_t tsc_aux, pat, apic_base, misc_enable, tsc_offset;
+    uint64_t tsc_aux, pat, misc_enable, tsc_offset;
     uint64_t mtrr_deftype, mtrr_fixed[11], mtrr_var[8][2];  /* base, mask */
 
     /* Exception being delivered */
@@ -277,6 +290,8 @@ typedef struct CPUX86State {
     /* STI / MOV SS shadow: no external interrupt before the instruction at
      * this RIP has run (SDM Vol. 2B STI). */
     bool inhibit_irq;
+    /* an NMI is being handled: the next waits for IRET (SDM Vol. 3A 6.7.1) */
+    bool nmi_blocked;
     /* the next block is one instruction, after self-modifying code */
     bool single_insn;
 
@@ -302,6 +317,9 @@ typedef struct CPUX86State {
      * returns the vector. Set by the board. */
     int (*get_interrupt_vector)(void *opaque);
     void *irq_opaque;
+    /* The local APIC (NULL: none; its MSRs #GP and CR8 is plain storage) */
+    const X86APICOps *apic_ops;
+    void *apic;
 
     /* -d stats */
     uint64_t stat_tbs_translated;

@@ -4,7 +4,9 @@
  */
 #include <string.h>
 
+#include "softmmu/bql.h"
 #include "target-x86/helper.h"
+#include "target-x86/msr.h"
 
 /* CPUID.1:EDX */
 #define CPUID_FPU (1u << 0)
@@ -23,6 +25,7 @@
 #define CPUID_FXSR (1u << 24)
 #define CPUID_SSE (1u << 25)
 #define CPUID_SSE2 (1u << 26)
+#define CPUID_APIC (1u << 9)
 /* CPUID.1:ECX */
 #define CPUID_EXT_SSE3 (1u << 0)
 #define CPUID_EXT_PCLMULQDQ (1u << 1)
@@ -32,6 +35,8 @@
 #define CPUID_EXT_XSAVE (1u << 26)
 #define CPUID_EXT_OSXSAVE (1u << 27)
 #define CPUID_EXT_CX16 (1u << 13)
+#define CPUID_EXT_X2APIC (1u << 21)
+#define CPUID_EXT_TSC_DEADLINE (1u << 24)
 #define CPUID_EXT_MOVBE (1u << 22)
 #define CPUID_EXT_POPCNT (1u << 23)
 #define CPUID_EXT_HYPERVISOR (1u << 31)
@@ -88,6 +93,16 @@ static void brand_regs(uint32_t part, uint32_t *eax, uint32_t *ebx,
     memcpy(edx, p + 12, 4);
 }
 
+static bool cpuid_apic_enabled(CPUX86State *env)
+{
+    uint64_t base = 0;
+
+    bql_lock();
+    env->apic_ops->msr_read(env->apic, MSR_IA32_APICBASE, &base);
+    bql_unlock();
+    return base & APIC_BASE_ENABLE;
+}
+
 void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx)
 {
@@ -105,7 +120,8 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         break;
     case 1:
         *eax = 0x000006fb;   /* family 6, model 15, stepping 11 */
-        *ebx = 0x00010800;   /* 1 logical processor, CLFLUSH line 64 */
+        /* initial APIC ID 0 in 31:24, 1 logical processor, CLFLUSH 64 */
+        *ebx = 0x00010800;
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT |
                CPUID_EXT_HYPERVISOR | CPUID_EXT_SSE3 | CPUID_EXT_PCLMULQDQ |
                CPUID_EXT_SSSE3 | CPUID_EXT_SSE41 | CPUID_EXT_SSE42 |
@@ -117,6 +133,14 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
                CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |
                CPUID_FPU | CPUID_CLFSH | CPUID_MMX | CPUID_FXSR | CPUID_SSE |
                CPUID_SSE2;
+        if (env->apic_ops) {
+            *ecx |= CPUID_EXT_X2APIC | CPUID_EXT_TSC_DEADLINE;
+            /* a globally disabled APIC is not reported (SDM Vol. 3A
+             * 10.4.3) */
+            if (cpuid_apic_enabled(env)) {
+                *edx |= CPUID_APIC;
+            }
+        }
         break;
     case 0xd:   /* XSAVE components and area sizes */
         if (subleaf == 0) {

@@ -130,15 +130,148 @@ static void fpu_img_store(CPUX86State *env, const X86FxState *img)
     }
 }
 
+/* ---- register moves without the host ----
+ * The stack moves compilers emit most (FLD ST(i), FXCH, FST(P) ST(i),
+ * FLD1, FLDZ, FCHS, FABS, FINCSTP, FDECSTP, FFREE, FNOP), done here when
+ * no stack fault can occur: they raise nothing else and round nothing
+ * (SDM Vol. 2A). C1 = 0; C0, C2, C3 (undefined) are kept, as hardware
+ * keeps them (FFREE too; FNOP keeps all four). Stack faults take the host
+ * path. */
+
+#define FSW_C1 0x0200u
+
+static int fpu_top(CPUX86State *env)
+{
+    return (env->fx.fsw & FSW_TOP_MASK) >> 11;
+}
+
+static bool fpu_valid(CPUX86State *env, int i)
+{
+    return (env->fx.ftw >> ((fpu_top(env) + i) & 7)) & 1;
+}
+
+static void fpu_set_top(CPUX86State *env, int top)
+{
+    env->fx.fsw = (uint16_t)((env->fx.fsw & ~FSW_TOP_MASK) | (top & 7) << 11);
+}
+
+static void fpu_set_valid(CPUX86State *env, int i, bool valid)
+{
+    uint8_t bit = (uint8_t)(1u << ((fpu_top(env) + i) & 7));
+    env->fx.ftw = valid ? env->fx.ftw | bit : env->fx.ftw & ~bit;
+}
+
+/* TOP - 1; st[] follows (the old ST(7) register becomes ST(0)) */
+static void fpu_push(CPUX86State *env)
+{
+    typeof(env->fx.st[0]) last = env->fx.st[7];
+    memmove(&env->fx.st[1], &env->fx.st[0], 7 * sizeof(env->fx.st[0]));
+    env->fx.st[0] = last;
+    fpu_set_top(env, fpu_top(env) - 1);
+}
+
+static void fpu_pop(CPUX86State *env)
+{
+    typeof(env->fx.st[0]) first = env->fx.st[0];
+    fpu_set_valid(env, 0, false);
+    memmove(&env->fx.st[0], &env->fx.st[1], 7 * sizeof(env->fx.st[0]));
+    env->fx.st[7] = first;
+    fpu_set_top(env, fpu_top(env) + 1);
+}
+
+static void fpu_load(CPUX86State *env, uint16_t exp, uint64_t mant)
+{
+    fpu_push(env);
+    env->fx.st[0].exp = exp;
+    env->fx.st[0].mant = mant;
+    fpu_set_valid(env, 0, true);
+}
+
+/* Returns false to leave the instruction to the host */
+static bool fpu_fast(CPUX86State *env, uint32_t fop)
+{
+    int i = fop & 7;
+    switch (fop & 0x7f8) {
+    case 0x1c0:                                     /* FLD ST(i) */
+        if (!fpu_valid(env, i) || fpu_valid(env, 7)) {
+            return false;
+        }
+        fpu_load(env, env->fx.st[i].exp, env->fx.st[i].mant);
+        break;
+    case 0x1c8:                                     /* FXCH ST(i) */
+        if (!fpu_valid(env, 0) || !fpu_valid(env, i)) {
+            return false;
+        }
+        typeof(env->fx.st[0]) t = env->fx.st[0];
+        env->fx.st[0] = env->fx.st[i];
+        env->fx.st[i] = t;
+        break;
+    case 0x5d0:                                     /* FST ST(i) */
+    case 0x5d8:                                     /* FSTP ST(i) */
+        if (!fpu_valid(env, 0)) {
+            return false;
+        }
+        env->fx.st[i] = env->fx.st[0];
+        fpu_set_valid(env, i, true);
+        if (fop & 8) {
+            fpu_pop(env);
+        }
+        break;
+    case 0x5c0:                                     /* FFREE ST(i) */
+        fpu_set_valid(env, i, false);
+        break;
+    case 0x1d0:
+        return i == 0;                              /* FNOP: C0-C3 kept */
+    default:
+        switch (fop) {
+        case 0x1e0:                                 /* FCHS */
+        case 0x1e1:                                 /* FABS */
+            if (!fpu_valid(env, 0)) {
+                return false;
+            }
+            env->fx.st[0].exp = i ? env->fx.st[0].exp & 0x7fff
+                                  : env->fx.st[0].exp ^ 0x8000;
+            break;
+        case 0x1e8:                                 /* FLD1 */
+        case 0x1ee:                                 /* FLDZ */
+            if (fpu_valid(env, 7)) {
+                return false;
+            }
+            fpu_load(env, fop == 0x1e8 ? 0x3fff : 0,
+                     fop == 0x1e8 ? 1ull << 63 : 0);
+            break;
+        case 0x1f6:                                 /* FDECSTP */
+        case 0x1f7:                                 /* FINCSTP */
+            if (fop == 0x1f6) {
+                fpu_push(env);
+            } else {
+                typeof(env->fx.st[0]) first = env->fx.st[0];
+                memmove(&env->fx.st[0], &env->fx.st[1],
+                        7 * sizeof(env->fx.st[0]));
+                env->fx.st[7] = first;
+                fpu_set_top(env, fpu_top(env) + 1);
+            }
+            break;
+        default:
+            return false;
+        }
+    }
+    env->fx.fsw &= ~FSW_C1;
+    return true;
+}
+
 uint64_t helper_fpu_exec(CPUX86State *env, uint32_t op, uint64_t fip,
                          uint64_t fdp, uint64_t eflags)
 {
     uint32_t fop = op & 0x7ff;
+    uint64_t fl = eflags & CC_ALL;
     assert(fpu_stub_fits_scratch(fop));
-    /* all but FNCLEX and FNINIT wait on the host */
-    X86FxState *img = fpu_img_load(env, fop != 0x3e2 && fop != 0x3e3);
-    uint64_t fl = fpu_host_run(img, fpu_stub(fop), env->fp_t0, eflags);
-    fpu_img_store(env, img);
+    if ((op & FPU_OP_CONTROL) || !fpu_fast(env, fop)) {
+        /* all but FNCLEX and FNINIT wait on the host */
+        X86FxState *img = fpu_img_load(env, fop != 0x3e2 && fop != 0x3e3);
+        fl = fpu_host_run(img, fpu_stub(fop), env->fp_t0, eflags);
+        fpu_img_store(env, img);
+    }
     if (fop == 0x3e3) {
         /* FNINIT clears the pointers too */
         env->fx.fop = 0;

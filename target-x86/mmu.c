@@ -243,7 +243,7 @@ static bool addr_canonical(CPUX86State *env, uint64_t addr)
     if (!(env->hflags & HF_LMA)) {
         return true;
     }
-    return (uint64_t)(((int64_t)addr << 16) >> 16) == addr;
+    return (uint64_t)((int64_t)(addr << 16) >> 16) == addr;
 }
 
 void x86_check_canonical(CPUX86State *env, uint64_t addr, bool stack,

@@ -18,11 +18,15 @@
 #define MSR_MTRR_FIX4K_F8000  0x26f
 #define MSR_MTRR_DEF_TYPE     0x2ff
 #define MSR_IA32_APICBASE     0x1b
+#define APIC_BASE_ENABLE      (1u << 11)
 #define MSR_IA32_SYSENTER_CS  0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
 #define MSR_IA32_SYSENTER_EIP 0x176
 #define MSR_IA32_MISC_ENABLE  0x1a0
 #define MSR_IA32_PAT          0x277
+#define MSR_IA32_TSC_DEADLINE 0x6e0
+#define MSR_X2APIC_FIRST      0x800
+#define MSR_X2APIC_LAST       0x8ff
 #define MSR_EFER              0xc0000080
 #define MSR_STAR              0xc0000081
 #define MSR_LSTAR             0xc0000082

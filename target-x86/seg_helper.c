@@ -309,6 +309,9 @@ void helper_iret(CPUX86State *env, uint32_t dflag, uint64_t next_rip)
     int mmu = cur_mmu_idx(env);
     int cpl = (int)(env->hflags & HF_CPL_MASK);
 
+    /* IRET ends NMI blocking, even when it faults (SDM Vol. 3A 6.7.1) */
+    env->nmi_blocked = false;
+
     uint64_t new_ip = cpu_ld_mmu(env, ss_base + (sp & sp_mask), (int)n, mmu, 0);
     uint16_t sel = (uint16_t)cpu_ld_mmu(env, ss_base + ((sp + n) & sp_mask), 2,
                                         mmu, 0);

@@ -13,6 +13,11 @@
 #include "target-x86/helper.h"
 
 
+/*
+ * The TSC counts virtual nanoseconds (BT86_TSC_HZ is 1 GHz) plus the offset
+ * WRMSR to IA32_TSC sets: the APIC timer's TSC-deadline mode compares
+ * against the same clock.
+ */
 uint64_t cpu_get_tsc(CPUX86State *env)
 {
     return (uint64_t)clock_get_ns() * (BT86_TSC_HZ / 1000000000u) +
@@ -110,7 +115,14 @@ void helper_write_crN(CPUX86State *env, uint32_t reg, uint64_t val)
         if (val & ~0xfull) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
-        env->cr[8] = val;
+        if (env->apic_ops) {
+            /* CR8 is the APIC's TPR[7:4] (SDM Vol. 3A 10.8.6.1) */
+            bql_lock();
+            env->apic_ops->set_cr8(env->apic, val);
+            bql_unlock();
+        } else {
+            env->cr[8] = val;
+        }
         break;
     default:
         raise_exception(env, EXCP06_ILLOP);
@@ -122,7 +134,15 @@ uint64_t helper_read_crN(CPUX86State *env, uint32_t reg)
 {
     check_cpl0(env);
     switch (reg) {
-    case 0: case 2: case 3: case 4: case 8:
+    case 8:
+        if (env->apic_ops) {
+            bql_lock();
+            uint8_t v = env->apic_ops->get_cr8(env->apic);
+            bql_unlock();
+            return v;
+        }
+        return env->cr[8];
+    case 0: case 2: case 3: case 4:
         return env->cr[reg];
     default:
         raise_exception(env, EXCP06_ILLOP);
@@ -218,7 +238,7 @@ void helper_sysret(CPUX86State *env, uint32_t dflag)
     uint64_t rip = env->regs[R_ECX];
     if (dflag == 2) {
         /* a non-canonical RCX faults in ring 0 (Intel) */
-        if ((uint64_t)(((int64_t)rip << 16) >> 16) != rip) {
+        if ((uint64_t)((int64_t)(rip << 16) >> 16) != rip) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
         x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 16) | 3), 0,
@@ -285,8 +305,8 @@ void helper_sysexit(CPUX86State *env, uint32_t dflag)
                     DESC_G_MASK | DESC_B_MASK | (3u << DESC_DPL_SHIFT);
     if (dflag == 2) {
         uint64_t rip = env->regs[R_EDX], rsp = env->regs[R_ECX];
-        if ((uint64_t)(((int64_t)rip << 16) >> 16) != rip ||
-            (uint64_t)(((int64_t)rsp << 16) >> 16) != rsp) {
+        if ((uint64_t)((int64_t)(rip << 16) >> 16) != rip ||
+            (uint64_t)((int64_t)(rsp << 16) >> 16) != rsp) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
         x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 32) | 3), 0,

@@ -380,7 +380,8 @@ static void gen_fpu_ldenv(DisasContext *dc, FpuMem *m, bool rstor)
 
 static void gen_fpu_mem(DisasContext *dc)
 {
-    int kind = mem_kind[(dc->b & 7) * 8 + dc->reg];
+    /* ModRM.reg as it is: REX.R does not extend an opcode extension */
+    int kind = mem_kind[(dc->b & 7) * 8 + ((dc->modrm >> 3) & 7)];
     if (kind == M_UD) {
         gen_illegal_opcode(dc);
         return;

@@ -7,7 +7,9 @@
  *   [640K, 768K)            unassigned (VGA window, later)
  *   [768K, 1M)              ROM, zero-filled (option ROMs and BIOS, later)
  *   [1M, min(RAM, 3.5G))    RAM
- *   [3.5G, 4G)              PCI hole: BARs the guest places there
+ *   [3.5G, 4G)              PCI hole: BARs the guest places there, the
+ *                           IOAPIC at 0xFEC00000, the local APIC at
+ *                           0xFEE00000
  *   [4G, 4G + RAM - 3.5G)   the rest of RAM, if any
  * RAM is one anonymous mapping, so guest-physical RAM is contiguous in host
  * memory apart from the hole; the bytes behind [640K, 1M) are unused.
@@ -170,9 +172,35 @@ static bool pc_serial_present(const char *spec)
     return spec && strcmp(spec, "none") != 0;
 }
 
-/* The PIC's INT drives the CPU's INTR; the CPU samples it between
- * instructions and acknowledges through pc_get_interrupt_vector. */
+/*
+ * Interrupt wiring (MP spec 1.4 "virtual wire" PC):
+ *   device -> pc->gsi[n] -> 8259 input n (n < 16) and IOAPIC pin n
+ *             (ISA IRQ 0 -> pin 2, the MADT's interrupt source override)
+ *   8259 INT -> LAPIC LINT0 (ExtINT after reset) and IOAPIC pin 0 (ExtINT,
+ *             for virtual wire through the IOAPIC)
+ *   IOAPIC messages -> LAPIC; LAPIC EOI of a level vector -> IOAPIC
+ *   LAPIC -> the CPU's INTR and NMI; the CPU acknowledges through the
+ *             LAPIC, which hands ExtINT acknowledges on to the 8259.
+ */
+static void pc_gsi_set(void *opaque, int n, int level)
+{
+    PCMachine *pc = opaque;
+
+    if (n < PIC_NR_IRQS) {
+        irq_set(pic_irq_line(pc->pic, n), level);
+    }
+    irq_set(ioapic_irq_line(pc->ioapic, n == 0 ? 2 : n), level);
+}
+
 static void pc_pic_intr(void *opaque, int n, int level)
+{
+    PCMachine *pc = opaque;
+
+    irq_set(apic_lint_line(pc->apic, 0), level);
+    irq_set(ioapic_irq_line(pc->ioapic, 0), level);
+}
+
+static void pc_cpu_intr(void *opaque, int n, int level)
 {
     PCMachine *pc = opaque;
 
@@ -186,10 +214,44 @@ static void pc_pic_intr(void *opaque, int n, int level)
     }
 }
 
+/* NMI is an edge: the APIC pulses the line. */
+static void pc_cpu_nmi(void *opaque, int n, int level)
+{
+    PCMachine *pc = opaque;
+
+    if (pc->cpu && level) {
+        cpu_interrupt(pc->cpu, CPU_INTERRUPT_NMI);
+    }
+}
+
+static bool pc_ioapic_deliver(void *opaque, const APICMessage *msg)
+{
+    PCMachine *pc = opaque;
+
+    return apic_deliver(pc->apic, msg);
+}
+
+static void pc_apic_eoi(void *opaque, int vector)
+{
+    PCMachine *pc = opaque;
+
+    ioapic_eoi(pc->ioapic, vector);
+}
+
 static int pc_get_interrupt_vector(void *opaque)
 {
-    return pic_get_interrupt(opaque);
+    PCMachine *pc = opaque;
+    int vec = apic_get_interrupt(pc->apic);
+
+    return vec == APIC_EXTINT ? pic_get_interrupt(pc->pic) : vec;
 }
+
+static const X86APICOps pc_apic_ops = {
+    .msr_read = apic_msr_read,
+    .msr_write = apic_msr_write,
+    .get_cr8 = apic_get_cr8,
+    .set_cr8 = apic_set_cr8,
+};
 
 /*
  * Port 0x61: bit 0 gates PIT counter 2, bit 1 enables the speaker (not
@@ -255,20 +317,6 @@ const PCPCIModel *pc_pci_models(size_t *count)
 {
     *count = G_N_ELEMENTS(pc_pci_model_table);
     return pc_pci_model_table;
-}
-
-/*
- * The one place where the board's interrupt sources (the lines pc->gsi[],
- * see PC_NR_GSI) meet the interrupt controllers. Today only the 8259 pair
- * is there; the IOAPIC takes every GSI when it exists.
- */
-static void pc_gsi_set(void *opaque, int n, int level)
-{
-    PCMachine *pc = opaque;
-
-    if (n < PIC_NR_IRQS) {
-        irq_set(pic_irq_line(pc->pic, n), level);
-    }
 }
 
 static void pc_shared_irq_set(PCMachine *pc, int src, int irq, int level)
@@ -478,6 +526,12 @@ static bool pc_devices_init(PCMachine *pc, char **err)
             return false;
         }
     }
+    irq_init(&pc->cpu_irq[0], pc_cpu_intr, pc, 0);
+    irq_init(&pc->cpu_irq[1], pc_cpu_nmi, pc, 1);
+    pc->apic = apic_create(&pc->as, &pc->cpu_irq[0], &pc->cpu_irq[1],
+                           pc_apic_eoi, pc);
+    pc->ioapic = ioapic_create(&pc->as, IOAPIC_DEFAULT_BASE,
+                               pc_ioapic_deliver, pc);
     irq_init(&pc->pic_intr, pc_pic_intr, pc, 0);
     pc->pic = pic_create(&pc->io, &pc->pic_intr);
     for (int i = 0; i < PC_NR_GSI; i++) {
@@ -485,12 +539,16 @@ static bool pc_devices_init(PCMachine *pc, char **err)
     }
     qtest_register_irqs("i8259", pic_irq_lines(pc->pic), PIC_NR_IRQS,
                         &pc->pic_intr, 1);
-    pc->pit = pit_create(&pc->io, PC_PIT_IOBASE,
-                         pic_irq_line(pc->pic, PC_PIT_IRQ));
+    qtest_register_irqs("ioapic", ioapic_irq_lines(pc->ioapic),
+                        IOAPIC_NR_PINS, NULL, 0);
+    /* inputs LINT0, LINT1; outputs the CPU's INTR and NMI */
+    qtest_register_irqs("apic", apic_lint_lines(pc->apic), 2, pc->cpu_irq,
+                        2);
+    pc->pit = pit_create(&pc->io, PC_PIT_IOBASE, &pc->gsi[PC_PIT_IRQ]);
     io_map(&pc->io, "port61", PC_PORT61, 1, &pc_port61_ops, pc);
     io_map(&pc->io, "port80", PC_PORT80, 1, &pc_port80_ops, pc);
-    pc->rtc = rtc_create(&pc->io, RTC_IOBASE,
-                         pic_irq_line(pc->pic, RTC_ISA_IRQ), &cfg->rtc_base);
+    pc->rtc = rtc_create(&pc->io, RTC_IOBASE, &pc->gsi[RTC_ISA_IRQ],
+                         &cfg->rtc_base);
     rtc_set_pc_config(pc->rtc, MIN(cfg->ram_size, PC_PCI_HOLE),
                       cfg->ram_size > PC_PCI_HOLE
                       ? cfg->ram_size - PC_PCI_HOLE : 0);
@@ -500,7 +558,7 @@ static bool pc_devices_init(PCMachine *pc, char **err)
             continue;
         }
         serial_create(&pc->io, pc_serial_ports[i].iobase,
-                      pic_irq_line(pc->pic, pc_serial_ports[i].irq), chr[i]);
+                      &pc->gsi[pc_serial_ports[i].irq], chr[i]);
     }
 
     pc_pci_init(pc);
@@ -535,7 +593,9 @@ static void pc_cpu_init(PCMachine *pc)
 {
     pc->cpu = x86_cpu_create(&pc->as, &pc->io);
     pc->cpu->get_interrupt_vector = pc_get_interrupt_vector;
-    pc->cpu->irq_opaque = pc->pic;
+    pc->cpu->irq_opaque = pc;
+    pc->cpu->apic_ops = &pc_apic_ops;
+    pc->cpu->apic = pc->apic;
 }
 
 PCMachine *pc_create(const PCConfig *cfg, char **err)

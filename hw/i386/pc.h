@@ -8,7 +8,9 @@
 
 #include "hw/acpi/piix4_pm.h"
 #include "hw/input/i8042.h"
+#include "hw/intc/apic.h"
 #include "hw/intc/i8259.h"
+#include "hw/intc/ioapic.h"
 #include "hw/irq.h"
 #include "hw/isa/piix3.h"
 #include "hw/pci-host/i440fx.h"
@@ -20,10 +22,12 @@
 
 /*
  * Interrupt lines by GSI (global system interrupt, the IOAPIC's pin
- * numbering): GSI n < 16 is ISA IRQ n; GSIs 16-19 are PIRQA-D, as on
- * QEMU's pc (PCI interrupts in APIC mode). 24 = the IOAPIC's pins.
+ * numbering). GSI n < 16 is ISA IRQ n and reaches both the 8259 (input n)
+ * and the IOAPIC (pin n, but IRQ 0 goes to pin 2: the MADT's interrupt
+ * source override, as on QEMU's pc); GSIs 16-23 reach the IOAPIC only
+ * (PCI interrupts in APIC mode).
  */
-#define PC_NR_GSI 24
+#define PC_NR_GSI IOAPIC_NR_PINS
 
 typedef struct PCDebugExit {
     uint32_t iobase, iosize;
@@ -76,14 +80,17 @@ typedef struct PCMachine {
     PICState *pic;
     PITState *pit;
     RTCState *rtc;
-    IRQLine pic_intr;       /* the master 8259's INT, to the CPU's INTR */
+    APICState *apic;
+    IOAPICState *ioapic;
+    IRQLine gsi[PC_NR_GSI]; /* what devices raise: see PC_NR_GSI */
+    IRQLine pic_intr;       /* the master 8259's INT: LINT0 and IOAPIC pin 0 */
+    IRQLine cpu_irq[2];     /* the CPU's INTR and NMI, driven by the APIC */
     uint8_t port61;         /* system control port B, writable bits */
     PCIBus *pci;
     I440FXState *i440fx;
     PIIX3State *piix3;
     PIIX4PMState *pm;
     I8042State *i8042;
-    IRQLine gsi[PC_NR_GSI];         /* what devices raise: see PC_NR_GSI */
     IRQLine pirq[PCI_NUM_PIRQS];    /* PCI bus PIRQA-D outputs */
     IRQLine piix3_irq[PIC_NR_IRQS]; /* PIRQs as routed to ISA IRQs */
     IRQLine sci;                    /* the ACPI SCI */

@@ -24,9 +24,10 @@ typedef struct {
 static gpointer host_writer(gpointer opaque)
 {
     HostWriter *w = opaque;
-    /* start once the guest runs: its first increment makes the counter
-     * non-zero, so bt86 has finished setting up memory */
-    while (__atomic_load_n(w->counter, __ATOMIC_SEQ_CST) == 0) {
+    /* start once the guest runs: before that the counter holds the last
+     * test's total, then the data page's pattern, and bt86's memory setup
+     * would overwrite increments made then */
+    while (!bt86_running()) {
     }
     for (uint64_t i = 0; i < HOST_ITERS; i++) {
         __atomic_fetch_add(w->counter, 1, __ATOMIC_SEQ_CST);

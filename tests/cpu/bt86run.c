@@ -406,7 +406,7 @@ void bt86_run(const TestCase *tc, TestResult *out)
     env->fx.mxcsr_mask = MXCSR_MASK;
 
     memset(out, 0, offsetof(TestResult, data));
-    running = 1;
+    __atomic_store_n(&running, 1, __ATOMIC_SEQ_CST);
     int r = cpu_exec(env);
     running = 0;
     run_seq++;
@@ -448,6 +448,13 @@ void bt86_run(const TestCase *tc, TestResult *out)
     memcpy(out->stack, ram + P_STACK, STACK_SIZE);
     memcpy(out->code, ram + P_CODE, CODE_SIZE);
     current_test = NULL;
+}
+
+/* In cpu_exec, with the test's memory and registers in place (for tests
+ * that race a host thread against the guest) */
+bool bt86_running(void)
+{
+    return __atomic_load_n(&running, __ATOMIC_SEQ_CST) != 0;
 }
 
 /* Host address of a byte of the data page (tests that share it with a

@@ -211,6 +211,7 @@ void bt86_init(void);
 extern bool bt86_full_flush;
 void bt86_run(const TestCase *tc, TestResult *out);
 void *bt86_data_host(uint32_t off);
+bool bt86_running(void);
 /* atomic.c: --atomic */
 int atomic_main(void);
 

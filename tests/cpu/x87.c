@@ -158,6 +158,8 @@ static bool xbegin(X *x, const char *fmt, ...)
     tc->fx_set = true;
     tc->fx.fcw = FCW_DEF;
     tc->fx.mxcsr = 0x1f80;
+    /* condition codes in, to see which instructions keep them */
+    tc->fx.fsw = (uint16_t)(rng_next(&x->rng) & 0x4700);
     /* empty registers hold junk, which must survive */
     for (int i = 0; i < 8; i++) {
         set_f80(tc, i, V[rng_below(&x->rng, NV)]);
@@ -783,6 +785,43 @@ static void x_faults(X *x)
     }
 }
 
+/* Prefixes that change nothing for x87 (REX.R, REX.W on value forms,
+ * 66h, F2h/F3h) or the environment format; raw bytes */
+static void x_prefixes(X *x)
+{
+    static const struct {
+        uint8_t b[6];
+        uint8_t n;
+    } seq[] = {
+        { { 0x44, 0xd9, 0x03 }, 3 },                     /* rex.r fld m32 [rbx] */
+        { { 0x4c, 0xdd, 0x1b }, 3 },                     /* rex.wr fstp m64 */
+        { { 0x44, 0xdb, 0x2b }, 3 },                     /* rex.r fld m80 */
+        { { 0x41, 0xd8, 0xc1 }, 3 },                     /* rex.b fadd st(1) */
+        { { 0x4f, 0xdf, 0x3b }, 3 },                     /* rex.wrxb: [r11] */
+        { { 0x44, 0xd9, 0x36 }, 3 },                     /* rex.r fnstenv [rsi] */
+        { { 0x66, 0x44, 0xdd, 0x23 }, 4 },               /* 66 rex.r frstor */
+        { { 0xf3, 0xd8, 0x03 }, 3 },                     /* rep fadd m32 */
+        { { 0xf2, 0xdb, 0x3b }, 3 },                     /* repne fstp m80 */
+        { { 0x66, 0xd9, 0x03 }, 3 },                     /* 66 fld m32 */
+        { { 0x44, 0xdd, 0x3b }, 3 },                     /* rex.r fnstsw m16 */
+        { { 0x45, 0xdf, 0xe0 }, 3 },                     /* rex fnstsw ax */
+    };
+    for (unsigned k = 0; k < sizeof(seq) / sizeof(seq[0]); k++) {
+        for (int i = 0; i < 4; i++) {
+            if (!xbegin(x, "x87 prefixes %u", k)) {
+                continue;
+            }
+            x->tc.regs[R11] = DATA_BASE + 0x180;
+            xstack2(x, 2 + i, V[8 + i], V[i]);
+            b_start(&x->b);
+            b_bytes(&x->b, seq[k].b, seq[k].n);
+            b_flags(&x->b, 0, 0, 0);
+            xenv_check(x);
+            xend(x);
+        }
+    }
+}
+
 /* Addressing forms: FDP is the operand's offset */
 static void x_addressing(X *x)
 {
@@ -886,6 +925,136 @@ static void x_pointers(X *x)
     }
 }
 
+/* 32-bit code: GS is an LDT data segment with base DATA_BASE and limit
+ * 0xffff, beyond the mapped pages. Operands at its end: #GP(0) when one
+ * runs past the limit, else #PF. FDP is the offset in the segment, not
+ * the address. */
+static void x_segments(X *x)
+{
+    static const uint8_t op[] = { 1, 5, 3, 7, 1, 5, 3, 7, 5, 5, 1, 1, 7 };
+    static const uint8_t dg[] = { 0, 0, 5, 4, 3, 3, 7, 6, 6, 4, 6, 4, 3 };
+    static const uint8_t size[] = { 4, 8, 10, 10, 4, 8, 10, 10, 108, 108,
+                                    28, 28, 2 };
+    for (unsigned k = 0; k < sizeof(op); k++) {
+        for (int over = 0; over < 3; over++) {
+            /* not where vendors differ: which part of an operand larger
+             * than 8 bytes the CPU checks or touches first */
+            if ((over == 1 && size[k] > 8) || (over == 0 && size[k] > 10) ||
+                !xbegin(x, "x87 gs limit %02x /%d", 0xd8 + op[k], dg[k])) {
+                continue;
+            }
+            /* the last byte at the limit, one past it, or in the data
+             * pages */
+            x->tc.regs[RBX] = over == 2 ? 0x300 : LDT_DATA_LIMIT + 1u -
+                                                  size[k] + (unsigned)over;
+            xstack2(x, 3, V[8], V[4]);
+            x->b.seg = 0x65;
+            xm(&x->b, op[k], dg[k], MEMOP_BASE, 32);
+            xenv_check(x);
+            xend(x);
+        }
+    }
+    /* FDP through GS, with an unmasked exception so every host keeps it */
+    for (int v = 0; v < 2; v++) {
+        if (!xbegin(x, "x87 pointers gs fdiv m32")) {
+            continue;
+        }
+        F80 st[2] = { V[2], V[3] };
+        xstack(x, 2, st);
+        x->tc.fx.fcw = 0x0340;
+        x->tc.regs[RBX] = 0x300;
+        xpoke(x, 0x300, 4, 0);
+        x->b.seg = 0x65;
+        xm(&x->b, 0, 6, MEMOP_BASE, v ? 16 : 32);
+        xenv_check_ptrs(&x->b, true);
+        xend(x);
+    }
+}
+
+/* 16-bit code (CS, SS, DS 16-bit LDT segments, DS based at DATA_BASE,
+ * limit 0xffff): 16-bit addressing and its wrap at 64 KiB, the 14-byte
+ * environment by default (28 with 66h), limit faults. Raw bytes; the check
+ * at the end is FNSTENV [si] in the 14-byte format. */
+static void x_mode16(X *x)
+{
+    static const struct {
+        uint8_t b[12];
+        uint8_t n;
+        int8_t env_at_bx;   /* image at [bx] to clean: 0 none, 1 14-byte,
+                               2 28-byte */
+    } seq[] = {
+        { { 0xd9, 0x07 }, 2, 0 },                        /* fld m32 [bx] */
+        { { 0xdd, 0x07 }, 2, 0 },                        /* fld m64 */
+        { { 0xdb, 0x2f }, 2, 0 },                        /* fld m80 */
+        { { 0xd9, 0x1f }, 2, 0 },                        /* fstp m32 */
+        { { 0xdb, 0x3f }, 2, 0 },                        /* fstp m80 */
+        { { 0xdf, 0x3f }, 2, 0 },                        /* fistp m64 */
+        { { 0xde, 0x07 }, 2, 0 },                        /* fiadd m16 */
+        { { 0xd8, 0x47, 0x10 }, 3, 0 },                  /* fadd [bx+16] */
+        { { 0xd9, 0x87, 0x00, 0xff }, 4, 0 },            /* wraps to 0 */
+        { { 0xd9, 0x87, 0xfe, 0xfe }, 4, 0 },            /* 0xfffe: #GP */
+        { { 0x67, 0xd9, 0x03 }, 3, 0 },                  /* fld [ebx] */
+        { { 0xd9, 0x37 }, 2, 1 },                        /* fnstenv 14 */
+        { { 0x66, 0xd9, 0x37 }, 3, 2 },                  /* fnstenv 28 */
+        { { 0xd9, 0x27 }, 2, 0 },                        /* fldenv 14 */
+        { { 0x66, 0xd9, 0x27 }, 3, 0 },                  /* fldenv 28 */
+        { { 0xdd, 0x37, 0xdd, 0x27 }, 4, 1 },            /* fnsave; frstor */
+        { { 0x66, 0xdd, 0x37, 0x66, 0xdd, 0x27 }, 6, 2 },
+        { { 0xdd, 0x3f, 0xd9, 0x3f }, 4, 0 },            /* fnstsw, fnstcw */
+    };
+    bool ptrs = host_keeps_ptrs();
+    for (unsigned k = 0; k < sizeof(seq) / sizeof(seq[0]); k++) {
+        for (int i = 0; i < 6; i++) {
+            if (!xbegin(x, "x87 16-bit code %u", k)) {
+                continue;
+            }
+            TestCase *tc = &x->tc;
+            tc->cmode = TC_MODE16;
+            tc->regs[RBX] = 0x100;
+            tc->regs[RSI] = 0x800;
+            tc->regs[RDI] = 0x1000;
+            tc->regs[RSP] = 0x800;
+            tc->regs[RBP] = 0x700;
+            tc->mem_seed = 0x5eed1600 + (uint64_t)i;
+            xstack2(x, 1 + i, V[V2[i * 3]], V[V2[i * 3 + 1]]);
+            x->tc.fx.fcw = (uint16_t)(0x037f ^ (i & 3) << 10);
+            b_start(&x->b);
+            b_bytes(&x->b, seq[k].b, seq[k].n);
+            b_flags(&x->b, 0, 0, 0);
+            /* FCS and FDS (and the pointers) of images at [bx] and [si] */
+            uint8_t zero[][5] = {
+                { 0xc7, 0x47, 0x08, 0, 0 }, { 0xc7, 0x47, 0x0c, 0, 0 },
+                { 0xc7, 0x47, 0x06, 0, 0 }, { 0xc7, 0x47, 0x0a, 0, 0 },
+            };
+            uint8_t zero28[][5] = {
+                { 0xc7, 0x47, 0x10, 0, 0 }, { 0xc7, 0x47, 0x18, 0, 0 },
+                { 0xc7, 0x47, 0x0c, 0, 0 }, { 0xc7, 0x47, 0x12, 0, 0 },
+                { 0xc7, 0x47, 0x14, 0, 0 },
+            };
+            int nz = seq[k].env_at_bx == 1 ? (ptrs ? 2 : 4)
+                     : seq[k].env_at_bx == 2 ? (ptrs ? 2 : 5) : 0;
+            for (int z = 0; z < nz; z++) {
+                b_start(&x->b);
+                b_bytes(&x->b, seq[k].env_at_bx == 1 ? zero[z] : zero28[z], 5);
+                b_flags(&x->b, 0, 0, 0);
+            }
+            static const uint8_t fnstenv_si[2] = { 0xd9, 0x34 };
+            b_start(&x->b);
+            b_bytes(&x->b, fnstenv_si, 2);
+            b_flags(&x->b, 0, 0, 0);
+            for (int z = 0; z < (ptrs ? 2 : 4); z++) {
+                uint8_t t[5];
+                memcpy(t, zero[z], 5);
+                t[1] = 0x44;                    /* [si + disp8] */
+                b_start(&x->b);
+                b_bytes(&x->b, t, 5);
+                b_flags(&x->b, 0, 0, 0);
+            }
+            xend(x);
+        }
+    }
+}
+
 void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
 {
     X *x = calloc(1, sizeof(*x));
@@ -903,6 +1072,7 @@ void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
     x_env(x);
     x_faults(x);
     x_addressing(x);
+    x_prefixes(x);
     x_pointers(x);
     /* the same in a 32-bit code segment: FIP is EIP, FDP the offset */
     x->cmode = TC_MODE32;
@@ -914,6 +1084,9 @@ void x87_directed_generate(TestSink sink, void *opaque, const char *filter)
     x_env(x);
     x_faults(x);
     x_pointers(x);
+    x_segments(x);
+    x->cmode = TC_MODE64;
+    x_mode16(x);
     free(x);
 }
 
@@ -990,7 +1163,17 @@ void x87_random_generate_one(Rng *r, TestCase *tc)
     if (rng_below(r, 4) == 0) {
         tc->fx.fcw = (uint16_t)((tc->fx.fcw & ~0x3f) | rng_below(r, 64));
     }
-    tc->fx.fsw = (uint16_t)(rng_below(r, 8) << 11);
+    /* TOP, condition codes, sometimes sticky flags (ES as FXRSTOR
+     * derives it). The bits come from mem_seed: drawing more would move
+     * every later test of a seed. */
+    uint64_t h = tc->mem_seed;
+    tc->fx.fsw = (uint16_t)(rng_below(r, 8) << 11 | ((h >> 7) & 0x4700));
+    if (((h >> 24) & 3) == 0) {
+        tc->fx.fsw |= (uint16_t)((h >> 40) & 0x7f);
+    }
+    if (tc->fx.fsw & ~tc->fx.fcw & 0x3f) {
+        tc->fx.fsw |= 0x8080;
+    }
     tc->fx.ftw = (uint8_t)rng_next(r);
     for (int i = 0; i < 8; i++) {
         F80 v = rand_f80(r);

@@ -34,7 +34,8 @@ fetch() {   # package -> path of its .deb in the cache
 kdeb=$(fetch "$kpkg")
 bdeb=$(fetch busybox-static)
 
-stamp="$kdeb $bdeb $(cat "$here/init" "$here/net-up" "$here/sockserv.c" \
+stamp="$kdeb $bdeb $(cat "$here/init" "$here/net-up" "$here/lspci" \
+        "$here/sockserv.c" \
         "$here/guesttest.c" "$here/mkcpio.py" "$here/build.sh" | cksum)"
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
    [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ]; then
@@ -78,6 +79,7 @@ file init 755 $here/init
 file bin/busybox 755 $work/busybox/bin/busybox
 slink bin/sh busybox
 file bin/net-up 755 $here/net-up
+file bin/lspci 755 $here/lspci
 file bin/sockserv 755 $work/sockserv
 file bin/guesttest 755 $work/guesttest
 file lib/modules/e1000.ko 644 $e1000
