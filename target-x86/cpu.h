@@ -325,6 +325,8 @@ typedef struct CPUX86State {
     uint64_t stat_tbs_translated;
     uint64_t stat_exceptions[256];
     uint64_t stat_rdmsr, stat_wrmsr, stat_syscall, stat_sysret;
+#define MSR_STAT_SLOTS 128
+    uint64_t stat_msr[MSR_STAT_SLOTS][2];   /* per MSR: rdmsr, wrmsr */
 } CPUX86State;
 
 /* Board-facing interface */
