@@ -137,6 +137,9 @@ void x86_update_hflags(CPUX86State *env)
     if (env->cr[4] & CR4_OSXMMEXCPT) {
         hf |= HF_OSXMMEXCPT;
     }
+    if (env->cr[4] & CR4_OSXSAVE) {
+        hf |= HF_OSXSAVE;
+    }
     hf |= (env->cr[0] & CR0_MP) ? HF_MP : 0;
     hf |= (env->cr[0] & CR0_EM) ? HF_EM : 0;
     hf |= (env->cr[0] & CR0_TS) ? HF_TS : 0;

@@ -2420,7 +2420,8 @@ static void gen_set_rflags_hflags64(DisasContext *dc, TCGv fl, int cpl)
     tcg_gen_st(S, INDEX_op_st32, t, cpu_env, ENV_OFF(df));
 
     uint32_t keep = dc->flags & (HF_PE | HF_LMA | HF_PG | HF_OSFXSR | HF_SCE |
-                                 HF_MP | HF_EM | HF_TS | HF_OSXMMEXCPT);
+                                 HF_MP | HF_EM | HF_TS | HF_OSXMMEXCPT |
+                                 HF_OSXSAVE);
     TCGv hf = tmp(dc);
     /* HF_SMAP = CR4.SMAP && !RFLAGS.AC */
     tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(cr[4]));
