@@ -37,27 +37,85 @@ static inline unsigned tlb_index(uint64_t vaddr)
 void tlb_flush(CPUX86State *env)
 {
     memset(env->tlb, 0xff, sizeof(env->tlb));   /* TLB_INVALID everywhere */
+    memset(env->tlb_global, 0, sizeof(env->tlb_global));
     env->tlb_has_large_pages = false;
+    env->tlb_has_global = false;
     tb_jmp_cache_clear(env);
 }
 
+/*
+ * A MOV to CR3 comes here on every address-space switch, so the entries go
+ * 64 at a time where none of them is global. tlb_has_large_pages stays as
+ * it is: a global large page may remain.
+ */
+void tlb_flush_nonglobal(CPUX86State *env)
+{
+    if (!env->tlb_has_global) {
+        tlb_flush(env);
+        return;
+    }
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        for (unsigned w = 0; w < CPU_TLB_SIZE / 64; w++) {
+            uint64_t keep = env->tlb_global[m][w];
+            CPUTLBEntry *e = &env->tlb[m][w * 64];
+            if (!keep) {
+                memset(e, 0xff, 64 * sizeof(*e));
+                continue;
+            }
+            for (unsigned i = 0; i < 64; i++) {
+                if (!(keep & (1ull << i))) {
+                    memset(&e[i], 0xff, sizeof(*e));
+                }
+            }
+        }
+    }
+    tb_jmp_cache_clear(env);
+}
+
+static inline bool tlb_entry_is_global(CPUX86State *env, int mmu_idx,
+                                       unsigned idx)
+{
+    return (env->tlb_global[mmu_idx][idx / 64] >> (idx % 64)) & 1;
+}
+
+static void tlb_flush_page_entries(CPUX86State *env, uint64_t vaddr,
+                                   bool keep_global)
+{
+    uint64_t page = vaddr & TARGET_PAGE_MASK;
+    unsigned idx = tlb_index(vaddr);
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        CPUTLBEntry *e = &env->tlb[m][idx];
+        if (keep_global && tlb_entry_is_global(env, m, idx)) {
+            continue;
+        }
+        if ((e->addr_read & TARGET_PAGE_MASK) == page ||
+            (e->addr_write & TARGET_PAGE_MASK) == page ||
+            (e->addr_code & TARGET_PAGE_MASK) == page) {
+            memset(e, 0xff, sizeof(*e));
+            env->tlb_global[m][idx / 64] &= ~(1ull << (idx % 64));
+        }
+    }
+    tb_jmp_cache_clear(env);
+}
+
+/* A large page is held as 4 KiB entries, any of which may map vaddr's
+ * page: then everything goes. */
 void tlb_flush_page(CPUX86State *env, uint64_t vaddr)
 {
     if (env->tlb_has_large_pages) {
         tlb_flush(env);
         return;
     }
-    uint64_t page = vaddr & TARGET_PAGE_MASK;
-    unsigned idx = tlb_index(vaddr);
-    for (int m = 0; m < NB_MMU_MODES; m++) {
-        CPUTLBEntry *e = &env->tlb[m][idx];
-        if ((e->addr_read & TARGET_PAGE_MASK) == page ||
-            (e->addr_write & TARGET_PAGE_MASK) == page ||
-            (e->addr_code & TARGET_PAGE_MASK) == page) {
-            memset(e, 0xff, sizeof(*e));
-        }
+    tlb_flush_page_entries(env, vaddr, false);
+}
+
+void tlb_flush_page_nonglobal(CPUX86State *env, uint64_t vaddr)
+{
+    if (env->tlb_has_large_pages) {
+        tlb_flush_nonglobal(env);
+        return;
     }
-    tb_jmp_cache_clear(env);
+    tlb_flush_page_entries(env, vaddr, true);
 }
 
 void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr, int prot,
@@ -65,12 +123,20 @@ void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr, int prot,
 {
     uint64_t page = vaddr & TARGET_PAGE_MASK;
     uint64_t ppage = paddr & TARGET_PAGE_MASK;
-    CPUTLBEntry *e = &env->tlb[mmu_idx][tlb_index(vaddr)];
+    unsigned idx = tlb_index(vaddr);
+    uint64_t gbit = 1ull << (idx % 64);
+    CPUTLBEntry *e = &env->tlb[mmu_idx][idx];
     MemRegion *r = mem_find(env->as, ppage);
     uint64_t flags = 0;
 
     if (large) {
         env->tlb_has_large_pages = true;
+    }
+    if (prot & PAGE_GLOBAL) {
+        env->tlb_global[mmu_idx][idx / 64] |= gbit;
+        env->tlb_has_global = true;
+    } else {
+        env->tlb_global[mmu_idx][idx / 64] &= ~gbit;
     }
     if (!r || r->kind == MEM_REGION_MMIO ||
         ppage + TARGET_PAGE_SIZE > r->base + r->size) {
@@ -93,7 +159,7 @@ void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr, int prot,
         }
         e->addr_write = page | wflags;
     }
-    env->tlb_paddr[mmu_idx][tlb_index(vaddr)] = ppage;
+    env->tlb_paddr[mmu_idx][idx] = ppage;
 }
 
 static void tlb_set_notdirty(CPUX86State *env, uint64_t page, bool on)

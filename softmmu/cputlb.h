@@ -12,9 +12,16 @@
 enum { MMU_DATA_LOAD, MMU_DATA_STORE, MMU_INST_FETCH };
 
 void tlb_init_layout(void);
+/* Every translation, global ones included. */
 void tlb_flush(CPUX86State *env);
+/* Every translation but the global ones (MOV to CR3, INVPCID types 1, 3). */
+void tlb_flush_nonglobal(CPUX86State *env);
+/* The translations of one page, global ones included (INVLPG). */
 void tlb_flush_page(CPUX86State *env, uint64_t vaddr);
-/* Installs a translation for one 4 KiB page (called by the page walker). */
+/* The non-global translations of one page (INVPCID type 0). */
+void tlb_flush_page_nonglobal(CPUX86State *env, uint64_t vaddr);
+/* Installs a translation for one 4 KiB page (called by the page walker);
+ * PAGE_GLOBAL in prot marks it global. */
 void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr,
                   int prot, int mmu_idx, bool large);
 /* Marks every entry mapping physical `page` write-slow (it now holds code). */
@@ -24,6 +31,7 @@ void tlb_unprotect_code_page(CPUX86State *env, uint64_t page);
 #define PAGE_READ  1
 #define PAGE_WRITE 2
 #define PAGE_EXEC  4
+#define PAGE_GLOBAL 8   /* a global translation: see tlb_flush_nonglobal */
 
 /* Accesses from C (helpers, the translator): through the TLB with faults
  * raised as guest exceptions; retaddr is the host return address inside

@@ -51,6 +51,11 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS };
 #define CR0_CD (1u << 30)
 #define CR0_PG (1u << 31)
 
+/* CR3 with CR4.PCIDE = 1 (SDM Vol. 3A 4.5): the PCID in bits 11:0; bit 63
+ * of a MOV to CR3's source asks for no invalidation and is not stored */
+#define CR3_PCID_MASK 0xfffu
+#define CR3_PCID_NOFLUSH (1ull << 63)
+
 #define CR4_VME (1u << 0)
 #define CR4_PVI (1u << 1)
 #define CR4_TSD (1u << 2)
@@ -299,6 +304,10 @@ typedef struct CPUX86State {
     /* guest-physical page of each entry (for MMIO and code-page writes) */
     uint64_t tlb_paddr[NB_MMU_MODES][CPU_TLB_SIZE];
     bool tlb_has_large_pages;   /* INVLPG must then flush everything */
+    /* Entries that hold global translations (CR4.PGE and the G bit), one
+     * bit each: tlb_flush_nonglobal() keeps them. */
+    uint64_t tlb_global[NB_MMU_MODES][CPU_TLB_SIZE / 64];
+    bool tlb_has_global;
 
     struct TranslationBlock *tb_jmp_cache[TB_JMP_CACHE_SIZE];
 

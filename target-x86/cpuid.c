@@ -35,6 +35,7 @@
 #define CPUID_EXT_XSAVE (1u << 26)
 #define CPUID_EXT_OSXSAVE (1u << 27)
 #define CPUID_EXT_CX16 (1u << 13)
+#define CPUID_EXT_PCID (1u << 17)
 #define CPUID_EXT_X2APIC (1u << 21)
 #define CPUID_EXT_TSC_DEADLINE (1u << 24)
 #define CPUID_EXT_MOVBE (1u << 22)
@@ -54,6 +55,7 @@
 #define CPUID_7_0_EBX_BMI1 (1u << 3)
 #define CPUID_7_0_EBX_SMEP (1u << 7)
 #define CPUID_7_0_EBX_BMI2 (1u << 8)
+#define CPUID_7_0_EBX_INVPCID (1u << 10)
 #define CPUID_7_0_EBX_ADX (1u << 19)
 #define CPUID_7_0_EBX_SMAP (1u << 20)
 #define CPUID_7_0_ECX_RDPID (1u << 22)
@@ -126,7 +128,7 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT |
                CPUID_EXT_HYPERVISOR | CPUID_EXT_SSE3 | CPUID_EXT_PCLMULQDQ |
                CPUID_EXT_SSSE3 | CPUID_EXT_SSE41 | CPUID_EXT_SSE42 |
-               CPUID_EXT_XSAVE;
+               CPUID_EXT_XSAVE | CPUID_EXT_PCID;
         if (env->cr[4] & CR4_OSXSAVE) {
             *ecx |= CPUID_EXT_OSXSAVE;
         }
@@ -156,7 +158,8 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
     case 7:
         if (subleaf == 0) {
             *ebx = CPUID_7_0_EBX_BMI1 | CPUID_7_0_EBX_SMEP |
-                   CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SMAP;
+                   CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_INVPCID |
+                   CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SMAP;
             *ecx = CPUID_7_0_ECX_RDPID;
             *edx = CPUID_7_0_EDX_ARCH_CAPABILITIES;
         }

@@ -57,6 +57,8 @@ void x86_check_canonical(CPUX86State *env, uint64_t addr, bool stack,
                          uintptr_t retaddr);
 bool x86_tlb_probe(CPUX86State *env, uint64_t addr, int access, int mmu_idx);
 void helper_invlpg(CPUX86State *env, uint64_t addr);
+void helper_invpcid(CPUX86State *env, uint64_t type, uint64_t desc_lo,
+                    uint64_t desc_hi);
 
 /* cc_helper.c: lazy flags */
 uint64_t helper_cc_compute_all(uint64_t dst, uint64_t src, uint64_t src2,

@@ -215,6 +215,11 @@ static bool mmu_translate(CPUX86State *env, uint64_t addr, int access,
                          ? pse36_base
                          : (pte & PG_ADDR_MASK) & ~(page_size - 1);
     w->paddr = pbase | (addr & (page_size - 1));
+    /* the G flag counts in the leaf entry only, and only under CR4.PGE
+     * (SDM Vol. 3A 4.10.2.4) */
+    if ((env->cr[4] & CR4_PGE) && (pte & PG_GLOBAL)) {
+        prot |= PAGE_GLOBAL;
+    }
     w->prot = prot;
     w->large = page_size > TARGET_PAGE_SIZE;
     return true;
@@ -281,4 +286,49 @@ bool x86_tlb_probe(CPUX86State *env, uint64_t addr, int access, int mmu_idx)
 void helper_invlpg(CPUX86State *env, uint64_t addr)
 {
     tlb_flush_page(env, addr);
+}
+
+/*
+ * INVPCID (SDM Vol. 2A; Vol. 3A 4.10.4.1). bt86's TLB is not tagged by
+ * PCID: every MOV to CR3 that changes CR3 drops the non-global entries
+ * (sys_helper.c), so those it holds are all for the current PCID, and
+ * global ones are for every PCID. Each type drops the fewest entries that
+ * cover what it must invalidate. The translator has checked CPL 0 and
+ * type <= 3 and read the descriptor: PCID in bits 11:0, bits 63:12
+ * reserved, the linear address in bits 127:64.
+ */
+void helper_invpcid(CPUX86State *env, uint64_t type, uint64_t desc_lo,
+                    uint64_t desc_hi)
+{
+    uint64_t pcid = desc_lo & CR3_PCID_MASK;
+    bool pcide = (env->cr[4] & CR4_PCIDE) != 0;
+    uint64_t current = pcide ? env->cr[3] & CR3_PCID_MASK : 0;
+
+    if (desc_lo & ~(uint64_t)CR3_PCID_MASK) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    if (type <= 1 && pcid != 0 && !pcide) {
+        raise_exception_err(env, EXCP0D_GPF, 0);
+    }
+    switch (type) {
+    case 0:     /* individual address, except global translations */
+        if ((uint64_t)((int64_t)(desc_hi << 16) >> 16) != desc_hi) {
+            raise_exception_err(env, EXCP0D_GPF, 0);
+        }
+        if (pcid == current) {
+            tlb_flush_page_nonglobal(env, desc_hi);
+        }
+        break;
+    case 1:     /* single context, except global translations */
+        if (pcid == current) {
+            tlb_flush_nonglobal(env);
+        }
+        break;
+    case 2:     /* all contexts, global translations included */
+        tlb_flush(env);
+        break;
+    default:    /* 3: all contexts, except global translations */
+        tlb_flush_nonglobal(env);
+        break;
+    }
 }

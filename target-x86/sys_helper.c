@@ -46,11 +46,11 @@ void helper_cpuid(CPUX86State *env)
 }
 
 #define CR0_RESERVED 0xffffffff1ffaffc0ull
-/* Bits of features bt86 does not offer (VME, UMIP, FSGSBASE, SMEP, SMAP,
- * PCIDE...) are reserved: setting them is #GP(0). */
+/* Bits of features bt86 does not offer (VME, UMIP, FSGSBASE, PKE...) are
+ * reserved: setting them is #GP(0). */
 #define CR4_KNOWN (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |   \
-                   CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE |      \
-                   CR4_SMEP | CR4_SMAP)
+                   CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PCIDE |        \
+                   CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
 
 static void check_cpl0(CPUX86State *env)
 {
@@ -78,7 +78,8 @@ void helper_write_crN(CPUX86State *env, uint32_t reg, uint64_t val)
             env->efer |= EFER_LMA;
         }
         if ((old & CR0_PG) && !(val & CR0_PG)) {
-            if (env->hflags & HF_CS64) {
+            /* paging stays on in 64-bit code and while PCIDs are in use */
+            if ((env->hflags & HF_CS64) || (env->cr[4] & CR4_PCIDE)) {
                 raise_exception_err(env, EXCP0D_GPF, 0);
             }
             env->efer &= ~(uint64_t)EFER_LMA;
@@ -92,25 +93,56 @@ void helper_write_crN(CPUX86State *env, uint32_t reg, uint64_t val)
     case 2:
         env->cr[2] = val;
         break;
-    case 3:
-        /* bits above MAXPHYADDR (40) are reserved; no PCID (bit 63) */
+    case 3: {
+        bool noflush = false;
+        if (env->cr[4] & CR4_PCIDE) {
+            noflush = (val & CR3_PCID_NOFLUSH) != 0;
+            val &= ~CR3_PCID_NOFLUSH;
+        }
+        /* bits above MAXPHYADDR (40) are reserved, and so is bit 63 when
+         * CR4.PCIDE = 0 */
         if ((env->hflags & HF_LMA) ? (val >> 40) != 0 : (val >> 32) != 0) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
+        /*
+         * SDM Vol. 3A 4.10.4.1: without bit 63 (or with CR4.PCIDE = 0), the
+         * non-global translations of the new PCID go; with it, nothing need
+         * go. bt86's TLB is not tagged by PCID, so the entries it holds are
+         * those of the CR3 they were walked under: when CR3 changes, they
+         * must go even with bit 63 set, as they belong to another PCID or
+         * another set of tables. Only a reload of the same CR3 with bit 63
+         * set keeps them. Global translations stay (they are for every
+         * PCID), which keeps a switch between address spaces cheap.
+         */
+        if (!noflush || val != env->cr[3]) {
+            tlb_flush_nonglobal(env);
+        }
         env->cr[3] = val;
-        tlb_flush(env);
         break;
-    case 4:
+    }
+    case 4: {
+        uint64_t old = env->cr[4];
         if ((val & ~(uint64_t)CR4_KNOWN) ||
             ((env->hflags & HF_LMA) && !(val & CR4_PAE))) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
-        if ((env->cr[4] ^ val) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP |
-                                  CR4_SMAP)) {
+        /* PCIDE goes from 0 to 1 only in IA-32e mode with CR3[11:0] = 0
+         * (SDM Vol. 3A 4.10.1) */
+        if ((val & CR4_PCIDE) && !(old & CR4_PCIDE) &&
+            (!(env->efer & EFER_LMA) || (env->cr[3] & CR3_PCID_MASK))) {
+            raise_exception_err(env, EXCP0D_GPF, 0);
+        }
+        /* clearing PCIDE invalidates every PCID's translations, globals
+         * too (SDM Vol. 3A 4.10.4.1); setting it needs nothing, as the
+         * entries held are PCID 000H's */
+        if (((old ^ val) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP |
+                            CR4_SMAP)) ||
+            ((old & ~val) & CR4_PCIDE)) {
             tlb_flush(env);
         }
         env->cr[4] = val;
         break;
+    }
     case 8:
         if (val & ~0xfull) {
             raise_exception_err(env, EXCP0D_GPF, 0);

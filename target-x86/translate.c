@@ -2651,12 +2651,49 @@ static void gen_popcnt(DisasContext *dc, MemOp ot)
     set_cc_op(dc, CC_OP_EFLAGS);
 }
 
-/* 0F 38 xx without VEX: MOVBE, ADCX, ADOX */
+/*
+ * INVPCID Gy, Mdq (66 0F 38 82, SDM Vol. 2A): the type in a register (64
+ * bits in 64-bit mode, 32 otherwise, whatever the operand size), a 16-byte
+ * descriptor in memory. The type is checked before the descriptor is read;
+ * helper_invpcid checks the descriptor and invalidates.
+ */
+static void gen_invpcid(DisasContext *dc)
+{
+    if (!(dc->prefix & PREFIX_DATA) ||
+        (dc->prefix & (PREFIX_REPZ | PREFIX_REPNZ)) || dc->mod == 3 ||
+        dc->vm86) {
+        gen_illegal_opcode(dc);
+        return;
+    }
+    if (check_cpl0(dc)) {
+        return;
+    }
+    TCGv type = tmp(dc), lo = tmp(dc), hi = tmp(dc);
+    gen_op_mov_v_reg(dc, dc->code64 ? MO_64 : MO_32, type, dc->reg);
+    TCGLabel *valid = gen_new_label(S);
+    tcg_gen_brcondi(S, TCG_COND_LEU, type, 3, valid);
+    gen_exception_err(dc, EXCP0D_GPF, 0);
+    tcg_gen_set_label(S, valid);
+    dc->is_jmp = false;
+    gen_op_ld_v(dc, MO_64, lo, gen_lea_modrm(dc));
+    dc->ea_disp += 8;
+    TCGv a1 = gen_lea_modrm(dc);
+    dc->ea_disp -= 8;
+    gen_op_ld_v(dc, MO_64, hi, a1);
+    gen_sync_rip(dc);
+    tcg_gen_callN(S, helper_invpcid, 0, NULL, cpu_env, type, lo, hi);
+    gen_end_block_exit(dc, dc->pc);
+}
+
+/* 0F 38 xx without VEX: MOVBE, ADCX, ADOX, INVPCID */
 static void disas_three_byte(DisasContext *dc)
 {
     MemOp ot = dc->dflag;
     TCGv t, a0;
     switch (dc->b & 0xff) {
+    case 0x82:
+        gen_invpcid(dc);
+        break;
     case 0xf0: case 0xf1: /* movbe Gv, Mv / Mv, Gv (F2: crc32, SSE4.2) */
         if (dc->mod == 3 || (dc->prefix & (PREFIX_REPNZ | PREFIX_REPZ))) {
             gen_unimplemented(dc);
@@ -3609,8 +3646,8 @@ static void disas_insn(DisasContext *dc)
             b = fetch_byte(dc);
             dc->b = 0x200 | b;
             /* F2 0F 38 F0/F1 is CRC32 (translate-sse.c) */
-            if ((b == 0xf0 || b == 0xf1 || b == 0xf6) &&
-                !(dc->prefix & PREFIX_REPNZ)) {
+            if (b == 0x82 || ((b == 0xf0 || b == 0xf1 || b == 0xf6) &&
+                              !(dc->prefix & PREFIX_REPNZ))) {
                 decode_modrm(dc);
                 if (dc->prefix & PREFIX_LOCK) {
                     gen_illegal_opcode(dc);   /* none of these is lockable */

@@ -3263,6 +3263,13 @@ static void gen_cpl3(D *d)
         { "0f 01 3b", "invlpg [unmapped] (#GP)", 3, PV_UNMAPPED },
         { "0f 01 f0", "lmsw ax (#GP)", 3, PV_PLAIN },
         { "0f 01 33", "lmsw [rbx] (#GP)", 3, PV_PLAIN },
+        /* INVPCID (the host needs it: Haswell and later, as for BMI2);
+         * LOCK or a register operand is #UD before the CPL check */
+        { "66 0f 38 82 03", "invpcid rax, [rbx] (#GP)", 3, PV_PLAIN },
+        { "66 0f 38 82 03", "invpcid rax, [unmapped] (#GP, not #PF)", 3,
+          PV_UNMAPPED },
+        { "f0 66 0f 38 82 03", "lock invpcid (#UD)", 3, PV_PLAIN },
+        { "66 0f 38 82 c0", "invpcid rax, rax (#UD)", 3, PV_PLAIN },
         /* #GP(0): CPL > IOPL */
         { "fa", "cli (#GP)", 3, PV_PLAIN },
         { "fb", "sti (#GP)", 3, PV_PLAIN },
