@@ -33,6 +33,7 @@
 #include "hw/loader.h"
 #include "hw/misc/debugexit.h"
 #include "hw/misc/pci-testdev.h"
+#include "hw/net/e1000.h"
 #include "softmmu/chardev.h"
 #include "softmmu/clock.h"
 #include "softmmu/qtest.h"
@@ -72,6 +73,8 @@ enum {
 static const PCPCIModel pc_pci_model_table[] = {
     { "pci-testdev", "a device for tests: memory and I/O BARs, INTx, DMA",
       pci_testdev_check_props, pci_testdev_create },
+    { "e1000", "netdev=ID,mac=MAC: Intel 82540EM Gigabit Ethernet",
+      e1000_check_props, e1000_create },
 };
 
 /* The board's own PCI functions (their names as the devices give them). */
