@@ -1119,7 +1119,7 @@ static void e1000_rctl_write(E1000State *s, unsigned index, uint32_t v)
 static void e1000_rdt_write(E1000State *s, unsigned index, uint32_t v)
 {
     s->mac[index] = v & 0xffff;
-    if (s->mac[index] >= e1000_rx_ring_size(s)) {
+    if (e1000_rx_ring_size(s) && s->mac[index] >= e1000_rx_ring_size(s)) {
         e1000_guest_error(s, "RDT %u beyond the %u-descriptor ring",
                           s->mac[index], e1000_rx_ring_size(s));
     }

@@ -415,6 +415,27 @@ static void test_interrupts(void)
     qtest_quit(n.s);
 }
 
+/* In APIC mode INTA of slot 3 reaches IOAPIC input 18 (PIRQC), which
+ * the ACPI _PRT leaves at its default: active low. */
+static void test_intx_ioapic(void)
+{
+    QTestState *s = qtest_init("-netdev loopback,id=n0 "
+                               "-device e1000,netdev=n0,addr=03.0");
+    Nic n = { .s = s };
+
+    qtest_pci_cfg_writel(s, DEV, BAR(0), MMIO);
+    qtest_pci_cfg_writew(s, DEV, CMD, CMD_MEM);
+    qtest_irq_intercept_in(s, "ioapic");
+    wr(&n, IMS, ICR_TXDW);
+    wr(&n, ICS, ICR_TXDW);
+    g_assert_false(qtest_get_irq(s, 18));           /* asserted: low */
+    rd(&n, ICR);
+    g_assert_true(qtest_get_irq(s, 18));            /* idle: high */
+    g_assert_cmpuint(qtest_irq_raises(s, 18), ==, 1);
+    g_assert_false(qtest_get_irq(s, 17) || qtest_get_irq(s, 19));
+    qtest_quit(s);
+}
+
 static void test_io_bar(void)
 {
     Nic n = nic_start(NULL);
@@ -860,6 +881,7 @@ int main(int argc, char **argv)
     g_test_add_func("/e1000/eeprom-mac-property", test_eeprom_mac_property);
     g_test_add_func("/e1000/phy", test_phy);
     g_test_add_func("/e1000/interrupts", test_interrupts);
+    g_test_add_func("/e1000/intx-ioapic", test_intx_ioapic);
     g_test_add_func("/e1000/io-bar", test_io_bar);
     g_test_add_func("/e1000/loopback", test_loopback);
     g_test_add_func("/e1000/statistics", test_statistics);
