@@ -619,6 +619,7 @@ static bool e1000_receive(void *opaque, const uint8_t *frame, size_t len)
                     *reg(s, E1000_RDBAL);
     size_t pcss;
     int free_descs;
+    bool was_in_dma;
 
     if (!(rctl & E1000_RCTL_EN) || len < ETH_HLEN || len > NET_MAX_FRAME) {
         return false;
@@ -676,6 +677,7 @@ static bool e1000_receive(void *opaque, const uint8_t *frame, size_t len)
         return false;
     }
 
+    was_in_dma = s->in_dma;     /* a loopback reply arrives mid-transmit */
     s->in_dma = true;
     done = 0;
     for (unsigned i = 0; i < needed; i++) {
@@ -708,7 +710,7 @@ static bool e1000_receive(void *opaque, const uint8_t *frame, size_t len)
         *reg(s, E1000_RDH) = (head + 1) % n;
         done += chunk;
     }
-    s->in_dma = false;
+    s->in_dma = was_in_dma;
 
     stat_inc(s, E1000_GPRC);
     stat_add64(s, E1000_GORCL, len + E1000_FCS_LEN);
@@ -881,8 +883,13 @@ static void e1000_tx_data(E1000State *s, uint64_t addr, size_t len)
                            : E1000_TX_BUF_SIZE;
 
     while (len > 0 && !tx->drop) {
-        size_t chunk = MIN(len, limit - tx->size);
+        size_t chunk;
 
+        /* a full segment goes once more data shows it is not the last */
+        if (tx->tse && tx->size == limit) {
+            e1000_tso_send_segment(s, false);
+        }
+        chunk = MIN(len, limit - tx->size);
         if (chunk == 0) {
             e1000_guest_error(s, "transmit packet larger than %zu bytes: "
                               "dropped", limit);
@@ -899,9 +906,6 @@ static void e1000_tx_data(E1000State *s, uint64_t addr, size_t len)
         tx->size += chunk;
         addr += chunk;
         len -= chunk;
-        if (tx->tse && tx->size == limit && len > 0) {
-            e1000_tso_send_segment(s, false);
-        }
     }
 }
 

@@ -702,11 +702,17 @@ static void test_tso(void)
 
     nic_rings(&n, RCTL_EN | RCTL_SECRC);
     qtest_memwrite(n.s, TX_BUF, f, total);
-    /* context: TCP, IPv4, TSE; data in two descriptors (header apart) */
+    /* context: TCP, IPv4, TSE; the header in a descriptor of its own,
+     * then payload descriptors of 1000 (ending on a segment boundary),
+     * 1500 and 500 bytes */
     tx_context(&n, 3000, 0x01 | 0x02 | TXD_TSE, 54, mss);
     tx_desc(&n, TX_BUF, 54 | 1u << 20 | (uint32_t)(TXD_DEXT | TXD_TSE) << 24,
             0x03 << 8);     /* POPTS IXSM | TXSM */
-    tx_desc(&n, TX_BUF + 54, 3000 | 1u << 20 |
+    tx_desc(&n, TX_BUF + 54, 1000 | 1u << 20 |
+            (uint32_t)(TXD_DEXT | TXD_TSE) << 24, 0x03 << 8);
+    tx_desc(&n, TX_BUF + 1054, 1500 | 1u << 20 |
+            (uint32_t)(TXD_DEXT | TXD_TSE) << 24, 0x03 << 8);
+    tx_desc(&n, TX_BUF + 2554, 500 | 1u << 20 |
             (uint32_t)(TXD_DEXT | TXD_TSE | TXD_EOP | TXD_RS) << 24,
             0x03 << 8);
     tx_kick(&n);
@@ -726,7 +732,7 @@ static void test_tso(void)
         g_assert_cmpmem(r + 54, mss, f + 54 + i * mss, mss);
     }
     g_assert_cmpuint(rx_frame(&n, r, &len), ==, 0);
-    g_assert_cmphex(qtest_readb(n.s, TX_RING + 2 * 16 + 12) & 1, ==, 1);
+    g_assert_cmphex(qtest_readb(n.s, TX_RING + 4 * 16 + 12) & 1, ==, 1);
     qtest_quit(n.s);
 }
 
