@@ -1373,7 +1373,7 @@ static bool e1000_parse_mac(const char *s, uint8_t *mac)
     return true;
 }
 
-/* Fills p from "netdev=ID,mac=..."; the strings point into *copy. */
+/* Fills p from "netdev=ID,mac=...,id=..."; the strings point into *copy. */
 static bool e1000_parse_props(const char *props, char **copy, E1000Props *p,
                               char **err)
 {
@@ -1401,6 +1401,8 @@ static bool e1000_parse_props(const char *props, char **copy, E1000Props *p,
                 return false;
             }
             p->netdev = value;
+        } else if (strcmp(item, "id") == 0 && value) {
+            /* QEMU's device id: nothing here refers to it */
         } else if (strcmp(item, "mac") == 0 && value) {
             if (!e1000_parse_mac(value, p->mac) || (p->mac[0] & 1)) {
                 *err = g_strdup_printf("e1000: invalid mac '%s' (a unicast "

@@ -3,7 +3,7 @@
  * PCI 8086:100E, subsystem 8086:001E. BAR0 the 128 KiB of registers,
  * BAR1 64 ports of indirect access (IOADDR/IODATA), INTA.
  *
- * -device e1000[,netdev=ID][,mac=52:54:00:12:34:56]
+ * -device e1000[,netdev=ID][,mac=52:54:00:12:34:56][,id=NAME]
  */
 #ifndef HW_NET_E1000_H
 #define HW_NET_E1000_H
@@ -16,7 +16,7 @@
 #define E1000_MMIO_SIZE     0x20000
 #define E1000_IO_SIZE       0x40
 
-/* Properties: netdev= (an existing -netdev id), mac=. */
+/* Properties: netdev= (an existing -netdev id), mac=, id= (ignored). */
 bool e1000_check_props(const char *props, char **err);
 PCIDevice *e1000_create(PCIBus *bus, int devfn, const char *props,
                         char **err);

@@ -326,7 +326,8 @@ static void test_eeprom(void)
 
 static void test_eeprom_mac_property(void)
 {
-    Nic n = nic_start("-device e1000,addr=04.0,mac=02:11:22:33:44:55");
+    Nic n = nic_start("-device e1000,addr=04.0,mac=02:11:22:33:44:55,"
+                      "id=nic1");
     uint16_t sum = 0;
 
     qtest_pci_cfg_writel(n.s, 0x20, BAR(0), MMIO + 0x100000);
