@@ -773,6 +773,89 @@ static void test_csum_offload(void)
     qtest_quit(n.s);
 }
 
+/* RXCSUM: IPv4 header and TCP checksums checked on receive */
+static void test_rx_csum(void)
+{
+    Nic n = nic_start(NULL);
+    static uint8_t f[54 + 100], r[2048];
+    size_t total = make_tcp(f, 100, false), len;
+    uint64_t d;
+    uint32_t sum;
+
+    nic_rings(&n, RCTL_EN | RCTL_SECRC);
+    /* finish the checksums the way the offload would */
+    sum = fold(sum16(f + 14, 20, 0));
+    f[24] = ~sum >> 8;
+    f[25] = ~sum;
+    sum = fold(sum16(f + 34, 120, 0));
+    f[50] = ~sum >> 8;
+    f[51] = ~sum;
+    g_assert_true(ip_csum_ok(f + 14) && tcp_csum_ok(f + 14, 120));
+    /* without RXCSUM: "ignore checksum indication" */
+    tx_frame(&n, f, total);
+    g_assert_cmphex(rx_frame(&n, r, &len), ==, RXD_DD | RXD_EOP | 0x04);
+    wr(&n, 0x5000, 0x300);          /* RXCSUM: IPOFL | TUOFL */
+    d = RX_RING + 16 * n.rx_next;
+    tx_frame(&n, f, total);
+    g_assert_cmphex(qtest_readb(n.s, d + 13), ==, 0);        /* errors */
+    g_assert_cmphex(rx_frame(&n, r, &len), ==,
+                    RXD_DD | RXD_EOP | 0x20 | 0x40);     /* TCPCS, IPCS */
+    /* a bad TCP checksum is flagged, the IP one still good */
+    f[60] ^= 1;
+    d = RX_RING + 16 * n.rx_next;
+    tx_frame(&n, f, total);
+    g_assert_cmphex(qtest_readb(n.s, d + 13), ==, 0x20);     /* TCPE */
+    g_assert_cmpuint(rx_frame(&n, r, &len), !=, 0);
+    /* and a bad IP header checksum */
+    f[60] ^= 1;
+    f[22] ^= 1;                     /* TTL */
+    d = RX_RING + 16 * n.rx_next;
+    tx_frame(&n, f, total);
+    g_assert_cmphex(qtest_readb(n.s, d + 13) & 0x40, ==, 0x40); /* IPE */
+    qtest_quit(n.s);
+}
+
+/* CTRL.VME: tags inserted on transmit (VLE) and stripped on receive */
+static void test_vlan(void)
+{
+    Nic n = nic_start(NULL);
+    uint8_t f[100], r[2048];
+    size_t len;
+    uint64_t d;
+
+    nic_rings(&n, RCTL_EN | RCTL_SECRC);
+    make_frame(f, our_mac, 100);
+    qtest_memwrite(n.s, TX_BUF, f, 100);
+    /* VLE without CTRL.VME: no tag */
+    tx_desc(&n, TX_BUF, 100 | (TXD_EOP | TXD_RS | 0x40) << 24,
+            0x0123u << 16);
+    tx_kick(&n);
+    g_assert_cmpuint(rx_frame(&n, r, &len), !=, 0);
+    g_assert_cmpuint(len, ==, 100);
+    /* VME on: the tag goes out and is stripped into the descriptor */
+    wr(&n, CTRL, rd(&n, CTRL) | 0x40000000);
+    tx_desc(&n, TX_BUF, 100 | (TXD_EOP | TXD_RS | 0x40) << 24,
+            0x0123u << 16);
+    d = RX_RING + 16 * n.rx_next;
+    tx_kick(&n);
+    g_assert_cmphex(qtest_readw(n.s, d + 14), ==, 0x0123);
+    g_assert_cmphex(rx_frame(&n, r, &len) & 0x08, ==, 0x08);   /* VP */
+    g_assert_cmpuint(len, ==, 100);
+    g_assert_cmpmem(r, 100, f, 100);
+    /* VME off on receive: the tag stays in the frame */
+    wr(&n, CTRL, rd(&n, CTRL) & ~0x40000000u);
+    wr(&n, 0x0038, 0x8100);         /* VET */
+    f[12] = 0x81;
+    f[13] = 0x00;
+    f[14] = 0x01;
+    f[15] = 0x23;
+    tx_frame(&n, f, 100);
+    g_assert_cmphex(rx_frame(&n, r, &len) & 0x08, ==, 0);
+    g_assert_cmpuint(len, ==, 100);
+    g_assert_cmpmem(r, 100, f, 100);
+    qtest_quit(n.s);
+}
+
 /* ---- A hostile guest ---- */
 
 /* After each abuse, a plain frame still makes the round trip (frames
@@ -896,6 +979,8 @@ int main(int argc, char **argv)
     g_test_add_func("/e1000/rx-flow-control", test_rx_flow_control);
     g_test_add_func("/e1000/tso", test_tso);
     g_test_add_func("/e1000/csum-offload", test_csum_offload);
+    g_test_add_func("/e1000/rx-csum", test_rx_csum);
+    g_test_add_func("/e1000/vlan", test_vlan);
     g_test_add_func("/e1000/hostile", test_hostile);
     g_test_add_func("/e1000/bad-netdev", test_bad_netdev);
     return g_test_run();
