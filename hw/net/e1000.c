@@ -711,6 +711,9 @@ static bool e1000_receive(void *opaque, const uint8_t *frame, size_t len)
         done += chunk;
     }
     s->in_dma = was_in_dma;
+    if (done < total) {
+        return false;
+    }
 
     stat_inc(s, E1000_GPRC);
     stat_add64(s, E1000_GORCL, len + E1000_FCS_LEN);

@@ -880,6 +880,7 @@ static void test_hostile(void)
     Nic n = nic_start("-d guest_errors -D /dev/null");
     uint8_t f[100], r[2048];
     size_t len;
+    unsigned head;
 
     /* transmit descriptors outside RAM (in the PCI hole, unassigned) */
     nic_rings(&n, RCTL_EN | RCTL_SECRC);
@@ -929,11 +930,19 @@ static void test_hostile(void)
     g_assert_cmpuint(rx_frame(&n, r, &len), ==, 0);    /* 512 KiB: dropped */
     check_still_works(&n);
     /* receive descriptor pointing outside RAM */
-    unsigned head = rd(&n, RDH);
+    head = rd(&n, RDH);
     qtest_writeq(n.s, RX_RING + 16 * head, 0xd0000000);
     make_frame(f, our_mac, 100);
     tx_frame(&n, f, 100);
     g_assert_cmpuint(rd(&n, RDH), ==, head + 1);
+    check_still_works(&n);
+    /* the receive ring itself outside RAM: nothing written back */
+    head = rd(&n, RDH);
+    rd(&n, GPRC);                   /* clears it */
+    wr(&n, RDBAL, 0xd0000000);
+    tx_frame(&n, f, 100);
+    g_assert_cmpuint(rd(&n, RDH), ==, head);
+    g_assert_cmpuint(rd(&n, GPRC), ==, 0);
     check_still_works(&n);
     /* RDT beyond the ring */
     wr(&n, RDT, 1000);
