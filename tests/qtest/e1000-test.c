@@ -7,6 +7,7 @@
  * a hostile guest's rings and descriptors.
  */
 #include <string.h>
+#include <sys/wait.h>
 
 #include "tests/qtest/libqtest.h"
 
@@ -956,19 +957,38 @@ static void test_hostile(void)
     qtest_quit(n.s);
 }
 
-static void test_bad_netdev(void)
+/* bt86 with args exits with status 1 and one line containing msg. */
+static void check_cmdline_error(const char *args, const char *msg)
 {
     g_autofree char *cmd = g_strdup_printf(
-        "%s -machine pc,accel=qtest -qtest stdio -device e1000,netdev=nope",
-        g_getenv("BT86_BINARY"));
+        "%s -machine pc,accel=qtest -qtest stdio %s",
+        g_getenv("BT86_BINARY"), args);
     g_autofree char *err = NULL;
     int status;
 
     g_assert_true(g_spawn_command_line_sync(cmd, NULL, &err, &status,
                                             NULL));
-    g_assert_false(g_spawn_check_wait_status(status, NULL));
-    g_assert_nonnull(strstr(err, "no -netdev with id 'nope'"));
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    if (!strstr(err, msg)) {
+        g_error("'%s': '%s' is not in '%s'", args, msg, err);
+    }
     g_assert_cmpuint(strchr(err, '\n') - err + 1, ==, strlen(err));
+}
+
+static void test_bad_cmdline(void)
+{
+    check_cmdline_error("-device e1000,netdev=nope",
+                        "no -netdev with id 'nope'");
+    check_cmdline_error("-netdev loopback", "needs id=");
+    check_cmdline_error("-netdev loopback,id=a -netdev loopback,id=a",
+                        "duplicate id 'a'");
+    check_cmdline_error("-netdev bogus,id=a", "'bogus' is not supported");
+    check_cmdline_error("-netdev loopback,id=a,x=1", "no property 'x'");
+    check_cmdline_error("-device e1000,mac=52:54:00:12:34",
+                        "invalid mac");
+    check_cmdline_error("-device e1000,mac=01:00:00:00:00:01",
+                        "invalid mac");
+    check_cmdline_error("-device e1000,speed=10", "invalid property");
 }
 
 int main(int argc, char **argv)
@@ -991,6 +1011,6 @@ int main(int argc, char **argv)
     g_test_add_func("/e1000/rx-csum", test_rx_csum);
     g_test_add_func("/e1000/vlan", test_vlan);
     g_test_add_func("/e1000/hostile", test_hostile);
-    g_test_add_func("/e1000/bad-netdev", test_bad_netdev);
+    g_test_add_func("/e1000/bad-cmdline", test_bad_cmdline);
     return g_test_run();
 }
