@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "hw/i386/pc.h"
+#include "net/netdev.h"
 #include "softmmu/chardev.h"
 #include "softmmu/clock.h"
 #include "softmmu/cpus.h"
@@ -448,6 +449,20 @@ static void opt_device(Options *o, const char *name, const char *arg)
     die("-%s: device '%s' is not supported", name, model);
 }
 
+/* Backends exist from here on, so -device's netdev= can find them. */
+static void opt_netdev(Options *o, const char *name, const char *arg)
+{
+    char *err = NULL;
+
+    if (strcmp(arg, "help") == 0) {
+        net_backend_print_help(stdout);
+        exit(0);
+    }
+    if (!net_backend_create(arg, &err)) {
+        die("-%s: %s", name, err);
+    }
+}
+
 static void opt_qtest(Options *o, const char *name, const char *arg)
 {
     if (strcmp(arg, "stdio") != 0 && !g_str_has_prefix(arg, "unix:")) {
@@ -513,6 +528,8 @@ static const OptionDef options[] = {
     { "M", "TYPE", opt_machine, "same as -machine" },
     { "device", "MODEL[,PROP=V...]", opt_device,
       "add a device ('-device help' lists them)" },
+    { "netdev", "TYPE,id=ID[,...]", opt_netdev,
+      "a network backend for -device ...,netdev=ID ('-netdev help')" },
     { "d", "ITEM,...", opt_log, "log these items ('-d help' lists them)" },
     { "D", "FILE", opt_log_file, "log to FILE instead of stderr" },
     { "version", NULL, opt_version, "print the version and exit" },

@@ -33,6 +33,7 @@
 #include "hw/loader.h"
 #include "hw/misc/debugexit.h"
 #include "hw/misc/pci-testdev.h"
+#include "hw/net/e1000.h"
 #include "softmmu/chardev.h"
 #include "softmmu/clock.h"
 #include "softmmu/qtest.h"
@@ -72,6 +73,8 @@ enum {
 static const PCPCIModel pc_pci_model_table[] = {
     { "pci-testdev", "a device for tests: memory and I/O BARs, INTx, DMA",
       pci_testdev_check_props, pci_testdev_create },
+    { "e1000", "netdev=ID,mac=MAC: Intel 82540EM Gigabit Ethernet",
+      e1000_check_props, e1000_create },
 };
 
 /* The board's own PCI functions (their names as the devices give them). */
@@ -345,7 +348,11 @@ static void pc_pirq(void *opaque, int n, int level)
     PCMachine *pc = opaque;
 
     irq_set(piix3_pirq_in(pc->piix3, n), level);
-    irq_set(&pc->gsi[PC_PIRQ_GSI_BASE + n], level);
+    /* PCI INTx# is active low, and so is the IOAPIC input the DSDT's _PRT
+     * names for it: a _PRT entry with a GSI and no link device is level,
+     * active low (ACPI 6.2.13), and Linux programs the pin so. The line
+     * stays high while no device asserts it. */
+    irq_set(&pc->gsi[PC_PIRQ_GSI_BASE + n], !level);
 }
 
 /*
@@ -378,6 +385,9 @@ static void pc_pci_init(PCMachine *pc)
     }
     irq_init(&pc->sci, pc_sci, pc, ACPI_SCI_IRQ);
 
+    for (int n = 0; n < PCI_NUM_PIRQS; n++) {
+        irq_set(&pc->gsi[PC_PIRQ_GSI_BASE + n], 1);     /* idle: high */
+    }
     pc->pci = pci_bus_create(&pc->as, &pc->io, pc->pirq);
     pc->piix3 = piix3_create(pc->pci, &pc->io, pc->piix3_irq);
     pc->i440fx = i440fx_create(pc->pci, &pc->io, &piix3_rcr_ops, pc->piix3);

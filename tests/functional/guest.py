@@ -7,6 +7,8 @@ TEST: shell      boot to the shell, run commands, check the kernel log,
                  `poweroff -f` ends bt86 with status 0
       guesttest  run the static test program (syscalls, signals,
                  fork/exec, mmap, threads, floating point), all checks pass
+      e1000      the e1000 on -netdev loopback: Linux's driver loads, the
+                 link comes up, frames go out and broadcast ones come back
 """
 import os
 import re
@@ -27,11 +29,11 @@ BAD_LOG = [
 
 
 class Guest:
-    def __init__(self, bt86, guest_dir, append):
+    def __init__(self, bt86, guest_dir, append, extra=()):
         self.out = b""
         self.pos = 0
         args = [bt86, "-m", "512", "-display", "none", "-serial", "stdio",
-                "-no-reboot",
+                "-no-reboot"] + list(extra) + [
                 "-kernel", os.path.join(guest_dir, "vmlinuz"),
                 "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
                 "-append", "console=ttyS0 " + append]
@@ -212,6 +214,41 @@ def test_guesttest(bt86, guest_dir):
         fail("bt86 exited with status %d after poweroff" % status)
 
 
+def test_e1000(bt86, guest_dir):
+    g = Guest(bt86, guest_dir, "", ["-netdev", "loopback,id=n0",
+                                    "-device", "e1000,netdev=n0"])
+    g.expect(r"bt86-guest: init ready", BOOT_TIMEOUT)
+    g.send("")
+    g.expect(r"bt86-guest:[^#]*# ", CMD_TIMEOUT)
+    st, out = g.run("net-up")
+    if st != 0:
+        fail("net-up: status %d, output %r" % (st, out))
+    # ARP requests for a missing host are broadcasts: the loopback
+    # backend sends them back, so they are also received
+    g.run("ping -c 2 -W 1 10.0.2.99")
+    g.run("cd /sys/class/net/eth0/statistics")
+    st, out = g.run("cat tx_packets rx_packets rx_errors")
+    counts = [int(x) for x in re.findall(r"^(\d+)\s*$", out, re.M)]
+    if st != 0 or len(counts) != 3 or counts[0] < 2 or counts[1] < 2 or \
+            counts[2] != 0:
+        fail("eth0 statistics (tx, rx, rx errors): %r" % counts)
+    _, out = g.run("cat /proc/interrupts")
+    if not interrupt_count(out, r"eth0"):
+        fail("/proc/interrupts: no eth0 interrupts")
+    st, out = g.run("dmesg")
+    if not re.search(r"eth0 NIC Link is Up 1000 Mbps Full Duplex", out):
+        fail("the kernel log does not show eth0's link up")
+    for bad in (r"nobody cared", r"e1000.*(?:[Ee]rror|[Ff]ail)",
+                r"Hardware Error"):
+        if re.search(bad, out):
+            fail("kernel log has %r" % bad)
+    check_log(g)
+    g.send("poweroff -f")
+    status = g.wait_exit(CMD_TIMEOUT)
+    if status != 0:
+        fail("poweroff -f: bt86 exited with status %d" % status)
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -220,8 +257,8 @@ def main():
         if not os.path.exists(os.path.join(guest_dir, f)):
             fail("no %s in %s: run tests/guest/build.sh %s" %
                  (f, guest_dir, guest_dir))
-    {"shell": test_shell, "guesttest": test_guesttest}[test](bt86,
-                                                            guest_dir)
+    {"shell": test_shell, "guesttest": test_guesttest,
+     "e1000": test_e1000}[test](bt86, guest_dir)
     print("\nPASS", flush=True)
 
 

@@ -208,8 +208,8 @@ static void test_destinations(void)
     redir(s, 15, REDIR_LOGICAL | 0x63, 0x01);
     pin(s, 15, 1);
     g_assert_false(apic_vec(s, APIC_IRR, 0x63));
-    redir(s, 16, REDIR_LOGICAL | 0x64, 0x06);
-    pin(s, 16, 1);
+    redir(s, 20, REDIR_LOGICAL | 0x64, 0x06);
+    pin(s, 20, 1);
     g_assert_true(apic_vec(s, APIC_IRR, 0x64));
     qtest_quit(s);
 }
@@ -218,8 +218,8 @@ static void test_illegal_vector(void)
 {
     QTestState *s = ioapic_start();
 
-    redir(s, 17, 0x05, 0);
-    pin(s, 17, 1);
+    redir(s, 21, 0x05, 0);
+    pin(s, 21, 1);
     qtest_writel(s, APIC_BASE + APIC_ESR, 0);
     /* receive illegal vector */
     g_assert_cmphex(qtest_readl(s, APIC_BASE + APIC_ESR), ==, 0x40);
@@ -231,14 +231,14 @@ static void test_apic_disabled(void)
 {
     QTestState *s = qtest_init(NULL);
 
-    redir(s, 18, REDIR_LEVEL | 0x68, 0);
-    pin(s, 18, 1);
+    redir(s, 22, REDIR_LEVEL | 0x68, 0);
+    pin(s, 22, 1);
     g_assert_false(apic_vec(s, APIC_IRR, 0x68));
-    g_assert_cmphex(io_rd(s, REDTBL(18)) & REDIR_REMOTE_IRR, ==, 0);
+    g_assert_cmphex(io_rd(s, REDTBL(22)) & REDIR_REMOTE_IRR, ==, 0);
     /* enabling the APIC does not replay it; re-arming the entry does */
     qtest_writel(s, APIC_BASE + APIC_SVR, 0x1FF);
     g_assert_false(apic_vec(s, APIC_IRR, 0x68));
-    redir(s, 18, REDIR_LEVEL | 0x68, 0);
+    redir(s, 22, REDIR_LEVEL | 0x68, 0);
     g_assert_true(apic_vec(s, APIC_IRR, 0x68));
     qtest_quit(s);
 }

@@ -1,0 +1,13 @@
+/*
+ * -netdev loopback,id=ID: a backend of bt86's own, for tests. Every frame
+ * a NIC sends to it comes straight back to that NIC.
+ */
+#ifndef NET_LOOPBACK_H
+#define NET_LOOPBACK_H
+
+#include <stdbool.h>
+
+/* props: what follows id= (none are known); false with *err. */
+bool net_loopback_create(const char *id, const char *props, char **err);
+
+#endif
