@@ -41,6 +41,7 @@ void x86_cpu_reset(CPUX86State *env)
     env->fx.mxcsr = 0x1f80;
     env->fx.mxcsr_mask = MXCSR_MASK;
     env->pat = 0x0007040600070406ull;
+    env->tsc_adjust = 0;
     /* Fast strings on; BTS and PEBS unavailable (read-only bits) */
     env->misc_enable = 1u | (1u << 11) | (1u << 12);
     /* MTRRs off until firmware (or the Linux loader) sets them */

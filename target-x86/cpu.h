@@ -279,7 +279,7 @@ typedef struct CPUX86State {
     /* MSRs */
     uint64_t efer, star, lstar, cstar, fmask, kernel_gs_base;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
-    uint64_t tsc_aux, pat, misc_enable, tsc_offset;
+    uint64_t tsc_aux, pat, misc_enable, tsc_offset, tsc_adjust;
     uint64_t mtrr_deftype, mtrr_fixed[11], mtrr_var[8][2];  /* base, mask */
 
     /* Exception being delivered */

@@ -52,6 +52,7 @@
 #define CPUID_EXT2_LM (1u << 29)
 
 /* CPUID.(EAX=7,ECX=0):EBX / ECX */
+#define CPUID_7_0_EBX_TSC_ADJUST (1u << 1)
 #define CPUID_7_0_EBX_BMI1 (1u << 3)
 #define CPUID_7_0_EBX_SMEP (1u << 7)
 #define CPUID_7_0_EBX_BMI2 (1u << 8)
@@ -157,7 +158,8 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         break;
     case 7:
         if (subleaf == 0) {
-            *ebx = CPUID_7_0_EBX_BMI1 | CPUID_7_0_EBX_SMEP |
+            *ebx = CPUID_7_0_EBX_TSC_ADJUST | CPUID_7_0_EBX_BMI1 |
+                   CPUID_7_0_EBX_SMEP |
                    CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_INVPCID |
                    CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SMAP;
             *ecx = CPUID_7_0_ECX_RDPID;

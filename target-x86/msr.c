@@ -55,6 +55,7 @@ static const MSRDef msr_table[] = {
       MSR_CHECK_NONE },
     { MSR_IA32_PAT, "PAT", ENV(pat), 0, MSR_CHECK_MEMTYPES },
     { MSR_IA32_PLATFORM_ID, "PLATFORM_ID", -1, 0, MSR_CHECK_READONLY },
+    { MSR_IA32_TSC_ADJUST, "TSC_ADJUST", ENV(tsc_adjust), 0, MSR_CHECK_NONE },
     { MSR_IA32_BIOS_SIGN_ID, "BIOS_SIGN_ID", -1, 0, MSR_CHECK_NONE },
     { MSR_IA32_ARCH_CAPABILITIES, "ARCH_CAPABILITIES", -1, 0,
       MSR_CHECK_READONLY },
@@ -278,6 +279,21 @@ void helper_rdmsr(CPUX86State *env)
     env->regs[R_EDX] = v >> 32;
 }
 
+/* Moves the TSC (and TSC_ADJUST with it) by delta. An armed TSC
+ * deadline stays a TSC value (SDM 10.5.4.1): it moves in virtual time
+ * with the offset. */
+static void tsc_move(CPUX86State *env, uint64_t delta)
+{
+    uint64_t deadline = 0;
+
+    msr_apic_read(env, MSR_IA32_TSC_DEADLINE, &deadline);
+    env->tsc_offset += delta;
+    env->tsc_adjust += delta;
+    if (deadline) {
+        msr_apic_write(env, MSR_IA32_TSC_DEADLINE, deadline);
+    }
+}
+
 void helper_wrmsr(CPUX86State *env)
 {
     uint32_t index = (uint32_t)env->regs[R_ECX];
@@ -293,17 +309,14 @@ void helper_wrmsr(CPUX86State *env)
     env->stat_wrmsr++;
     env->stat_msr[msr_stat_slot(index)][1]++;
     switch (index) {
-    case MSR_IA32_TSC: {
-        /* An armed TSC deadline stays a TSC value (SDM 10.5.4.1): it moves
-         * in virtual time with the offset. */
-        uint64_t deadline = 0;
-        msr_apic_read(env, MSR_IA32_TSC_DEADLINE, &deadline);
-        env->tsc_offset = v - (cpu_get_tsc(env) - env->tsc_offset);
-        if (deadline) {
-            msr_apic_write(env, MSR_IA32_TSC_DEADLINE, deadline);
-        }
+    case MSR_IA32_TSC:
+        /* WRMSR to the TSC adds the same change to TSC_ADJUST (SDM Vol.
+         * 3B 18.17.3) */
+        tsc_move(env, v - cpu_get_tsc(env));
         break;
-    }
+    case MSR_IA32_TSC_ADJUST:
+        tsc_move(env, v - env->tsc_adjust);
+        break;
     case MSR_EFER: {
         /* LMA is read-only; LME may not change while paging is on
          * (SDM Vol. 3A 9.8.5) */

@@ -9,6 +9,7 @@
 
 #define MSR_IA32_TSC          0x10
 #define MSR_IA32_PLATFORM_ID  0x17
+#define MSR_IA32_TSC_ADJUST   0x3b
 #define MSR_IA32_BIOS_SIGN_ID 0x8b
 #define MSR_IA32_MTRRCAP      0xfe
 #define MSR_IA32_ARCH_CAPABILITIES 0x10a

@@ -51,6 +51,15 @@
 #define EXT1_EDX_RDTSCP     (1u << 27)
 #define CPUID7_ECX_RDPID    (1u << 22)
 #define CPUID7_EDX_ARCH_CAP (1u << 29)
+#define CPUID7_EBX_TSC_ADJUST (1u << 1)
+#define MSR_TSC_ADJUST      0x3b
+
+static uint64_t rdtsc_now(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
 #define EXT7_EDX_INVTSC     (1u << 8)
 
 /* The fixed-range MTRRs (Vol. 3A 11.11.2.2). */
@@ -507,6 +516,27 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
                    (uint64_t)1 << 40);
     } else {
         absent("wrmsr TSC sets the counter rdtsc reads");
+    }
+
+    /* IA32_TSC_ADJUST: moves with WRMSR to the TSC, and moves the TSC by
+     * what is added to it (Vol. 3B 18.17.3) */
+    if (c7[1] & CPUID7_EBX_TSC_ADJUST) {
+        uint64_t adj = rdmsr(MSR_TSC_ADJUST), t0 = rdtsc_now();
+        wrmsr(MSR_TSC_ADJUST, adj + (1ull << 36));
+        uint64_t t1 = rdtsc_now();
+        kit_result("wrmsr TSC_ADJUST moves the TSC",
+                   t1 - t0 >= (1ull << 36) && t1 - t0 < (1ull << 36) +
+                   (1ull << 32), "moved by 0x%lx", t1 - t0);
+        wrmsr(MSR_TSC, t1);
+        uint64_t adj2 = rdmsr(MSR_TSC_ADJUST);
+        /* TSC set back to t1: TSC_ADJUST loses what passed since t1 */
+        int64_t off = (int64_t)(adj2 - adj - (1ull << 36));
+        kit_result("wrmsr TSC moves TSC_ADJUST",
+                   off <= 0 && off > -(int64_t)(1ull << 32),
+                   "TSC_ADJUST 0x%lx then 0x%lx", adj, adj2);
+    } else {
+        absent("wrmsr TSC_ADJUST moves the TSC");
+        absent("wrmsr TSC moves TSC_ADJUST");
     }
 
     print_identity(c0, c1);
