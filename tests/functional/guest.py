@@ -7,6 +7,9 @@ TEST: shell      boot to the shell, run commands, check the kernel log,
                  `poweroff -f` ends bt86 with status 0
       guesttest  run the static test program (syscalls, signals,
                  fork/exec, mmap, threads, floating point), all checks pass
+      reboot     `reboot -f` boots the guest again to the shell, then
+                 `poweroff -f` ends bt86 with status 0; under -no-reboot
+                 `reboot -f` ends bt86 with status 0
 """
 import os
 import re
@@ -27,12 +30,13 @@ BAD_LOG = [
 
 
 class Guest:
-    def __init__(self, bt86, guest_dir, append):
+    def __init__(self, bt86, guest_dir, append, no_reboot=True):
         self.out = b""
         self.pos = 0
-        args = [bt86, "-m", "512", "-display", "none", "-serial", "stdio",
-                "-no-reboot",
-                "-kernel", os.path.join(guest_dir, "vmlinuz"),
+        args = [bt86, "-m", "512", "-display", "none", "-serial", "stdio"]
+        if no_reboot:
+            args.append("-no-reboot")
+        args += ["-kernel", os.path.join(guest_dir, "vmlinuz"),
                 "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
                 "-append", "console=ttyS0 " + append]
         print("+ " + " ".join(args), flush=True)
@@ -212,6 +216,45 @@ def test_guesttest(bt86, guest_dir):
         fail("bt86 exited with status %d after poweroff" % status)
 
 
+def boot_to_shell(g):
+    g.expect(r"Linux version ", BOOT_TIMEOUT)
+    g.expect(r"bt86-guest: init ready", BOOT_TIMEOUT)
+    g.send("")
+    g.expect(r"bt86-guest:[^#]*# ", CMD_TIMEOUT)
+
+
+def test_reboot(bt86, guest_dir):
+    g = Guest(bt86, guest_dir, "", no_reboot=False)
+    boot_to_shell(g)
+    print("\n[first boot: %.1f s]" % (time.monotonic() - g.t0), flush=True)
+    t0 = time.monotonic()
+    g.send("reboot -f")
+    # the kernel's banner again: the machine was reset, not ended
+    boot_to_shell(g)
+    print("\n[reboot to shell: %.1f s]" % (time.monotonic() - t0),
+          flush=True)
+    if g.log_text().count("Linux version ") != 2:
+        fail("expected the boot banner twice")
+    st, out = g.run("echo $((6 * 7))")
+    if st != 0 or "42" not in out:
+        fail("shell after reboot: status %d, output %r" % (st, out))
+    check_log(g)
+    g.send("poweroff -f")
+    status = g.wait_exit(CMD_TIMEOUT)
+    if status != 0:
+        fail("poweroff -f after reboot: bt86 exited with status %d" % status)
+
+    g = Guest(bt86, guest_dir, "")
+    boot_to_shell(g)
+    g.send("reboot -f")
+    status = g.wait_exit(CMD_TIMEOUT)
+    if status != 0:
+        fail("reboot -f under -no-reboot: bt86 exited with status %d" %
+             status)
+    if g.log_text().count("Linux version ") != 1:
+        fail("-no-reboot: the guest booted again")
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -220,8 +263,9 @@ def main():
         if not os.path.exists(os.path.join(guest_dir, f)):
             fail("no %s in %s: run tests/guest/build.sh %s" %
                  (f, guest_dir, guest_dir))
-    {"shell": test_shell, "guesttest": test_guesttest}[test](bt86,
-                                                            guest_dir)
+    tests = {"shell": test_shell, "guesttest": test_guesttest,
+             "reboot": test_reboot}
+    tests[test](bt86, guest_dir)
     print("\nPASS", flush=True)
 
 
