@@ -9,13 +9,16 @@ TEST: shell      boot to the shell, run commands, check the kernel log,
                  fork/exec, mmap, threads, floating point), all checks pass
       reboot     `reboot -f` boots the guest again to the shell, then
                  `poweroff -f` ends bt86 with status 0; under -no-reboot
-                 `reboot -f` ends bt86 with status 0
+                 `reboot -f` ends bt86 with status 0; an initrd gone by
+                 the reboot ends bt86 with one line and status 1
 """
 import os
 import re
 import select
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 BOOT_TIMEOUT = 240
@@ -30,14 +33,16 @@ BAD_LOG = [
 
 
 class Guest:
-    def __init__(self, bt86, guest_dir, append, no_reboot=True):
+    def __init__(self, bt86, guest_dir, append, no_reboot=True,
+                 initrd=None):
         self.out = b""
         self.pos = 0
         args = [bt86, "-m", "512", "-display", "none", "-serial", "stdio"]
         if no_reboot:
             args.append("-no-reboot")
         args += ["-kernel", os.path.join(guest_dir, "vmlinuz"),
-                "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
+                "-initrd", initrd or os.path.join(guest_dir,
+                                                  "initramfs.cpio.gz"),
                 "-append", "console=ttyS0 " + append]
         print("+ " + " ".join(args), flush=True)
         self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
@@ -253,6 +258,20 @@ def test_reboot(bt86, guest_dir):
              status)
     if g.log_text().count("Linux version ") != 1:
         fail("-no-reboot: the guest booted again")
+
+    # The initrd is read again at reset: gone, it ends bt86.
+    with tempfile.TemporaryDirectory() as tmp:
+        initrd = os.path.join(tmp, "initrd")
+        shutil.copy(os.path.join(guest_dir, "initramfs.cpio.gz"), initrd)
+        g = Guest(bt86, guest_dir, "", no_reboot=False, initrd=initrd)
+        boot_to_shell(g)
+        os.unlink(initrd)
+        g.send("reboot -f")
+        status = g.wait_exit(CMD_TIMEOUT)
+        want = "bt86: reset: -initrd: could not open initrd '%s'" % initrd
+        if status != 1 or want not in g.log_text():
+            fail("initrd gone at reset: status %d, expected 1 and %r" %
+                 (status, want))
 
 
 def main():
