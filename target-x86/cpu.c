@@ -10,6 +10,7 @@
 #include "softmmu/cputlb.h"
 #include "softmmu/tb.h"
 #include "target-x86/helper.h"
+#include "target-x86/msr.h"
 
 CPUX86State *x86_cpu_create(AddressSpace *as, IOSpace *io)
 {
@@ -138,6 +139,9 @@ void x86_update_hflags(CPUX86State *env)
     if (env->cr[4] & CR4_OSXMMEXCPT) {
         hf |= HF_OSXMMEXCPT;
     }
+    if (env->cr[4] & CR4_OSXSAVE) {
+        hf |= HF_OSXSAVE;
+    }
     hf |= (env->cr[0] & CR0_MP) ? HF_MP : 0;
     hf |= (env->cr[0] & CR0_EM) ? HF_EM : 0;
     hf |= (env->cr[0] & CR0_TS) ? HF_TS : 0;
@@ -197,6 +201,7 @@ void x86_cpu_dump_stats(CPUX86State *env, FILE *f)
     fprintf(f, "stats: syscall %" PRIu64 " sysret %" PRIu64 " rdmsr %" PRIu64
             " wrmsr %" PRIu64 "\n", env->stat_syscall, env->stat_sysret,
             env->stat_rdmsr, env->stat_wrmsr);
+    msr_dump_stats(env, f);
     for (int v = 0; v < 256; v++) {
         if (env->stat_exceptions[v]) {
             fprintf(f, "stats: vector 0x%02x delivered %" PRIu64 " times\n", v,

@@ -124,6 +124,9 @@ typedef struct DescriptorTable {
 #define HF_EM          (1u << 17)  /* CR0.EM */
 #define HF_TS          (1u << 18)  /* CR0.TS */
 #define HF_OSXMMEXCPT  (1u << 19)  /* CR4.OSXMMEXCPT */
+#define HF_OSXSAVE     (1u << 20)  /* CR4.OSXSAVE */
+/* (SYSCALL/SYSRET in translate.c set hflags inline: a new bit that they
+ * keep must be listed in gen_set_rflags_hflags64 too) */
 /* Only in a block's key, never in env->hflags: */
 #define HF_SINGLE_INSN (1u << 14)  /* translate one instruction (SMC) */
 
@@ -322,6 +325,8 @@ typedef struct CPUX86State {
     uint64_t stat_tbs_translated;
     uint64_t stat_exceptions[256];
     uint64_t stat_rdmsr, stat_wrmsr, stat_syscall, stat_sysret;
+#define MSR_STAT_SLOTS 128
+    uint64_t stat_msr[MSR_STAT_SLOTS][2];   /* per MSR: rdmsr, wrmsr */
 } CPUX86State;
 
 /* Board-facing interface */

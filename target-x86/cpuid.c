@@ -42,6 +42,7 @@
 #define CPUID_EXT_HYPERVISOR (1u << 31)
 /* CPUID.80000001:EDX */
 /* CPUID.80000001:ECX */
+#define CPUID_EXT3_LAHF_LM (1u << 0)   /* LAHF/SAHF in 64-bit mode */
 #define CPUID_EXT3_ABM (1u << 5)   /* LZCNT */
 #define CPUID_EXT2_SYSCALL (1u << 11)
 #define CPUID_EXT2_NX (1u << 20)
@@ -174,7 +175,7 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         *eax = CPUID_MAX_EXT_LEAF;
         break;
     case 0x80000001u:
-        *ecx = CPUID_EXT3_ABM;
+        *ecx = CPUID_EXT3_LAHF_LM | CPUID_EXT3_ABM;
         *edx = CPUID_EXT2_SYSCALL | CPUID_EXT2_NX | CPUID_EXT2_PDPE1GB |
                CPUID_EXT2_RDTSCP | CPUID_EXT2_LM;
         break;

@@ -4,7 +4,9 @@
  * a write must do besides storing. RDMSR/WRMSR at CPL > 0 or of an unknown
  * MSR raise #GP(0) (SDM Vol. 2B RDMSR/WRMSR).
  */
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <glib.h>
 
@@ -116,6 +118,28 @@ static const MSRDef *msr_find(uint32_t index)
         }
     }
     return NULL;
+}
+
+#define MSR_TABLE_SIZE (sizeof(msr_table) / sizeof(msr_table[0]))
+_Static_assert(MSR_TABLE_SIZE < MSR_STAT_SLOTS, "a stats slot per MSR");
+
+/* -d stats keeps counts per table entry; the x2APIC range is one slot */
+int msr_stat_slot(uint32_t index)
+{
+    const MSRDef *d = msr_find(index);
+    return d == &msr_x2apic ? (int)MSR_TABLE_SIZE : (int)(d - msr_table);
+}
+
+void msr_dump_stats(CPUX86State *env, FILE *f)
+{
+    for (size_t i = 0; i <= MSR_TABLE_SIZE; i++) {
+        const MSRDef *d = i < MSR_TABLE_SIZE ? &msr_table[i] : &msr_x2apic;
+        if (env->stat_msr[i][0] || env->stat_msr[i][1]) {
+            fprintf(f, "stats: msr 0x%x %s: rdmsr %" PRIu64 " wrmsr %" PRIu64
+                    "\n", d->index, d->name, env->stat_msr[i][0],
+                    env->stat_msr[i][1]);
+        }
+    }
 }
 
 const char *msr_name(uint32_t index)
@@ -253,6 +277,7 @@ void helper_rdmsr(CPUX86State *env)
         break;
     }
     env->stat_rdmsr++;
+    env->stat_msr[msr_stat_slot(index)][0]++;
     env->regs[R_EAX] = (uint32_t)v;
     env->regs[R_EDX] = v >> 32;
 }
@@ -270,6 +295,7 @@ void helper_wrmsr(CPUX86State *env)
         raise_exception_err(env, EXCP0D_GPF, 0);
     }
     env->stat_wrmsr++;
+    env->stat_msr[msr_stat_slot(index)][1]++;
     switch (index) {
     case MSR_IA32_TSC: {
         /* An armed TSC deadline stays a TSC value (SDM 10.5.4.1): it moves

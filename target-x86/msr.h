@@ -3,6 +3,9 @@
 #define TARGET_X86_MSR_H
 
 #include <stdint.h>
+#include <stdio.h>
+
+#include "target-x86/cpu.h"
 
 #define MSR_IA32_TSC          0x10
 #define MSR_IA32_PLATFORM_ID  0x17
@@ -59,5 +62,9 @@
 #define BT86_MICROCODE_REV    1
 
 const char *msr_name(uint32_t index);
+
+/* -d stats: env->stat_msr[slot][0 = rdmsr, 1 = wrmsr] for a known MSR */
+int msr_stat_slot(uint32_t index);
+void msr_dump_stats(CPUX86State *env, FILE *f);
 
 #endif

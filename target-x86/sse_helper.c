@@ -23,10 +23,14 @@
 
 typedef long long V2 __attribute__((vector_size(16)));
 
+/* Two 8-byte loads: generated code writes registers 8 bytes at a time,
+ * and a 16-byte load of two 8-byte stores would stall (no store-to-load
+ * forwarding) */
 static inline V2 vld(const XMMReg *p)
 {
     V2 v;
-    memcpy(&v, p, 16);
+    asm("movq %1, %0\n\tmovhps %2, %0" : "=&x"(v) : "m"(p->q[0]),
+        "m"(p->q[1]));
     return v;
 }
 
@@ -563,17 +567,44 @@ void helper_emms(CPUX86State *env)
     env->fx.ftw = 0;
 }
 
-/* Runs fn with the guest's rounding, DAZ and FTZ and every exception
- * masked; returns the exception flags it raised. */
+/*
+ * Runs fn with the guest's rounding, DAZ and FTZ and every exception
+ * masked; returns the exception flags it raised (and maybe some the guest
+ * has already). LDMXCSR and STMXCSR are slow, so the host's MXCSR is
+ * reloaded only when needed: while its control bits are the guest's, the
+ * instruction runs on whatever flags the host holds, and when that shows
+ * a flag the guest does not have yet (raised by this instruction, or by
+ * host code since), it runs again from clear flags to tell.
+ */
+static __thread uint32_t host_ctl_now, host_ctl_orig;
+
 static uint32_t fp_run_masked(CPUX86State *env, SSEFunc *fn, XMMReg *a,
                               const XMMReg *b, uint32_t imm)
 {
-    uint32_t host, out, guest = (env->fx.mxcsr | 0x1f80) & ~0x3fu;
-    asm volatile("stmxcsr %0" : "=m"(host));
-    asm volatile("ldmxcsr %0" : : "m"(guest) : "memory");
+    uint32_t out, ctl = (env->fx.mxcsr | 0x1f80) & ~0x3fu;
+    if (!host_ctl_orig) {
+        asm volatile("stmxcsr %0" : "=m"(host_ctl_orig) : : "memory");
+        host_ctl_orig &= ~0x3fu;
+        host_ctl_now = host_ctl_orig;
+    }
+    if (host_ctl_now == ctl) {
+        XMMReg orig = *a;
+        fn(a, b, imm, env);
+        asm volatile("stmxcsr %0" : "=m"(out) : : "memory");
+        if (!(out & 0x3f & ~env->fx.mxcsr)) {
+            return out & 0x3f;
+        }
+        *a = orig;
+    }
+    asm volatile("ldmxcsr %0" : : "m"(ctl) : "memory");
     fn(a, b, imm, env);
     asm volatile("stmxcsr %0" : "=m"(out) : : "memory");
-    asm volatile("ldmxcsr %0" : : "m"(host) : "memory");
+    host_ctl_now = ctl;
+    if (ctl != host_ctl_orig) {
+        /* host code keeps its own rounding, DAZ and FTZ */
+        asm volatile("ldmxcsr %0" : : "m"(host_ctl_orig) : "memory");
+        host_ctl_now = host_ctl_orig;
+    }
     return out & 0x3f;
 }
 
@@ -635,6 +666,7 @@ static uint32_t fp_run_unmasked(CPUX86State *env, SSEFunc *fn, XMMReg *a,
     }
     fpe_jmp = NULL;
     asm volatile("ldmxcsr %0" : : "m"(host) : "memory");
+    host_ctl_now = host & ~0x3fu;
     return out & 0x3f;
 }
 
@@ -665,8 +697,8 @@ uint64_t helper_sse(CPUX86State *env, void *fn, uint32_t d, uint32_t s,
         mmx_enter(env);
     }
     XMMReg *dp = env_reg(env, d);
-    memcpy(&a, dp, 16);
-    memcpy(&b, env_reg(env, s), 16);
+    vst(&a, vld(dp));
+    vst(&b, vld(env_reg(env, s)));
     if (ctl & SSE_MMXD) {
         a.q[1] = 0;
     }
@@ -840,6 +872,16 @@ static void probe_write(CPUX86State *env, uint64_t addr, int len, int idx,
     }
 }
 
+/* The same for FXSAVE and XSAVE*, whose fault on the second page names
+ * the area's last byte (as AMD CPUs do) */
+static void probe_write_area(CPUX86State *env, uint64_t addr, int len,
+                             int idx, uintptr_t ra)
+{
+    cpu_ld_mmu_flags(env, addr, 1, idx, MO_WRITE_INTENT, ra);
+    cpu_ld_mmu_flags(env, addr + (uint64_t)len - 1, 1, idx, MO_WRITE_INTENT,
+                     ra);
+}
+
 static void st_bytes(CPUX86State *env, uint64_t addr, const void *p, int len,
                      int idx, uintptr_t ra)
 {
@@ -941,7 +983,7 @@ void helper_fxsave(CPUX86State *env, uint64_t addr, uint32_t mmu_idx)
     uintptr_t ra = GETPC();
     int idx = mmu_idx & 0xff;
     check_align(env, addr, 16, ra);
-    probe_write(env, addr, 512, idx, ra);
+    probe_write_area(env, addr, 512, idx, ra);
     fx_save_x87(env, addr, mmu_idx & 0x100, idx, ra);
     fx_save_mxcsr(env, addr, idx, ra);
     fx_save_sse(env, addr, idx, ra);
@@ -985,7 +1027,7 @@ void helper_xsave(CPUX86State *env, uint64_t addr, uint32_t mmu_idx,
                     env->xcr0;
     xsave_check(env, true, ra);
     check_align(env, addr, 64, ra);
-    probe_write(env, addr, XSAVE_HDR + 64, idx, ra);
+    probe_write_area(env, addr, XSAVE_HDR + 64, idx, ra);
     if (rfbm & XSTATE_X87) {
         fx_save_x87(env, addr, rex_w, idx, ra);
     }

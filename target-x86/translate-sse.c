@@ -23,6 +23,7 @@ enum {
     F_X32,      /* xmm, xmm/m32 */
     F_X16,      /* xmm, xmm/m16 */
     F_MM,       /* mm, mm/m64 */
+    F_MM32,     /* mm, mm/m32 (MMX PUNPCKL*) */
     F_X_MM,     /* xmm, mm/m64 */
     F_MM_X64,   /* mm, xmm/m64 */
     F_MM_X128,  /* mm, xmm/m128 (aligned) */
@@ -110,9 +111,13 @@ static const SSEInsn sse_table[] = {
     FP4(0x15d, sse_minps, sse_minpd, sse_minss, sse_minsd),
     FP4(0x15e, sse_divps, sse_divpd, sse_divss, sse_divsd),
     FP4(0x15f, sse_maxps, sse_maxpd, sse_maxss, sse_maxsd),
-    MX(0x160, sse_punpcklbw),
-    MX(0x161, sse_punpcklwd),
-    MX(0x162, sse_punpckldq),
+    /* the MMX forms read only 32 bits of memory */
+    { 0x160, P_NP, F_MM32, MMXOP, sse_punpcklbw, 0 },
+    { 0x160, P_66, F_XX, 0, sse_punpcklbw, 0 },
+    { 0x161, P_NP, F_MM32, MMXOP, sse_punpcklwd, 0 },
+    { 0x161, P_66, F_XX, 0, sse_punpcklwd, 0 },
+    { 0x162, P_NP, F_MM32, MMXOP, sse_punpckldq, 0 },
+    { 0x162, P_66, F_XX, 0, sse_punpckldq, 0 },
     MX2(0x163, sse_packsswb, SSE_CAT, sse_packsswb),
     MX(0x164, sse_pcmpgtb),
     MX(0x165, sse_pcmpgtw),
@@ -324,15 +329,38 @@ static TCGv gen_lea_off(DisasContext *dc, int off)
     return a0;
 }
 
-/* A misaligned 16-byte operand of an aligned form: #GP(0) */
-static void gen_check_align16(DisasContext *dc)
+/* A memory operand not aligned to align bytes: #GP(0) */
+static void gen_check_align(DisasContext *dc, int align)
 {
     TCGv a0 = gen_lea_modrm(dc);
     TCGLabel *ok = gen_new_label(S);
-    tcg_gen_brcondi(S, TCG_COND_TSTEQ, a0, 15, ok);
+    tcg_gen_brcondi(S, TCG_COND_TSTEQ, a0, align - 1, ok);
     gen_exception_err(dc, EXCP0D_GPF, 0);
     tcg_gen_set_label(S, ok);
     dc->is_jmp = false;
+}
+
+static void gen_check_align16(DisasContext *dc)
+{
+    gen_check_align(dc, 16);
+}
+
+/* The FXSAVE/XSAVE area (len bytes, aligned to align): alignment, then
+ * its first and last byte through the softmmu, which checks segment
+ * limits and pages before the helper touches it. Returns its address. */
+static TCGv gen_check_area(DisasContext *dc, int len, int align, bool write)
+{
+    TCGv t = tmp(dc);
+    gen_check_align(dc, align);
+    for (int off = 0; off < len; off += len - 1) {
+        TCGv a = gen_lea_off(dc, off);
+        if (write) {
+            gen_op_ld_rmw(dc, MO_8, t, a);
+        } else {
+            gen_op_ld_v(dc, MO_8, t, a);
+        }
+    }
+    return gen_lea_modrm(dc);
 }
 
 static const TCGOpcode st_op[4] = {
@@ -402,6 +430,16 @@ static TCGv gen_helper_sse(DisasContext *dc, SSEFunc *fn, int d, int s,
                            uint32_t ctl)
 {
     TCGv r = tmp(dc);
+    if (ctl == SSE_NOWRITE && d == ENV_OFF(xmm_t1)) {
+        /* MOVMSKPS/PD, PMOVMSKB: the result through the scratch slot */
+        TCGv dp = tmp(dc), sp = tmp(dc);
+        tcg_gen_addi(S, dp, cpu_env, d);
+        tcg_gen_addi(S, sp, cpu_env, s);
+        tcg_gen_callN(S, fn, TCG_CALL_NO_RWG, NULL, dp, sp, cst(dc, 0),
+                      cpu_env);
+        tcg_gen_ld(S, INDEX_op_ld, r, cpu_env, d);
+        return r;
+    }
     if (ctl <= 0xff) {
         /* an integer operation on XMM registers, which raises nothing:
          * the operation itself, on pointers into env */
@@ -473,17 +511,17 @@ static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
     int f = in->form;
     uint32_t ctl = in->ctl | (uint32_t)(dc->imm & 0xff);
     SSEFunc *fn = (dc->rex_w && in->fn_w) ? in->fn_w : in->fn;
-    bool mmx_src = f == F_MM || f == F_X_MM || f == F_G_MMR;
+    bool mmx_src = f == F_MM || f == F_MM32 || f == F_X_MM || f == F_G_MMR;
     int d, s;
     static const int8_t src_bytes[] = {
         [F_XX] = 16, [F_XXU] = 16, [F_X64] = 8, [F_X32] = 4, [F_X16] = 2,
-        [F_MM] = 8, [F_X_MM] = 8, [F_MM_X64] = 8, [F_MM_X128] = 16,
+        [F_MM] = 8, [F_MM32] = 4, [F_X_MM] = 8, [F_MM_X64] = 8, [F_MM_X128] = 16,
         [F_G_X32] = 4, [F_G_X64] = 8, [F_FL_X32] = 4, [F_FL_X64] = 8,
         [F_FL_XX] = 16,
     };
 
-    if (f == F_MM || f == F_G_MMR ? mmx_unavailable(dc)
-                                  : sse_unavailable(dc)) {
+    if (f == F_MM || f == F_MM32 || f == F_G_MMR ? mmx_unavailable(dc)
+                                                 : sse_unavailable(dc)) {
         return;
     }
     if ((f == F_G_XR || f == F_G_MMR) && dc->mod != 3) {
@@ -512,7 +550,7 @@ static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
     }
     /* the destination */
     switch (f) {
-    case F_MM: case F_MM_X64: case F_MM_X128:
+    case F_MM: case F_MM32: case F_MM_X64: case F_MM_X128:
         d = mmx_off(dc->reg);
         break;
     case F_G_X32: case F_G_X64: case F_G_XR: case F_G_MMR:
@@ -525,10 +563,6 @@ static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
         break;
     default:
         d = xmm_off(dc->reg);
-    }
-    if (f == F_G_XR || f == F_G_MMR) {
-        /* these read the source operand only: pass it as d as well */
-        d = s;
     }
     if (ctl == 0 && f == F_XX && gen_logic_inline(dc, fn, d, s)) {
         return;
@@ -826,6 +860,23 @@ static bool gen_shift_imm(DisasContext *dc, int p)
 
 /* ---- group 15 (0F AE), XSAVEC (0F C7 /4), XGETBV/XSETBV ---- */
 
+/* the legacy region and the header: x87 and SSE are all bt86 has */
+#define XSAVE_AREA_BYTES 576
+
+/* XSAVE*, XRSTOR: #UD without CR4.OSXSAVE, #NM with CR0.TS */
+static bool xsave_unavailable(DisasContext *dc)
+{
+    if (!(dc->flags & HF_OSXSAVE)) {
+        gen_illegal_opcode(dc);
+        return true;
+    }
+    if (dc->flags & HF_TS) {
+        gen_exception(dc, EXCP07_PREX);
+        return true;
+    }
+    return false;
+}
+
 static bool gen_grp15(DisasContext *dc, int p)
 {
     int op = (dc->modrm >> 3) & 7;
@@ -850,7 +901,7 @@ static bool gen_grp15(DisasContext *dc, int p)
             gen_exception(dc, EXCP07_PREX);
             break;
         }
-        a0 = gen_lea_modrm(dc);
+        a0 = gen_check_area(dc, 512, 16, op == 0);
         tcg_gen_callN(S, op ? helper_fxrstor : helper_fxsave, 0, NULL,
                       cpu_env, a0, cst(dc, idx));
         break;
@@ -872,13 +923,18 @@ static bool gen_grp15(DisasContext *dc, int p)
         gen_op_st_v(dc, MO_32, t, gen_lea_modrm(dc));
         break;
     case 4: case 6: /* XSAVE, XSAVEOPT */
-        a0 = gen_lea_modrm(dc);
-        tcg_gen_callN(S, helper_xsave, 0, NULL, cpu_env, a0, cst(dc, idx),
-                      cst(dc, op == 6));
+        if (!xsave_unavailable(dc)) {
+            a0 = gen_check_area(dc, XSAVE_AREA_BYTES, 64, true);
+            tcg_gen_callN(S, helper_xsave, 0, NULL, cpu_env, a0,
+                          cst(dc, idx), cst(dc, op == 6));
+        }
         break;
     case 5: /* XRSTOR */
-        a0 = gen_lea_modrm(dc);
-        tcg_gen_callN(S, helper_xrstor, 0, NULL, cpu_env, a0, cst(dc, idx));
+        if (!xsave_unavailable(dc)) {
+            a0 = gen_check_area(dc, XSAVE_AREA_BYTES, 64, false);
+            tcg_gen_callN(S, helper_xrstor, 0, NULL, cpu_env, a0,
+                          cst(dc, idx));
+        }
         break;
     case 7: /* CLFLUSH: checked as a byte load */
         t = tmp(dc);
@@ -896,9 +952,11 @@ static bool gen_xsave_misc(DisasContext *dc, int p)
             return false;
         }
         uint32_t idx = (uint32_t)dc->mem_index | (dc->rex_w ? 0x100 : 0);
-        TCGv a0 = gen_lea_modrm(dc);
-        tcg_gen_callN(S, helper_xsave, 0, NULL, cpu_env, a0, cst(dc, idx),
-                      cst(dc, 2));
+        if (!xsave_unavailable(dc)) {
+            TCGv a0 = gen_check_area(dc, XSAVE_AREA_BYTES, 64, true);
+            tcg_gen_callN(S, helper_xsave, 0, NULL, cpu_env, a0,
+                          cst(dc, idx), cst(dc, 2));
+        }
         return true;
     }
     if (p != P_NP) {

@@ -16,6 +16,7 @@
 #include "softmmu/log.h"
 #include "softmmu/tb.h"
 #include "target-x86/helper.h"
+#include "target-x86/msr.h"
 #include "target-x86/translate.h"
 #include "tcg/tcg.h"
 
@@ -2419,7 +2420,8 @@ static void gen_set_rflags_hflags64(DisasContext *dc, TCGv fl, int cpl)
     tcg_gen_st(S, INDEX_op_st32, t, cpu_env, ENV_OFF(df));
 
     uint32_t keep = dc->flags & (HF_PE | HF_LMA | HF_PG | HF_OSFXSR | HF_SCE |
-                                 HF_MP | HF_EM | HF_TS | HF_OSXMMEXCPT);
+                                 HF_MP | HF_EM | HF_TS | HF_OSXMMEXCPT |
+                                 HF_OSXSAVE);
     TCGv hf = tmp(dc);
     /* HF_SMAP = CR4.SMAP && !RFLAGS.AC */
     tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(cr[4]));
@@ -2529,6 +2531,13 @@ static void gen_sysret(DisasContext *dc)
 
 /* The MSRs the kernel touches on every context switch, handled inline;
  * every other index (and any #GP) goes to helper_rdmsr/helper_wrmsr. */
+/* Where -d stats counts RDMSR (rw 0) or WRMSR (rw 1) of an MSR */
+static int msr_stat_offset(uint32_t index, int rw)
+{
+    return ENV_OFF(stat_msr) +
+           (int)sizeof(uint64_t) * (2 * msr_stat_slot(index) + rw);
+}
+
 static const struct {
     uint32_t index;
     int offset;
@@ -2562,6 +2571,7 @@ static void gen_wrmsr(DisasContext *dc)
         }
         tcg_gen_st(S, INDEX_op_st, v, cpu_env, inline_msrs[i].offset);
         gen_count_stat(dc, ENV_OFF(stat_wrmsr));
+        gen_count_stat(dc, msr_stat_offset(inline_msrs[i].index, 1));
         tcg_gen_br(S, done);
         tcg_gen_set_label(S, next);
     }
@@ -2589,6 +2599,7 @@ static void gen_rdmsr(DisasContext *dc)
         tcg_gen_ext32u(S, cpu_regs[R_EAX], v);
         tcg_gen_mov(S, cpu_regs[R_EDX], hi);
         gen_count_stat(dc, ENV_OFF(stat_rdmsr));
+        gen_count_stat(dc, msr_stat_offset(inline_msrs[i].index, 0));
         tcg_gen_br(S, done);
         tcg_gen_set_label(S, next);
     }

@@ -1,7 +1,8 @@
 /*
  * SSE2 the way glibc's string functions use it: 16-byte loads and stores
  * (memcpy), PCMPEQB + PMOVMSKB scans (strlen/memchr) and PXOR/PADDD/PAND
- * on whole registers, over 1 MiB buffers.
+ * on whole registers, over 1 MiB buffers; and packed single-precision
+ * arithmetic (CVTDQ2PS, MULPS, ADDPS, MAXPS) on the same data.
  */
 #include "kit.h"
 
@@ -82,6 +83,36 @@ static uint64_t sum(const uint8_t *p, uint64_t n)
     return lo ^ hi;
 }
 
+/* floats from the bytes as dwords: a dot product and a maximum */
+static uint64_t fp(const uint8_t *p, uint64_t n)
+{
+    uint64_t lo, hi;
+    static const uint32_t scale[4] __attribute__((aligned(16))) = {
+        0x2f800000, 0x2f800000, 0x2f800000, 0x2f800000 };  /* 2^-32 */
+    __asm__ volatile(
+        "xorps %%xmm4, %%xmm4\n\t"
+        "xorps %%xmm5, %%xmm5\n\t"
+        "movaps (%4), %%xmm6\n\t"
+        "1:\n\t"
+        "cvtdq2ps (%2), %%xmm1\n\t"
+        "mulps %%xmm6, %%xmm1\n\t"
+        "movaps %%xmm1, %%xmm2\n\t"
+        "mulps %%xmm1, %%xmm2\n\t"
+        "addps %%xmm2, %%xmm4\n\t"
+        "maxps %%xmm1, %%xmm5\n\t"
+        "add $16, %2\n\t"
+        "sub $16, %3\n\t"
+        "jnz 1b\n\t"
+        "cvtps2dq %%xmm4, %%xmm4\n\t"
+        "cvttps2dq %%xmm5, %%xmm5\n\t"
+        "pxor %%xmm4, %%xmm5\n\t"
+        "movq %%xmm5, %0\n\t"
+        "psrldq $8, %%xmm5\n\t"
+        "movq %%xmm5, %1\n\t"
+        : "=r"(lo), "=r"(hi), "+r"(p), "+r"(n) : "r"(scale) : "memory");
+    return lo ^ hi;
+}
+
 void kmain(uint32_t mb_magic, uint64_t mb_info)
 {
     (void)mb_magic;
@@ -98,6 +129,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
         copy(dst, src, BYTES);
         acc += scan(dst);
         acc ^= sum(dst, BYTES);
+        acc += fp(dst, BYTES);
         src[BYTES - 1 - r] = 1;
     }
     kit_printf("bench-sse: %08x%08x\n", (uint32_t)(acc >> 32), (uint32_t)acc);

@@ -226,6 +226,19 @@ static void print_id_msrs(const uint32_t c7[4], const uint32_t e7[4])
     kit_printf("cpuid invariant TSC: %u\n", !!(e7[3] & EXT7_EDX_INVTSC));
 }
 
+/* The x86-64-v2 level (psABI): CMPXCHG16B, LAHF/SAHF in 64-bit mode,
+ * POPCNT, SSE3, SSSE3, SSE4.1, SSE4.2 */
+static void print_isa_level(const uint32_t c1[4])
+{
+    uint32_t e1[4];
+    const uint32_t v2_ecx = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) |
+                            (1u << 20) | (1u << 23);
+
+    kit_cpuid(0x80000001, 0, e1);
+    kit_printf("cpuid x86-64-v2: %u\n",
+               (c1[2] & v2_ecx) == v2_ecx && (e1[2] & 1u));
+}
+
 /* ---- MTRRs (Vol. 3A 11.11) ---- */
 
 static void check_mtrrs(const uint32_t c1[4], unsigned maxphy)
@@ -500,6 +513,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     print_tsc_leaves(c0[0]);
     check_leaf_above_max(c0[0], e0[0]);
     print_id_msrs(c7, e7);
+    print_isa_level(c1);
     check_mtrrs(c1, maxphy);
 
     kit_puts("msr: done");

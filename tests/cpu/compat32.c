@@ -1686,6 +1686,64 @@ static void d_far(void)
     }
 }
 
+/* SSE and MMX in 32- and 16-bit code: the addressing forms, alignment
+ * (#GP), XMM0-7 only, FXSAVE's 32-bit format. The mandatory prefix goes
+ * first, where the generic encoder puts REP. */
+static void d_sse(void)
+{
+    static const struct {
+        const char *name;
+        uint8_t pfx, nopc, reg;
+        uint8_t opc[3];
+    } ops[] = {
+        { "sse: movdqu xmm1, m128", 0xf3, 2, 1, { 0x0f, 0x6f } },
+        { "sse: movdqu m128, xmm7", 0xf3, 2, 7, { 0x0f, 0x7f } },
+        { "sse: movaps xmm2, m128", 0, 2, 2, { 0x0f, 0x28 } },
+        { "sse: paddb xmm1, m128", 0x66, 2, 1, { 0x0f, 0xfc } },
+        { "sse: addps xmm3, m128", 0, 2, 3, { 0x0f, 0x58 } },
+        { "sse: pshufb xmm4, m128", 0x66, 3, 4, { 0x0f, 0x38, 0x00 } },
+        { "sse: cvtsi2sd xmm5, m32", 0xf2, 2, 5, { 0x0f, 0x2a } },
+        { "sse: movq mm1, m64", 0, 2, 1, { 0x0f, 0x6f } },
+        { "sse: movq m64, xmm6", 0x66, 2, 6, { 0x0f, 0xd6 } },
+        { "sse: fxsave m512", 0, 2, 0, { 0x0f, 0xae } },
+    };
+    for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        for (int k = 0; k < NMEM; k++) {
+            if (!t_begin(ops[i].name)) {
+                return;
+            }
+            TestCase *tc = &D->tc;
+            tc->fx_set = true;
+            tc->fx.fcw = 0x37f;
+            tc->fx.mxcsr = 0x1f80;
+            for (int r = 0; r < 16; r++) {
+                for (int j = 0; j < 16; j++) {
+                    tc->fx.xmm[r][j] = (uint8_t)(0x11 * r + 7 * j + k);
+                }
+            }
+            Op m = mem_form(k);
+            if (ops[i].opc[1] == 0xae) {
+                /* 512 bytes: from below the operand's address, inside
+                 * the data pages (which byte of an area running off them
+                 * CR2 names differs between vendors) */
+                m.disp -= 0x200;
+            }
+            insn(&D->b, ops[i].pfx, g_bits, ops[i].opc, ops[i].nopc,
+                 ops[i].reg, m, 0, 0);
+            ins_end(&D->b, 0, 0);
+            if (ops[i].opc[1] == 0xae) {
+                /* MXCSR_MASK is the host's: overwrite it */
+                static const uint8_t mov_imm[] = { 0xc7 };
+                Op mm = m;
+                mm.disp += 28;
+                insn(&D->b, 0, 32, mov_imm, 1, 0, mm, 32, 0);
+                ins_end(&D->b, 0, 0);
+            }
+            t_end(0);
+        }
+    }
+}
+
 void compat32_directed_generate(TestSink sink, void *opaque,
                                 const char *filter, int bits)
 {
@@ -1713,6 +1771,7 @@ void compat32_directed_generate(TestSink sink, void *opaque,
     d_sreg();
     d_more();
     d_far();
+    d_sse();
 }
 
 /* ----- random ----- */

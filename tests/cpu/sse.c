@@ -31,6 +31,7 @@ enum {
     K_S32,      /* xmm, xmm/m32 */
     K_S16,      /* xmm, xmm/m16 */
     K_M,        /* mm, mm/m64 */
+    K_M32,      /* mm, mm/m32 */
     K_XM,       /* xmm, mm/m64 */
     K_MX64,     /* mm, xmm/m64 */
     K_MX128,    /* mm, xmm/m128 aligned */
@@ -68,8 +69,13 @@ typedef struct SseOp {
 static const SseOp ops[] = {
     /* SSE2 integer (66) and MMX (no prefix) */
 #define INT2(n, m, o) XI(n, 0x66, m, o), MI(n " mm", m, o)
-    INT2("punpcklbw", 1, 0x60), INT2("punpcklwd", 1, 0x61),
-    INT2("punpckldq", 1, 0x62), INT2("packsswb", 1, 0x63),
+    XI("punpcklbw", 0x66, 1, 0x60), XI("punpcklwd", 0x66, 1, 0x61),
+    XI("punpckldq", 0x66, 1, 0x62),
+    /* the MMX forms read 32 bits of memory: near the page end too */
+    { "punpcklbw mm", 0, 1, 0x60, K_M32, V_INT, false, false, false },
+    { "punpcklwd mm", 0, 1, 0x61, K_M32, V_INT, false, false, false },
+    { "punpckldq mm", 0, 1, 0x62, K_M32, V_INT, false, false, false },
+    INT2("packsswb", 1, 0x63),
     INT2("pcmpgtb", 1, 0x64), INT2("pcmpgtw", 1, 0x65),
     INT2("pcmpgtd", 1, 0x66), INT2("packuswb", 1, 0x67),
     INT2("punpckhbw", 1, 0x68), INT2("punpckhwd", 1, 0x69),
@@ -427,6 +433,8 @@ static const uint32_t mxcsr_vals[] = {
 
 /* ---- tests ---- */
 
+static void random_fx(S *s, FxImage *fx);
+
 static bool begin(S *s, const char *fmt, const char *a, const char *b)
 {
     char name[sizeof(s->tc.name)];
@@ -501,15 +509,17 @@ static void epilogue(S *s, bool mmx)
 
 static bool kind_mmx(int k)
 {
-    return k == K_M || k == K_XM || k == K_MX64 || k == K_MX128 ||
-           k == K_GMR;
+    return k == K_M || k == K_M32 || k == K_XM || k == K_MX64 ||
+           k == K_MX128 || k == K_GMR;
 }
 
 /* register numbers of the destination and the source for a variant */
 static void regs_for(const SseOp *o, int var, int *d, int *src)
 {
-    bool mmx_d = o->kind == K_M || o->kind == K_MX64 || o->kind == K_MX128;
-    bool mmx_s = o->kind == K_M || o->kind == K_XM || o->kind == K_GMR;
+    bool mmx_d = o->kind == K_M || o->kind == K_M32 || o->kind == K_MX64 ||
+                 o->kind == K_MX128;
+    bool mmx_s = o->kind == K_M || o->kind == K_M32 || o->kind == K_XM ||
+                 o->kind == K_GMR;
     bool gpr_d = o->kind == K_GX32 || o->kind == K_GX64 || o->kind == K_GXR ||
                  o->kind == K_GMR;
     bool gpr_s = o->kind == K_XG;
@@ -517,12 +527,30 @@ static void regs_for(const SseOp *o, int var, int *d, int *src)
     *src = mmx_s ? 2 : gpr_s ? (var & 1 ? R11 : RCX) : (var & 1 ? 12 : 2);
 }
 
-/* Memory forms: 0 aligned, 1 misaligned by 8 (#GP for aligned kinds),
- * 2 misaligned by 4 */
+/* The memory operand's size */
+static int mem_size(int kind, bool w)
+{
+    switch (kind) {
+    case K_X: case K_XU: case K_MX128:
+        return 16;
+    case K_S32: case K_M32: case K_GX32:
+        return 4;
+    case K_S16:
+        return 2;
+    case K_XG:
+        return w ? 8 : 4;
+    default:
+        return 8;
+    }
+}
+
+/* Forms: 0 register; memory 1 aligned, 2 misaligned by 8 (#GP for the
+ * aligned kinds), 3 misaligned by 4, 4 ending at the end of the data
+ * pages */
 static void gen_one(S *s, const SseOp *o, int form, bool w, uint32_t mxcsr,
                     int var)
 {
-    static const char *const forms[] = { "r", "m", "m+8", "m+4" };
+    static const char *const forms[] = { "r", "m", "m+8", "m+4", "m end" };
     char nm[48];
     snprintf(nm, sizeof(nm), "%s%s", o->name, w ? " W" : "");
     if (!begin(s, "sse: %s %s", nm, forms[form])) {
@@ -553,7 +581,10 @@ static void gen_one(S *s, const SseOp *o, int form, bool w, uint32_t mxcsr,
             s->tc.regs[src] = rv(s, 2) ? 0x80000000ull : 0x8000000000000000ull;
         }
     }
-    static const int disp[] = { 0, OFF_MEM, OFF_MEM + 8, OFF_MEM + 4 };
+    /* form 4: the operand ends exactly at the end of the data pages, so
+     * reading one byte too many faults */
+    int disp[] = { 0, OFF_MEM, OFF_MEM + 8, OFF_MEM + 4,
+                   DATA_SIZE - mem_size(o->kind, w) };
     emit(s, o->pfx, w, o->map, o->op, d, form ? -1 : src, disp[form], imm,
          o->flags ? F_ARITH : 0);
     epilogue(s, mmx);
@@ -588,6 +619,9 @@ static void gen_ops(S *s)
                     if (r % 2 == 0 || f == 1) {
                         gen_one(s, o, f, w, mx, r);
                     }
+                }
+                if (nm && r < 2) {
+                    gen_one(s, o, 4, w, mx, r);
                 }
             }
         }
@@ -768,13 +802,14 @@ static void gen_fxsave(S *s)
         "fxrstor+fxsave", "fxrstor64+fxsave64", "fxrstor+xsave",
         "fxrstor+xsaveopt", "fxrstor+xsavec", "xrstor", "xrstor64",
         "fxsave misaligned", "xsave misaligned", "xrstor bad header",
+        "xsavec+xrstor", "xsave+xrstor",
     };
     /* the save after the FXRSTOR: map, opcode, /digit */
     static const uint8_t sv[][3] = {
         { 1, 0xae, 0 }, { 1, 0xae, 0 }, { 1, 0xae, 4 }, { 1, 0xae, 6 },
         { 1, 0xc7, 4 }, { 0 }, { 0 }, { 1, 0xae, 0 }, { 1, 0xae, 4 },
     };
-    for (int k = 0; k < 10; k++) {
+    for (int k = 0; k < 12; k++) {
         for (int r = 0; r < 40; r++) {
             if (!begin(s, "sse: %s%s", names[k], "")) {
                 continue;
@@ -819,7 +854,25 @@ static void gen_fxsave(S *s)
             int dst = xr ? OFF_FX_SRC
                       : k == 7 ? OFF_FX + 16 + 8 * (int)rv(s, 2)
                       : k == 8 ? OFF_FX + 16 * (1 + (int)rv(s, 3)) : OFF_FX;
-            if (xr) {
+            if (k >= 10) {
+                /* save (compacted or standard) over a clean header, change
+                 * the registers, restore, and look */
+                for (int i = 0; i < 8; i++) {
+                    put64(s, OFF_FX + 512 + 8 * i, 0);
+                }
+                set_reg(s, RAX, rv(s, 2) ? 3 : rv(s, 4));   /* RFBM */
+                emit(s, 0, false, 1, 0xae, 1, -1, OFF_FX_SRC, -1, 0);
+                emit(s, 0, false, 1, k == 10 ? 0xc7 : 0xae, 4, -1, OFF_FX,
+                     -1, 0);
+                for (int i = 0; i < 16; i += 5) {
+                    emit(s, 0x66, false, 1, 0xfe, i, (i + 5) & 15, 0, -1, 0);
+                }
+                emit(s, 0, false, 1, 0xae, 2, -1, OFF_MXCSR_IN, -1, 0);
+                emit(s, 0, false, 1, 0xae, 5, -1, OFF_FX, -1, 0);
+                emit(s, 0, false, 1, 0xae, 0, -1, OFF_FX_SRC + 512, -1, 0);
+                zero32(s, OFF_FX_SRC + 512 + 28);
+                zero32(s, OFF_FX + 28);
+            } else if (xr) {
                 /* everything XRSTOR may leave alone is first loaded */
                 emit(s, 0, w, 1, 0xae, 1, -1, OFF_FX, -1, 0);
                 emit(s, 0, w, 1, 0xae, 5, -1, OFF_FX, -1, 0);
@@ -829,10 +882,105 @@ static void gen_fxsave(S *s)
                 emit(s, 0, w, sv[k][0], sv[k][1], sv[k][2], -1, dst, -1, 0);
             }
             /* MXCSR_MASK is the host's (AMD adds bit 17): not compared */
-            zero32(s, dst + 28);
+            if (k < 10) {
+                zero32(s, dst + 28);
+            }
             epilogue(s, false);
             end(s);
         }
+    }
+}
+
+/* MMX instructions from an x87 state with TOP != 0: the transition turns
+ * the register file; also when the instruction faults (#XM from CVTPS2PI,
+ * #PF from a memory operand) */
+static void gen_mmx_transition(S *s)
+{
+    static const struct { const char *name; uint8_t n, b[8]; } seq[] = {
+        { "paddb mm1, mm2", 3, { 0x0f, 0xfc, 0xca } },
+        { "movq mm3, [rbx+0x200]", 7, { 0x0f, 0x6f, 0x9b, 0, 2, 0, 0 } },
+        { "movq mm3, [rbx+0x1ffc]", 7, { 0x0f, 0x6f, 0x9b, 0xfc, 0x1f, 0, 0 } },
+        { "movq [rbx+0x1ffc], mm3", 7, { 0x0f, 0x7f, 0x9b, 0xfc, 0x1f, 0, 0 } },
+        { "movd eax, mm4", 3, { 0x0f, 0x7e, 0xe0 } },
+        { "emms", 2, { 0x0f, 0x77 } },
+        { "cvtps2pi mm1, xmm2", 3, { 0x0f, 0x2d, 0xca } },
+        { "cvtpi2ps xmm1, mm2", 3, { 0x0f, 0x2a, 0xca } },
+        { "cvtpi2ps xmm1, [rbx+0x200]", 7, { 0x0f, 0x2a, 0x8b, 0, 2, 0, 0 } },
+        { "pextrw eax, mm5, 1", 4, { 0x0f, 0xc5, 0xc5, 1 } },
+        { "pmovmskb eax, mm6", 3, { 0x0f, 0xd7, 0xc6 } },
+        { "maskmovq mm1, mm2", 3, { 0x0f, 0xf7, 0xca } },
+    };
+    for (unsigned i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+        for (int r = 0; r < 16; r++) {
+            if (!begin(s, "sse: mmx transition: %s%s", seq[i].name, "")) {
+                continue;
+            }
+            TestCase *tc = &s->tc;
+            tc->fx_set = true;
+            random_fx(s, &tc->fx);
+            tc->fx.fsw = (uint16_t)((1 + r % 7) << 11);
+            tc->fx.ftw = (uint8_t)rng_next(&s->rng);
+            tc->fx.mxcsr = r & 1 ? 0x1f00 : 0x1f80;    /* IM clear */
+            if (r & 2) {
+                /* signalling NaNs: invalid for CVTPS2PI */
+                static const uint32_t snan[4] = { 0x7f800001, 0xff800002,
+                                                  0x7f800001, 0x7f800001 };
+                memcpy(tc->fx.xmm[2], snan, 16);
+            }
+            tc->regs[RDI] = DATA_BASE + 0x300;
+            b_start(&s->b);
+            b_bytes(&s->b, seq[i].b, seq[i].n);
+            b_flags(&s->b, 0, 0, 0);
+            end(s);
+        }
+    }
+}
+
+/* Encodings that must raise #UD on every vendor (none that AMD gives to
+ * SSE4a or that other extensions use) */
+static void gen_invalid(S *s)
+{
+    static const struct { const char *name; uint8_t n, b[8]; } bad[] = {
+        { "lock paddd", 5, { 0xf0, 0x66, 0x0f, 0xfe, 0xc1 } },
+        { "lock paddd m", 5, { 0xf0, 0x66, 0x0f, 0xfe, 0x03 } },
+        { "lock movaps", 4, { 0xf0, 0x0f, 0x28, 0xc1 } },
+        { "lock pshufb", 6, { 0xf0, 0x66, 0x0f, 0x38, 0x00, 0xc1 } },
+        { "lock roundps", 7, { 0xf0, 0x66, 0x0f, 0x3a, 0x08, 0xc1, 0 } },
+        { "lock movdqu st", 5, { 0xf0, 0xf3, 0x0f, 0x7f, 0x03 } },
+        { "psrlw imm /0", 5, { 0x66, 0x0f, 0x71, 0xc1, 3 } },
+        { "psrldq mm", 4, { 0x0f, 0x73, 0xd9, 3 } },
+        { "pextrw m", 5, { 0x66, 0x0f, 0xc5, 0x03, 1 } },
+        { "movmskps m", 3, { 0x0f, 0x50, 0x03 } },
+        { "pmovmskb m", 4, { 0x66, 0x0f, 0xd7, 0x03 } },
+        { "movlpd r", 4, { 0x66, 0x0f, 0x12, 0xc1 } },
+        { "movlps st r", 3, { 0x0f, 0x13, 0xc1 } },
+        { "movhps st r", 3, { 0x0f, 0x17, 0xc1 } },
+        { "movntps r", 3, { 0x0f, 0x2b, 0xc1 } },
+        { "movntdq r", 4, { 0x66, 0x0f, 0xe7, 0xc1 } },
+        { "maskmovdqu m", 4, { 0x66, 0x0f, 0xf7, 0x03 } },
+        { "lddqu r", 4, { 0xf2, 0x0f, 0xf0, 0xc1 } },
+        { "movntdqa r", 5, { 0x66, 0x0f, 0x38, 0x2a, 0xc1 } },
+        { "movdq2q m", 4, { 0xf2, 0x0f, 0xd6, 0x03 } },
+        { "movq2dq m", 4, { 0xf3, 0x0f, 0xd6, 0x03 } },
+        { "ldmxcsr r", 3, { 0x0f, 0xae, 0xd1 } },
+        { "fxsave r", 3, { 0x0f, 0xae, 0xc1 } },
+        { "xsavec r", 3, { 0x0f, 0xc7, 0xe1 } },
+        { "movnti r", 3, { 0x0f, 0xc3, 0xc1 } },
+        { "punpcklqdq mm", 3, { 0x0f, 0x6c, 0xc1 } },
+        { "pblendvb mm", 4, { 0x0f, 0x38, 0x10, 0xc1 } },
+        { "pcmpestri mm", 5, { 0x0f, 0x3a, 0x61, 0xc1, 0 } },
+        { "f3 pshufb", 5, { 0xf3, 0x0f, 0x38, 0x00, 0xc1 } },
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (!begin(s, "sse: #UD %s%s", bad[i].name, "")) {
+            continue;
+        }
+        prologue(s, V_INT, 0x1f80, false);
+        b_start(&s->b);
+        b_bytes(&s->b, bad[i].b, bad[i].n);
+        b_flags(&s->b, 0, 0, 0);
+        epilogue(s, false);
+        end(s);
     }
 }
 
@@ -846,6 +994,8 @@ void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_ops(s);
     gen_specials(s);
     gen_fxsave(s);
+    gen_invalid(s);
+    gen_mmx_transition(s);
     free(s);
 }
 
@@ -896,8 +1046,10 @@ static void random_fx(S *s, FxImage *fx)
 static bool random_table_op(S *s)
 {
     const SseOp *o = &ops[rv(s, NB_OPS)];
-    bool mmx_d = o->kind == K_M || o->kind == K_MX64 || o->kind == K_MX128;
-    bool mmx_s = o->kind == K_M || o->kind == K_XM || o->kind == K_GMR;
+    bool mmx_d = o->kind == K_M || o->kind == K_M32 || o->kind == K_MX64 ||
+                 o->kind == K_MX128;
+    bool mmx_s = o->kind == K_M || o->kind == K_M32 || o->kind == K_XM ||
+                 o->kind == K_GMR;
     bool gpr_d = o->kind == K_GX32 || o->kind == K_GX64 ||
                  o->kind == K_GXR || o->kind == K_GMR;
     bool w = o->rexw && rv(s, 2);
@@ -938,6 +1090,26 @@ static bool random_special(S *s)
     return true;
 }
 
+/* A few x87 instructions between MMX ones: the two share the register
+ * file (TOP, tags, the exponent bits an MMX write sets) */
+static bool random_x87(S *s)
+{
+    static const uint8_t x87[][2] = {
+        { 0xd9, 0xe8 },     /* fld1 */
+        { 0xd9, 0xee },     /* fldz */
+        { 0xd8, 0xc1 },     /* fadd st0, st1 */
+        { 0xdd, 0xd9 },     /* fstp st1 */
+        { 0xd9, 0xc9 },     /* fxch st1 */
+        { 0xdb, 0xe3 },     /* fninit */
+        { 0xd9, 0xe1 },     /* fabs */
+        { 0xdd, 0xc3 },     /* ffree st3 */
+    };
+    b_start(&s->b);
+    b_bytes(&s->b, x87[rv(s, 8)], 2);
+    b_flags(&s->b, 0, 0, 0);
+    return true;
+}
+
 void sse_random_generate_one(Rng *rng, TestCase *tc)
 {
     S s;
@@ -961,7 +1133,9 @@ void sse_random_generate_one(Rng *rng, TestCase *tc)
     b_init(&s.b, &s.tc);
     int n = 1 + (int)rv(&s, 8);
     for (int i = 0; i < n; i++) {
-        while (!(rv(&s, 4) ? random_table_op(&s) : random_special(&s))) {
+        int k = (int)rv(&s, 16);
+        while (!(k < 12 ? random_table_op(&s)
+                 : k < 15 ? random_special(&s) : random_x87(&s))) {
         }
     }
     b_finish(&s.b);

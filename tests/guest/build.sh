@@ -5,7 +5,8 @@
 # given, is touched when the guest is ready: for meson):
 #   vmlinuz          the kernel that linux-image-amd64 depends on
 #   initramfs.cpio.gz  busybox-static, /init, the e1000 module of the same
-#                    kernel, sockserv and guesttest (built here, static)
+#                    kernel, sockserv, guesttest and guestbench (built
+#                    here, static)
 # Needs: apt-get (with package lists), dpkg-deb, gcc with static libc,
 # python3, gzip. Run again: only what changed is rebuilt.
 set -eu
@@ -35,7 +36,7 @@ kdeb=$(fetch "$kpkg")
 bdeb=$(fetch busybox-static)
 
 stamp="$kdeb $bdeb $(cat "$here/init" "$here/net-up" "$here/lspci" \
-        "$here/sockserv.c" \
+        "$here/sockserv.c" "$here/guestbench.c" \
         "$here/guesttest.c" "$here/mkcpio.py" "$here/build.sh" | cksum)"
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
    [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ]; then
@@ -58,6 +59,7 @@ e1000=$(find "$work/kernel" -name e1000.ko | head -n1)
 
 "$cc" -static -O2 -o "$work/sockserv" "$here/sockserv.c"
 "$cc" -static -O2 -pthread -o "$work/guesttest" "$here/guesttest.c" -lm
+"$cc" -static -O2 -o "$work/guestbench" "$here/guestbench.c"
 
 cat > "$work/spec" <<SPEC
 dir bin 755
@@ -82,6 +84,7 @@ file bin/net-up 755 $here/net-up
 file bin/lspci 755 $here/lspci
 file bin/sockserv 755 $work/sockserv
 file bin/guesttest 755 $work/guesttest
+file bin/guestbench 755 $work/guestbench
 file lib/modules/e1000.ko 644 $e1000
 SPEC
 python3 "$here/mkcpio.py" "$work/initramfs.cpio" "$work/spec"
