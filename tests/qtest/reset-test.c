@@ -70,8 +70,8 @@ static void test_port92(void)
     g_assert_cmpint(run_until_exit("outb 0x92 0x01\n"), ==, 0);
 }
 
-#define TESTDEV     PCI_DEVFN(3, 0)
 #define PCI_DEVFN(slot, fn) (((slot) << 3) | (fn))
+#define TESTDEV     PCI_DEVFN(3, 0)
 #define PIIX3       PCI_DEVFN(1, 0)
 #define PIIX4_PM    PCI_DEVFN(1, 3)
 #define I440FX      PCI_DEVFN(0, 0)
