@@ -5,6 +5,7 @@
  * interrupt on it (cpu_interrupt); the vCPU sees the request at its next
  * block entry, or is woken if it sleeps in HLT.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -86,17 +87,51 @@ static void vcpu_wait_halted(CPUX86State *env)
     cpu_reset_interrupt(env, CPU_INTERRUPT_EXIT);
 }
 
-static PCMachine *running_pc;
+/*
+ * Machine reset. A request from the vCPU thread (an I/O write inside
+ * cpu_exec) or any other thread only sets reset_pending and makes the
+ * vCPU leave cpu_exec; the vCPU thread performs the reset back in its
+ * loop, where no translated code is running. Under -accel qtest there is
+ * no vCPU thread: the request resets at once, on the main thread.
+ */
+static PCMachine *current_pc;
+static bool vcpu_running;
+static int reset_pending;
+static uint64_t reset_count;
 
-/* Until machine reset exists, -no-reboot's "exit instead" is the only
- * behaviour, with a word when it was not asked for. */
+void system_set_machine(PCMachine *pc)
+{
+    current_pc = pc;
+}
+
+/* Under the global lock. */
+static void system_reset(PCMachine *pc)
+{
+    char *err = NULL;
+
+    reset_count++;
+    if (log_enabled(LOG_INT | LOG_CPU)) {
+        log_printf("reset: machine reset %" PRIu64 "\n", reset_count);
+    }
+    if (!pc_reset(pc, &err)) {
+        fprintf(stderr, "bt86: reset: %s\n", err);
+        exit(1);
+    }
+}
+
 void system_reset_request(void)
 {
-    if (running_pc && !running_pc->cfg.no_reboot) {
-        fprintf(stderr,
-                "bt86: guest reset requested; reboot is not supported yet\n");
+    PCMachine *pc = current_pc;
+
+    if (!pc || pc->cfg.no_reboot) {
+        exit(0);
     }
-    exit(0);
+    if (!vcpu_running) {
+        system_reset(pc);
+        return;
+    }
+    __atomic_store_n(&reset_pending, 1, __ATOMIC_SEQ_CST);
+    cpu_interrupt(pc->cpu, CPU_INTERRUPT_EXIT);
 }
 
 void system_poweroff_request(void)
@@ -120,6 +155,11 @@ static gpointer vcpu_thread(gpointer opaque)
     CPUX86State *env = pc->cpu;
 
     for (;;) {
+        if (__atomic_exchange_n(&reset_pending, 0, __ATOMIC_SEQ_CST)) {
+            bql_lock();
+            system_reset(pc);
+            bql_unlock();
+        }
         switch (cpu_exec(env)) {
         case EXCP_HLT:
             vcpu_wait_halted(env);
@@ -142,6 +182,8 @@ static void vcpu_print_stats(void)
 {
     if (stats_cpu && log_enabled(LOG_STATS)) {
         x86_cpu_dump_stats(stats_cpu, log_file());
+        fprintf(log_file(), "stats: machine resets %" PRIu64 "\n",
+                reset_count);
         log_flush();
     }
 }
@@ -149,7 +191,8 @@ static void vcpu_print_stats(void)
 void vcpu_start(PCMachine *pc)
 {
     stats_cpu = pc->cpu;
-    running_pc = pc;
+    current_pc = pc;
+    vcpu_running = true;
     atexit(vcpu_print_stats);
     /* Never joined: the process ends by exit() from whichever thread. */
     g_thread_unref(g_thread_new("vcpu0", vcpu_thread, pc));

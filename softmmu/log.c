@@ -27,14 +27,16 @@ static const LogItem log_items[] = {
     { LOG_OP, "op", "show the IR generated for each block" },
     { LOG_OP_OPT, "op_opt", "show the IR of each block after optimisation" },
     { LOG_OUT_ASM, "out_asm", "show the host code generated for each block" },
-    { LOG_INT, "int", "show interrupts and exceptions as they are delivered" },
+    { LOG_INT, "int",
+      "show interrupts and exceptions as they are delivered, and resets" },
     { LOG_CPU, "cpu", "show the CPU state before each block is executed" },
     { LOG_EXEC, "exec", "show each block as it is executed" },
     { LOG_UNIMP, "unimp",
       "log unimplemented features and accesses to unassigned memory or ports" },
     { LOG_GUEST_ERROR, "guest_errors",
       "log invalid operations by the guest (e.g. writes to ROM)" },
-    { LOG_STATS, "stats", "print translation and exception counts at exit" },
+    { LOG_STATS, "stats",
+      "print translation, exception and reset counts at exit" },
 };
 
 static GMutex log_lock;

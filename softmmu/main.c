@@ -654,6 +654,7 @@ int main(int argc, char **argv)
     if (!pc) {
         die("%s", err);
     }
+    system_set_machine(pc);
 
     static const int exit_signals[] = { SIGINT, SIGTERM, SIGHUP };
     for (size_t i = 0; i < G_N_ELEMENTS(exit_signals); i++) {

@@ -71,6 +71,8 @@ void x86_cpu_reset(CPUX86State *env)
     env->halted = false;
     env->inhibit_irq = false;
     env->nmi_blocked = false;
+    env->single_insn = false;
+    env->ext_delivery = false;
     env->interrupt_request = 0;
     x86_update_hflags(env);
     tlb_flush(env);

@@ -218,10 +218,14 @@ static bool msr_apic_write(CPUX86State *env, uint32_t index, uint64_t v)
     bool ok = false;
 
     if (index == MSR_IA32_TSC_DEADLINE && v) {
-        /* TSC = ns + offset. A deadline before virtual time 1 fires at
+        /* TSC = ns + offset, modulo 2^64 (the offset may be "negative"
+         * after a write to IA32_TSC or a reset). The deadline is compared
+         * with the TSC as hardware does: one already reached fires at
          * once; one beyond INT64_MAX ns is as good as never. */
-        uint64_t ns = v > env->tsc_offset ? v - env->tsc_offset : 1;
-        v = MIN(ns, (uint64_t)INT64_MAX);
+        uint64_t tsc = cpu_get_tsc(env);
+        uint64_t now = tsc - env->tsc_offset;
+
+        v = v > tsc ? now + MIN(v - tsc, (uint64_t)INT64_MAX - now) : 1;
     }
     if (env->apic_ops) {
         bql_lock();

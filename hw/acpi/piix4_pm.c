@@ -14,6 +14,7 @@
  * for the next flip of bit 23 only while TMR_EN wants the SCI.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -293,8 +294,31 @@ static void pm_config_write(PCIDevice *d, uint32_t addr, uint32_t value,
     }
 }
 
+/*
+ * Datasheet defaults: PM I/O and SMBus bases 0 and not decoded, the PM1
+ * and GP registers clear, so SCI_EN too (legacy mode). On the direct
+ * boot path the board then programs the block again, as firmware does.
+ */
+static void pm_reset(PCIDevice *d)
+{
+    PIIX4PMState *s = (PIIX4PMState *)d;
+    int64_t now = clock_get_ns();
+
+    pci_set_long(d->config + PIIX4_PM_PMBA, PMBA_IO_SPACE);
+    d->config[PIIX4_PM_PMREGMISC] = 0;
+    pci_set_long(d->config + PIIX4_PM_SMBBA, PMBA_IO_SPACE);
+    d->config[PIIX4_PM_SMBHSTCFG] = 0;
+    pm_update_io_mapping(s);
+    pm_settle(s, now);
+    s->pm1_sts = s->pm1_en = s->pm1_cnt = 0;
+    s->gpe0_sts = s->gpe0_en = 0;
+    memset(s->other, 0, sizeof(s->other));
+    pm_update(s, now);
+}
+
 static const PCIDeviceOps pm_pci_ops = {
     .config_write = pm_config_write,
+    .reset = pm_reset,
 };
 
 PIIX4PMState *piix4_pm_create(PCIBus *bus, IOSpace *io, IRQLine *sci)

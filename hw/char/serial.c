@@ -28,6 +28,7 @@
 #include "hw/char/serial.h"
 #include "softmmu/clock.h"
 #include "softmmu/log.h"
+#include "softmmu/reset.h"
 
 /* Register offsets */
 #define UART_RBR 0      /* read, DLAB=0 */
@@ -624,8 +625,10 @@ static const MemOps serial_ops = {
 
 /* The datasheet's reset values (Table V); the divisor is not reset by
  * MR, so it starts at 9600 baud, a common firmware default. */
-static void serial_reset(SerialState *s)
+static void serial_reset(void *opaque)
 {
+    SerialState *s = opaque;
+
     s->divisor = 12;
     s->ier = 0;
     s->fcr = 0;
@@ -640,6 +643,8 @@ static void serial_reset(SerialState *s)
     serial_update_msr(s);
     s->msr &= ~UART_MSR_DELTAS;
     serial_update_irq(s);
+    /* Input the backend held back while the FIFO was full may come now. */
+    serial_rx_room(s);
 }
 
 SerialState *serial_create(IOSpace *io, uint32_t iobase, IRQLine *irq,
@@ -651,6 +656,7 @@ SerialState *serial_create(IOSpace *io, uint32_t iobase, IRQLine *irq,
     s->chr = chr;
     s->timeout_timer = timer_new(serial_timeout_expired, s);
     serial_reset(s);
+    reset_register(serial_reset, s);
     io_map(io, "serial", iobase, 8, &serial_ops, s);
     chardev_set_handlers(chr, &serial_chardev_handlers, s);
     return s;

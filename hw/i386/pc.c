@@ -37,6 +37,9 @@
 #include "softmmu/chardev.h"
 #include "softmmu/clock.h"
 #include "softmmu/qtest.h"
+#include "softmmu/reset.h"
+#include "softmmu/tb.h"
+#include "target-x86/helper.h"
 
 #define PC_LOW_RAM_END   0xA0000ull     /* 640 KiB */
 #define PC_BIOS_AREA     0xC0000ull
@@ -282,6 +285,15 @@ static void pc_port61_write(void *opaque, uint64_t offset, uint64_t value,
 
     pc->port61 = value & PORT61_RW_MASK;
     pit_set_gate(pc->pit, 2, value & PORT61_TIM2_GATE);
+}
+
+/* Reset: speaker off and counter 2's gate low (PIIX NMISC defaults). */
+static void pc_port61_reset(void *opaque)
+{
+    PCMachine *pc = opaque;
+
+    pc->port61 = 0;
+    pit_set_gate(pc->pit, 2, false);
 }
 
 static const MemOps pc_port61_ops = {
@@ -556,6 +568,7 @@ static bool pc_devices_init(PCMachine *pc, char **err)
                         2);
     pc->pit = pit_create(&pc->io, PC_PIT_IOBASE, &pc->gsi[PC_PIT_IRQ]);
     io_map(&pc->io, "port61", PC_PORT61, 1, &pc_port61_ops, pc);
+    reset_register(pc_port61_reset, pc);
     io_map(&pc->io, "port80", PC_PORT80, 1, &pc_port80_ops, pc);
     pc->rtc = rtc_create(&pc->io, RTC_IOBASE, &pc->gsi[RTC_ISA_IRQ],
                          &cfg->rtc_base);
@@ -590,6 +603,7 @@ static void pc_free(PCMachine *pc)
 {
     MemRegion *bios = mem_find(&pc->as, PC_BIOS_AREA);
 
+    g_free(pc->kernel_image);
     if (bios) {
         g_free(bios->host);
     }
@@ -608,12 +622,52 @@ static void pc_cpu_init(PCMachine *pc)
     pc->cpu->apic = pc->apic;
 }
 
+/*
+ * Puts the guest in RAM and the CPU at its entry: the ACPI tables and
+ * the Linux boot protocol, or Multiboot. The kernel image is the one
+ * pc_create read; the initrd or modules are read from their files each
+ * time. At creation and at every reset.
+ */
+static bool pc_load_guest(PCMachine *pc, char **err)
+{
+    const PCConfig *cfg = &pc->cfg;
+
+    if (!pc->kernel_is_multiboot) {
+        uint64_t rsdp = acpi_build_tables(&pc->as);
+        return linux_load(pc->cpu, &pc->as, pc->kernel_image,
+                          pc->kernel_size, cfg->append, cfg->initrd, rsdp,
+                          err);
+    }
+    /* QEMU hands a multiboot kernel "PATH APPEND" (a trailing space when
+     * there is no -append); kernels that print it then agree with QEMU. */
+    char *cmdline = g_strdup_printf("%s %s", cfg->kernel,
+                                    cfg->append ? cfg->append : "");
+    bool ok = multiboot_load(pc->cpu, &pc->as, cfg->ram_size,
+                             pc->kernel_image, pc->kernel_size, cmdline,
+                             cfg->initrd, err);
+    g_free(cmdline);
+    return ok;
+}
+
+bool pc_reset(PCMachine *pc, char **err)
+{
+    CPUX86State *env = pc->cpu;
+
+    reset_run_all();
+    x86_cpu_reset(env);
+    /* The loaders write RAM through host pointers, which the translated
+     * code's write protection does not see: start from an empty cache. */
+    tb_flush(env);
+    /* RESET clears the time-stamp counter (SDM Vol. 3B, "Time-Stamp
+     * Counter"). */
+    env->tsc_offset -= cpu_get_tsc(env);
+    pc_firmware_init(pc);
+    return pc->cfg.qtest || pc_load_guest(pc, err);
+}
+
 PCMachine *pc_create(const PCConfig *cfg, char **err)
 {
     PCMachine *pc = g_new0(PCMachine, 1);
-    uint8_t *image = NULL;
-    size_t image_size = 0;
-    char *cmdline = NULL;
 
     pc->cfg = *cfg;
 
@@ -633,12 +687,15 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
         set_err(err, "no -kernel given (disk boot is not supported yet)");
         goto fail;
     }
-    image = loader_read_file(cfg->kernel, "", "kernel", &image_size, err);
-    if (!image) {
+    pc->kernel_image = loader_read_file(cfg->kernel, "", "kernel",
+                                        &pc->kernel_size, err);
+    if (!pc->kernel_image) {
         goto fail;
     }
-    bool is_multiboot = multiboot_probe(image, image_size);
-    if (!is_multiboot && !linux_probe(image, image_size)) {
+    pc->kernel_is_multiboot = multiboot_probe(pc->kernel_image,
+                                              pc->kernel_size);
+    if (!pc->kernel_is_multiboot &&
+        !linux_probe(pc->kernel_image, pc->kernel_size)) {
         set_err(err, "-kernel: '%s' is neither a Linux bzImage nor a "
                 "multiboot kernel", cfg->kernel);
         goto fail;
@@ -648,34 +705,14 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
         goto fail;
     }
     pc_cpu_init(pc);
-
-    if (!is_multiboot) {
-        uint64_t rsdp = acpi_build_tables(&pc->as);
-        if (!linux_load(pc->cpu, &pc->as, image, image_size, cfg->append,
-                        cfg->initrd, rsdp, err)) {
-            goto fail;
-        }
-        g_free(image);
-        return pc;
-    }
-
-    /* QEMU hands a multiboot kernel "PATH APPEND" (a trailing space when
-     * there is no -append); kernels that print it then agree with QEMU. */
-    cmdline = g_strdup_printf("%s %s", cfg->kernel,
-                              cfg->append ? cfg->append : "");
-    if (!multiboot_load(pc->cpu, &pc->as, cfg->ram_size, image, image_size,
-                        cmdline, cfg->initrd, err)) {
+    if (!pc_load_guest(pc, err)) {
         goto fail;
     }
-    g_free(cmdline);
-    g_free(image);
     return pc;
 
 fail:
     /* The CPU and the devices have no destroy function yet (the caller
      * exits on failure): what pc_create allocated itself is given back. */
-    g_free(cmdline);
-    g_free(image);
     pc_free(pc);
     return NULL;
 }

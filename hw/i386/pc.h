@@ -95,6 +95,10 @@ typedef struct PCMachine {
     IRQLine piix3_irq[PIC_NR_IRQS]; /* PIRQs as routed to ISA IRQs */
     IRQLine sci;                    /* the ACPI SCI */
     uint8_t isa_level_src[PIC_NR_IRQS]; /* shared level sources asserting */
+    /* -kernel as read at creation, loaded again at each reset */
+    uint8_t *kernel_image;
+    size_t kernel_size;
+    bool kernel_is_multiboot;
 } PCMachine;
 
 /* The PCI model named name, or NULL; and the whole list, for -device help. */
@@ -104,5 +108,14 @@ const PCPCIModel *pc_pci_models(size_t *count);
 /* Builds the machine and loads the guest (none with cfg->qtest); NULL
  * with *err (one line) on failure (bad image, too little RAM, ...). */
 PCMachine *pc_create(const PCConfig *cfg, char **err);
+
+/*
+ * A machine reset, under the global lock, from the thread that runs the
+ * CPU (outside cpu_exec): every device's reset handler, the CPU's power-up
+ * state, the board's firmware settings, then the guest loaded again as
+ * pc_create did (not with cfg->qtest). RAM keeps what the loaders do not
+ * overwrite. False with *err (one line) when the guest cannot be loaded.
+ */
+bool pc_reset(PCMachine *pc, char **err);
 
 #endif

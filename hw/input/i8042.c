@@ -18,12 +18,14 @@
  * them.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include <glib.h>
 
 #include "hw/input/i8042.h"
 #include "softmmu/cpus.h"
 #include "softmmu/log.h"
+#include "softmmu/reset.h"
 
 /* Status register (port 0x64 read) */
 #define STAT_OBF        0x01    /* output buffer full */
@@ -425,18 +427,35 @@ bool i8042_a20_enabled(I8042State *s)
 /*
  * The state a BIOS leaves (there is none on the direct Linux boot path):
  * self-test passed, both ports enabled with their interrupts, scancode
- * translation on.
+ * translation on. A machine reset comes back to it, the bytes in flight
+ * dropped.
  */
+static void i8042_reset(void *opaque)
+{
+    I8042State *s = opaque;
+
+    s->status = STAT_UNLOCKED;
+    s->ctr = CTR_KBD_INT | CTR_AUX_INT | CTR_SYS | CTR_XLATE;
+    s->outport = OUT_RESET_VALUE;
+    s->obuf = 0;
+    s->pending_cmd = 0;
+    memset(s->ram, 0, sizeof(s->ram));
+    s->kbd.head = s->kbd.count = 0;
+    s->aux.head = s->aux.count = 0;
+    s->kbd_pending = 0;
+    s->last_kbd_byte = 0;
+    kbd_defaults(s);
+    i8042_update_irqs(s);
+}
+
 I8042State *i8042_create(IOSpace *io, IRQLine *kbd_irq, IRQLine *aux_irq)
 {
     I8042State *s = g_new0(I8042State, 1);
 
     s->kbd_irq = kbd_irq;
     s->aux_irq = aux_irq;
-    s->status = STAT_UNLOCKED;
-    s->ctr = CTR_KBD_INT | CTR_AUX_INT | CTR_SYS | CTR_XLATE;
-    s->outport = OUT_RESET_VALUE;
-    kbd_defaults(s);
+    i8042_reset(s);
+    reset_register(i8042_reset, s);
     io_map(io, "i8042-data", I8042_DATA_PORT, 1, &i8042_data_ops, s);
     io_map(io, "i8042-cmd", I8042_CMD_PORT, 1, &i8042_cmd_ops, s);
     return s;

@@ -23,6 +23,7 @@
 #include "hw/intc/apic.h"
 #include "softmmu/clock.h"
 #include "softmmu/log.h"
+#include "softmmu/reset.h"
 
 /* IA32_APIC_BASE (SDM 10.4.4) */
 #define APIC_BASE_BSP     (1ull << 8)
@@ -1054,6 +1055,19 @@ void apic_set_cr8(void *opaque, uint8_t val)
 
 /* ---- Creation ---- */
 
+/* RESET (SDM 10.4.7.1): enabled in xAPIC mode at the default base, as the
+ * BSP, registers at power-up values (LINT0 virtual wire, see above). The
+ * LINT pins are wires and keep their levels. */
+static void apic_reset(void *opaque)
+{
+    APICState *s = opaque;
+
+    s->base_msr = APIC_DEFAULT_BASE | APIC_BASE_EN | APIC_BASE_BSP;
+    apic_reset_regs(s);
+    apic_update_window(s);
+    apic_update_irq(s);
+}
+
 APICState *apic_create(AddressSpace *as, IRQLine *intr, IRQLine *nmi,
                        APICEOIHandler eoi, void *eoi_opaque)
 {
@@ -1068,9 +1082,8 @@ APICState *apic_create(AddressSpace *as, IRQLine *intr, IRQLine *nmi,
     for (int i = 0; i < 2; i++) {
         irq_init(&s->lint_in[i], apic_lint_set, s, i);
     }
-    s->base_msr = APIC_DEFAULT_BASE | APIC_BASE_EN | APIC_BASE_BSP;
-    apic_reset_regs(s);
-    apic_update_window(s);
+    apic_reset(s);
+    reset_register(apic_reset, s);
     return s;
 }
 

@@ -16,6 +16,7 @@
 
 #include "hw/intc/i8259.h"
 #include "softmmu/log.h"
+#include "softmmu/reset.h"
 
 /* ICW1 (A0=0, D4=1) */
 #define PIC_ICW1_IC4   0x01
@@ -484,6 +485,27 @@ static void pic_chip_reset(PICChip *c, const char *name, bool is_master)
     };
 }
 
+/*
+ * Machine reset: both chips and the ELCR back to power-on. The input
+ * levels are the wires' and stay; an input still high needs a new edge,
+ * as after ICW1. INT drops with the requests.
+ */
+static void pic_reset(void *opaque)
+{
+    PICState *s = opaque;
+    bool was_out = pic_master(s)->int_out;
+
+    for (int i = 0; i < 2; i++) {
+        uint8_t pins = s->chip[i].pins;
+        pic_chip_reset(&s->chip[i], s->chip[i].name, i == 0);
+        s->chip[i].pins = pins;
+    }
+    if (was_out) {
+        irq_set(s->intr, 0);
+    }
+    pic_update(s);
+}
+
 PICState *pic_create(IOSpace *io, IRQLine *intr)
 {
     PICState *s = g_new0(PICState, 1);
@@ -491,6 +513,7 @@ PICState *pic_create(IOSpace *io, IRQLine *intr)
     pic_chip_reset(pic_master(s), "i8259-master", true);
     pic_chip_reset(pic_slave(s), "i8259-slave", false);
     s->intr = intr;
+    reset_register(pic_reset, s);
     for (int i = 0; i < PIC_NR_IRQS; i++) {
         irq_init(&s->in[i], pic_set_irq, s, i);
     }

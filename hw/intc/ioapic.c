@@ -21,6 +21,7 @@
 
 #include "hw/intc/ioapic.h"
 #include "softmmu/log.h"
+#include "softmmu/reset.h"
 
 /* Direct registers (offsets in the window) */
 #define IOAPIC_IOREGSEL 0x00
@@ -237,6 +238,19 @@ static const MemOps ioapic_mmio_ops = {
     .min_size = 4, .max_size = 4,
 };
 
+/* Reset: every entry masked, the rest zero, ID 0 (datasheet 3.2.4,
+ * 3.2.1). The pins are wires and keep their levels. */
+static void ioapic_reset(void *opaque)
+{
+    IOAPICState *s = opaque;
+
+    s->regsel = 0;
+    s->id = 0;
+    for (int i = 0; i < IOAPIC_NR_PINS; i++) {
+        s->redir[i] = REDIR_MASKED;
+    }
+}
+
 IOAPICState *ioapic_create(AddressSpace *as, uint64_t base,
                            IOAPICDeliverFn deliver, void *opaque)
 {
@@ -244,11 +258,11 @@ IOAPICState *ioapic_create(AddressSpace *as, uint64_t base,
 
     s->deliver = deliver;
     s->opaque = opaque;
-    /* Reset: every entry masked, the rest zero (datasheet 3.2.4). */
     for (int i = 0; i < IOAPIC_NR_PINS; i++) {
-        s->redir[i] = REDIR_MASKED;
         irq_init(&s->in[i], ioapic_set_irq, s, i);
     }
+    ioapic_reset(s);
+    reset_register(ioapic_reset, s);
     mem_map_mmio(as, "ioapic", base, IOAPIC_WINDOW, &ioapic_mmio_ops, s);
     return s;
 }

@@ -106,8 +106,28 @@ static void piix3_config_write(PCIDevice *d, uint32_t addr, uint32_t value,
     }
 }
 
+/* The datasheet's defaults (2.2): I/O, memory and bus master enabled
+ * (PCICMD 0007h), PIRQs not routed; RCR and port 0x92 cleared. */
+static void piix3_reset(PCIDevice *d)
+{
+    PIIX3State *s = (PIIX3State *)d;
+
+    pci_set_word(d->config + PCI_COMMAND, PCI_COMMAND_IO |
+                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    for (int n = 0; n < PCI_NUM_PIRQS; n++) {
+        d->config[PIIX3_PIRQRC + n] = PIIX3_PIRQRC_DISABLE;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(piix3_plain_regs); i++) {
+        d->config[piix3_plain_regs[i].addr] = piix3_plain_regs[i].reset;
+    }
+    s->rcr = 0;
+    s->port92 = 0;
+    piix3_update_irqs(s);
+}
+
 static const PCIDeviceOps piix3_pci_ops = {
     .config_write = piix3_config_write,
+    .reset = piix3_reset,
 };
 
 /* ---- Reset control (0xCF9), reached through the host bridge ---- */
@@ -194,19 +214,16 @@ PIIX3State *piix3_create(PCIBus *bus, IOSpace *io, IRQLine *isa_irq)
         g_error("%s", err);     /* the board's own layout is wrong */
     }
     d->config[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_MULTI_FUNCTION;
-    pci_set_word(d->config + PCI_COMMAND, PCI_COMMAND_IO |
-                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     pci_set_word(d->config + PCI_STATUS, PCI_STATUS_DEVSEL_MEDIUM);
     for (int n = 0; n < PCI_NUM_PIRQS; n++) {
-        d->config[PIIX3_PIRQRC + n] = PIIX3_PIRQRC_DISABLE;
         d->wmask[PIIX3_PIRQRC + n] = PIIX3_PIRQRC_WMASK;
         irq_init(&s->pirq_in[n], piix3_set_pirq, s, n);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(piix3_plain_regs); i++) {
-        d->config[piix3_plain_regs[i].addr] = piix3_plain_regs[i].reset;
         d->wmask[piix3_plain_regs[i].addr] = piix3_plain_regs[i].wmask;
     }
     s->isa_irq = isa_irq;
+    piix3_reset(d);
     io_map(io, "port92", PIIX3_PORT92, 1, &piix3_port92_ops, s);
     return s;
 }

@@ -119,6 +119,20 @@ static void testdev_write(void *opaque, uint64_t offset, uint64_t value,
     }
 }
 
+static void testdev_reset(PCIDevice *d)
+{
+    PCITestdevState *s = (PCITestdevState *)d;
+
+    s->scratch = 0;
+    s->intx = 0;
+    s->dma_addr = 0;
+    s->dma_ok = false;
+}
+
+static const PCIDeviceOps testdev_pci_ops = {
+    .reset = testdev_reset,
+};
+
 static const MemOps testdev_ops = {
     .read = testdev_read, .write = testdev_write,
     .min_size = 1, .max_size = 4,
@@ -145,7 +159,7 @@ PCIDevice *pci_testdev_create(PCIBus *bus, int devfn, const char *props,
     s = g_new0(PCITestdevState, 1);
     if (!pci_device_init(&s->pci, bus, devfn, "pci-testdev",
                          PCI_TESTDEV_VENDOR_ID, PCI_TESTDEV_DEVICE_ID, 0,
-                         0xff0000, NULL, err)) {
+                         0xff0000, &testdev_pci_ops, err)) {
         g_free(s);
         return NULL;
     }

@@ -109,8 +109,24 @@ static void i440fx_config_write(PCIDevice *d, uint32_t addr, uint32_t value,
     }
 }
 
+/* PAM all 0 (accesses go to the PCI bus: the ROM), SMRAM unlocked and
+ * closed, CONFIG_ADDRESS 0 (datasheet defaults). */
+static void i440fx_reset(PCIDevice *d)
+{
+    I440FXState *s = (I440FXState *)d;
+
+    for (int i = 0; i < I440FX_PAM_COUNT; i++) {
+        d->config[I440FX_PAM0 + i] = 0;
+    }
+    d->config[I440FX_SMRAM] = SMRAM_C_BASE_SEG;
+    d->wmask[I440FX_SMRAM] = SMRAM_D_OPEN | SMRAM_D_CLS | SMRAM_D_LCK |
+                             SMRAM_G_SMRAME;
+    s->conf_addr = 0;
+}
+
 static const PCIDeviceOps i440fx_pci_ops = {
     .config_write = i440fx_config_write,
+    .reset = i440fx_reset,
 };
 
 I440FXState *i440fx_create(PCIBus *bus, IOSpace *io, const MemOps *other_ops,
@@ -134,9 +150,7 @@ I440FXState *i440fx_create(PCIBus *bus, IOSpace *io, const MemOps *other_ops,
     for (int i = 1; i < I440FX_PAM_COUNT; i++) {
         d->wmask[I440FX_PAM0 + i] = I440FX_PAM_MASK;
     }
-    d->config[I440FX_SMRAM] = SMRAM_C_BASE_SEG;
-    d->wmask[I440FX_SMRAM] = SMRAM_D_OPEN | SMRAM_D_CLS | SMRAM_D_LCK |
-                             SMRAM_G_SMRAME;
+    i440fx_reset(d);
     io_map(io, "pci-conf-addr", I440FX_CONF_ADDR_PORT, 4,
            &i440fx_conf_addr_ops, s);
     io_map(io, "pci-conf-data", I440FX_CONF_DATA_PORT, 4,

@@ -17,6 +17,7 @@
 
 #include "hw/pci/pci.h"
 #include "softmmu/log.h"
+#include "softmmu/reset.h"
 
 #define PCI_BAR_UNMAPPED UINT64_MAX
 
@@ -37,6 +38,8 @@ struct PCIBus {
     PCIDevice *devices[PCI_DEVFN_MAX];
 };
 
+static void pci_bus_reset(void *opaque);
+
 PCIBus *pci_bus_create(AddressSpace *as, IOSpace *io, IRQLine *pirq)
 {
     PCIBus *bus = g_new0(PCIBus, 1);
@@ -44,6 +47,7 @@ PCIBus *pci_bus_create(AddressSpace *as, IOSpace *io, IRQLine *pirq)
     bus->as = as;
     bus->io = io;
     bus->pirq = pirq;
+    reset_register(pci_bus_reset, bus);
     return bus;
 }
 
@@ -373,6 +377,54 @@ void pci_config_write(PCIDevice *d, uint32_t addr, uint32_t value,
     if (d->ops && d->ops->config_write) {
         d->ops->config_write(d, addr, value, size);
     }
+}
+
+/* ---- Reset ---- */
+
+/*
+ * RST# (spec 6.2.2-6.2.4): no decode and no bus mastering until software
+ * enables them, error status clear, BARs back at 0 (unmapped), INTx
+ * deasserted; then the device's own registers.
+ */
+static void pci_device_reset(PCIDevice *d)
+{
+    uint16_t status = pci_get_word(d->config + PCI_STATUS);
+
+    pci_set_word(d->config + PCI_COMMAND, 0);
+    status &= ~(PCI_STATUS_W1C | PCI_STATUS_INTERRUPT);
+    pci_set_word(d->config + PCI_STATUS, status);
+    d->intx_level = false;
+    d->config[PCI_CACHE_LINE_SIZE] = 0;
+    d->config[PCI_LATENCY_TIMER] = 0;
+    d->config[PCI_INTERRUPT_LINE] = 0;
+    for (int n = 0; n < PCI_NUM_BARS; n++) {
+        PCIBar *bar = &d->bars[n];
+        uint32_t off = PCI_BASE_ADDRESS_0 + 4 * n;
+
+        if (bar->size == 0) {
+            continue;
+        }
+        pci_set_long(d->config + off, bar->type);
+        if (pci_bar_is_64(bar)) {
+            pci_set_long(d->config + off + 4, 0);
+        }
+    }
+    if (d->ops && d->ops->reset) {
+        d->ops->reset(d);
+    }
+}
+
+static void pci_bus_reset(void *opaque)
+{
+    PCIBus *bus = opaque;
+
+    for (int devfn = 0; devfn < PCI_DEVFN_MAX; devfn++) {
+        if (bus->devices[devfn]) {
+            pci_device_reset(bus->devices[devfn]);
+        }
+    }
+    pci_bus_update_mappings(bus);
+    pci_bus_update_pirqs(bus);
 }
 
 /* ---- Configuration mechanism #1 ---- */

@@ -82,6 +82,14 @@ typedef struct PCIDeviceOps {
      */
     void (*config_write)(PCIDevice *d, uint32_t addr, uint32_t value,
                          unsigned size);
+    /*
+     * Machine reset, after the core has put the standard header back
+     * (command 0, status error bits clear, BARs unprogrammed, cache line,
+     * latency and interrupt line 0): the device's own config registers
+     * and state to their reset values, without calling config_write.
+     * The core then re-places BARs and INTx.
+     */
+    void (*reset)(PCIDevice *d);
 } PCIDeviceOps;
 
 typedef struct PCIBar {
@@ -137,6 +145,8 @@ static inline uint32_t pci_get_long(const uint8_t *p)
 /*
  * The bus maps BARs into as and io; pirq is an array of four lines,
  * PIRQA-D, each the OR of the INTx of the devices swizzled onto it.
+ * The bus registers the reset of all its functions (see
+ * PCIDeviceOps.reset).
  */
 PCIBus *pci_bus_create(AddressSpace *as, IOSpace *io, IRQLine *pirq);
 

@@ -17,6 +17,7 @@
 #include "hw/timer/i8254.h"
 #include "softmmu/clock.h"
 #include "softmmu/log.h"
+#include "softmmu/reset.h"
 
 #define PIT_NR_COUNTERS 3
 #define NS_PER_SEC 1000000000ll
@@ -498,6 +499,42 @@ bool pit_get_out(PITState *s, int counter)
     return pit_out_at(c, pit_elapsed(c, clock_get_ns()));
 }
 
+/*
+ * The 8254 has no reset input: after power-on its state is undefined
+ * until programmed. bt86 starts (and restarts) each counter unprogrammed
+ * in mode 0, OUT low; counter 2's gate follows port 0x61, which the
+ * board resets.
+ */
+static void pit_counter_reset(PITCounter *c)
+{
+    c->mode = 0;
+    c->rw = PIT_RW_WORD;
+    c->bcd = false;
+    c->reload = 0x10000;
+    c->loaded = false;
+    c->counting = false;
+    c->null_count = true;
+    /* Counters 0 and 1 have GATE tied high on the PC. */
+    c->gate = c->index != 2;
+    c->start_ns = 0;
+    c->frozen = 0;
+    c->write_msb_next = false;
+    c->read_msb_next = false;
+    c->count_latched = false;
+    c->status_latched = false;
+    c->latch_bytes = 0;
+}
+
+static void pit_reset(void *opaque)
+{
+    PITState *s = opaque;
+
+    for (int i = 0; i < PIT_NR_COUNTERS; i++) {
+        pit_counter_reset(&s->c[i]);
+        pit_irq_update(&s->c[i]);
+    }
+}
+
 PITState *pit_create(IOSpace *io, uint32_t iobase, IRQLine *irq0)
 {
     PITState *s = g_new0(PITState, 1);
@@ -506,14 +543,11 @@ PITState *pit_create(IOSpace *io, uint32_t iobase, IRQLine *irq0)
         PITCounter *c = &s->c[i];
         c->pit = s;
         c->index = i;
-        c->reload = 0x10000;
-        c->rw = PIT_RW_WORD;
-        c->null_count = true;
-        /* Counters 0 and 1 have GATE tied high on the PC. */
-        c->gate = i != 2;
+        pit_counter_reset(c);
         c->timer = timer_new(pit_timer_cb, c);
     }
     s->c[0].irq = irq0;
+    reset_register(pit_reset, s);
     io_map(io, "i8254", iobase, 4, &pit_ops, s);
     return s;
 }

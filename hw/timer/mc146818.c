@@ -23,6 +23,7 @@
 #include "hw/timer/mc146818.h"
 #include "softmmu/clock.h"
 #include "softmmu/log.h"
+#include "softmmu/reset.h"
 
 #define NS_PER_SEC      1000000000ll
 #define SECS_PER_DAY    86400ll
@@ -707,6 +708,23 @@ void rtc_set_pc_config(RTCState *s, uint64_t below_4g, uint64_t above_4g)
     s->cmos[CMOS_CHECKSUM_LO] = sum;
 }
 
+/*
+ * The RESET pin (datasheet "RESET"): PIE, AIE, UIE and SQWE cleared,
+ * register C's flags cleared, IRQ released. The clock, the calendar,
+ * register A and the CMOS RAM are untouched: the time keeps running
+ * across a reset, and so does what firmware stored.
+ */
+static void rtc_reset(void *opaque)
+{
+    RTCState *s = opaque;
+    int64_t now = clock_get_ns();
+
+    rtc_settle(s, now);
+    s->cmos[RTC_REG_B] &= ~(REG_B_PIE | REG_B_AIE | REG_B_UIE | REG_B_SQWE);
+    s->cmos[RTC_REG_C] = 0;
+    rtc_irq_update(s, now);
+}
+
 RTCState *rtc_create(IOSpace *io, uint32_t iobase, IRQLine *irq,
                      const RTCBase *base)
 {
@@ -723,5 +741,6 @@ RTCState *rtc_create(IOSpace *io, uint32_t iobase, IRQLine *irq,
     s->settled_ns = now;
     rtc_sync_regs(s, now);
     io_map(io, "mc146818", iobase, 2, &rtc_ops, s);
+    reset_register(rtc_reset, s);
     return s;
 }

@@ -12,7 +12,8 @@
 #
 # Passes when the kernel exits through isa-debug-exit with kit_exit(0),
 # i.e. the emulator's status is 1, and the output matches exactly.
-# KIT_TIMEOUT (seconds, default 60) bounds the run.
+# KIT_TIMEOUT (seconds, default 60) bounds the run. KIT_REBOOT=1 runs
+# without -no-reboot, for kernels that reset the machine.
 set -u
 
 if [ $# -ne 3 ] && [ $# -ne 4 ]; then
@@ -57,7 +58,11 @@ if [ -z "$first" ]; then
     exit 1
 fi
 
-cmd=("$emu" -nographic -no-reboot -m 128
+reboot=(-no-reboot)
+if [ "${KIT_REBOOT:-0}" = 1 ]; then
+    reboot=()
+fi
+cmd=("$emu" -nographic "${reboot[@]}" -m 128
      -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$kernel")
 echo "${cmd[*]}"
 timeout --kill-after=5 "$limit" "${cmd[@]}" </dev/null \

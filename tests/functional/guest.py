@@ -9,12 +9,18 @@ TEST: shell      boot to the shell, run commands, check the kernel log,
                  fork/exec, mmap, threads, floating point), all checks pass
       e1000      the e1000 on -netdev loopback: Linux's driver loads, the
                  link comes up, frames go out and broadcast ones come back
+      reboot     `reboot -f` boots the guest again to the shell, then
+                 `poweroff -f` ends bt86 with status 0; under -no-reboot
+                 `reboot -f` ends bt86 with status 0; an initrd gone by
+                 the reboot ends bt86 with one line and status 1
 """
 import os
 import re
 import select
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 BOOT_TIMEOUT = 240
@@ -29,13 +35,17 @@ BAD_LOG = [
 
 
 class Guest:
-    def __init__(self, bt86, guest_dir, append, extra=()):
+    def __init__(self, bt86, guest_dir, append, extra=(), no_reboot=True,
+                 initrd=None):
         self.out = b""
         self.pos = 0
-        args = [bt86, "-m", "512", "-display", "none", "-serial", "stdio",
-                "-no-reboot"] + list(extra) + [
+        args = [bt86, "-m", "512", "-display", "none", "-serial", "stdio"]
+        if no_reboot:
+            args.append("-no-reboot")
+        args += list(extra) + [
                 "-kernel", os.path.join(guest_dir, "vmlinuz"),
-                "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
+                "-initrd", initrd or os.path.join(guest_dir,
+                                                  "initramfs.cpio.gz"),
                 "-append", "console=ttyS0 " + append]
         print("+ " + " ".join(args), flush=True)
         self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
@@ -242,11 +252,63 @@ def test_e1000(bt86, guest_dir):
                 r"Hardware Error"):
         if re.search(bad, out):
             fail("kernel log has %r" % bad)
-    check_log(g)
     g.send("poweroff -f")
     status = g.wait_exit(CMD_TIMEOUT)
     if status != 0:
         fail("poweroff -f: bt86 exited with status %d" % status)
+
+
+def boot_to_shell(g):
+    g.expect(r"Linux version ", BOOT_TIMEOUT)
+    g.expect(r"bt86-guest: init ready", BOOT_TIMEOUT)
+    g.send("")
+    g.expect(r"bt86-guest:[^#]*# ", CMD_TIMEOUT)
+
+
+def test_reboot(bt86, guest_dir):
+    g = Guest(bt86, guest_dir, "", no_reboot=False)
+    boot_to_shell(g)
+    print("\n[first boot: %.1f s]" % (time.monotonic() - g.t0), flush=True)
+    t0 = time.monotonic()
+    g.send("reboot -f")
+    # the kernel's banner again: the machine was reset, not ended
+    boot_to_shell(g)
+    print("\n[reboot to shell: %.1f s]" % (time.monotonic() - t0),
+          flush=True)
+    if g.log_text().count("Linux version ") != 2:
+        fail("expected the boot banner twice")
+    st, out = g.run("echo $((6 * 7))")
+    if st != 0 or "42" not in out:
+        fail("shell after reboot: status %d, output %r" % (st, out))
+    check_log(g)
+    g.send("poweroff -f")
+    status = g.wait_exit(CMD_TIMEOUT)
+    if status != 0:
+        fail("poweroff -f after reboot: bt86 exited with status %d" % status)
+
+    g = Guest(bt86, guest_dir, "")
+    boot_to_shell(g)
+    g.send("reboot -f")
+    status = g.wait_exit(CMD_TIMEOUT)
+    if status != 0:
+        fail("reboot -f under -no-reboot: bt86 exited with status %d" %
+             status)
+    if g.log_text().count("Linux version ") != 1:
+        fail("-no-reboot: the guest booted again")
+
+    # The initrd is read again at reset: gone, it ends bt86.
+    with tempfile.TemporaryDirectory() as tmp:
+        initrd = os.path.join(tmp, "initrd")
+        shutil.copy(os.path.join(guest_dir, "initramfs.cpio.gz"), initrd)
+        g = Guest(bt86, guest_dir, "", no_reboot=False, initrd=initrd)
+        boot_to_shell(g)
+        os.unlink(initrd)
+        g.send("reboot -f")
+        status = g.wait_exit(CMD_TIMEOUT)
+        want = "bt86: reset: -initrd: could not open initrd '%s'" % initrd
+        if status != 1 or want not in g.log_text():
+            fail("initrd gone at reset: status %d, expected 1 and %r" %
+                 (status, want))
 
 
 def main():
@@ -257,8 +319,9 @@ def main():
         if not os.path.exists(os.path.join(guest_dir, f)):
             fail("no %s in %s: run tests/guest/build.sh %s" %
                  (f, guest_dir, guest_dir))
-    {"shell": test_shell, "guesttest": test_guesttest,
-     "e1000": test_e1000}[test](bt86, guest_dir)
+    tests = {"shell": test_shell, "guesttest": test_guesttest,
+             "e1000": test_e1000, "reboot": test_reboot}
+    tests[test](bt86, guest_dir)
     print("\nPASS", flush=True)
 
 
