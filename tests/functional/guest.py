@@ -27,14 +27,14 @@ BAD_LOG = [
 
 
 class Guest:
-    def __init__(self, bt86, guest_dir, append):
+    def __init__(self, bt86, guest_dir, append, extra=()):
         self.out = b""
         self.pos = 0
         args = [bt86, "-m", "512", "-display", "none", "-serial", "stdio",
                 "-no-reboot",
                 "-kernel", os.path.join(guest_dir, "vmlinuz"),
                 "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
-                "-append", "console=ttyS0 " + append]
+                "-append", "console=ttyS0 " + append] + list(extra)
         print("+ " + " ".join(args), flush=True)
         self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE,
