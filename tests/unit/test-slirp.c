@@ -3,7 +3,10 @@
  * sends frames the test builds and checks what comes back. DHCP offers
  * 10.0.2.15, ARP for the gateway is answered, so is a ping to it; a host
  * connection to a hostfwd port becomes a SYN to 10.0.2.15:8080; every
- * frame is in the pcap file of -object filter-dump.
+ * frame is in the pcap file of -object filter-dump. A TCP connection of
+ * the guest to a guestfwd=...-cmd:cat port echoes its data back; its
+ * frames come from another thread, as a NIC's do from the vCPU, while the
+ * main loop sleeps in poll().
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,8 +53,17 @@ static void nic_send(const uint8_t *frame, size_t len)
 {
     bql_lock();
     g_assert_true(net_send(nic, frame, len));
-    bql_unlock();
     frames_sent++;
+    bql_unlock();
+}
+
+/* The NIC's queue is filled under the lock, from either thread. */
+static GBytes *received_pop(void)
+{
+    bql_lock();
+    GBytes *b = g_queue_pop_head(&received);
+    bql_unlock();
+    return b;
 }
 
 /* ---- Frame building ---- */
@@ -148,8 +160,7 @@ static bool wait_frame(FrameMatch match)
     int64_t end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
 
     while (g_get_monotonic_time() < end) {
-        while (!g_queue_is_empty(&received)) {
-            GBytes *b = g_queue_pop_head(&received);
+        for (GBytes *b; (b = received_pop());) {
             gsize len;
             const uint8_t *f = g_bytes_get_data(b, &len);
             bool hit = match(f, len);
@@ -287,6 +298,139 @@ static void test_hostfwd(void)
     close(s);
 }
 
+/* ---- A guest TCP connection to guestfwd=tcp:10.0.2.100:7777-cmd:cat ---- */
+
+#define GUEST_PORT 40000
+#define FWD_PORT 7777
+
+static uint32_t fwd_isn;        /* slirp's initial sequence number */
+
+/* A TCP segment 10.0.2.15:GUEST_PORT -> 10.0.2.100:FWD_PORT in f. */
+static size_t tcp_frame(uint8_t *f, unsigned flags, uint32_t seq,
+                        uint32_t ack, const char *data)
+{
+    size_t dlen = data ? strlen(data) : 0;
+    uint8_t *t = f + 34;
+    uint8_t pseudo[12 + 20 + 64];
+
+    g_assert_cmpuint(dlen, <=, 64);
+    memset(f, 0, 54);
+    eth_header(f, bcast_mac, 0x0800);
+    put16(t, GUEST_PORT);
+    put16(t + 2, FWD_PORT);
+    put16(t + 4, seq >> 16);
+    put16(t + 6, seq & 0xffff);
+    put16(t + 8, ack >> 16);
+    put16(t + 10, ack & 0xffff);
+    t[12] = 5 << 4;
+    t[13] = (uint8_t)flags;
+    put16(t + 14, 65535);
+    memcpy(t + 20, data, dlen);
+    ip_header(f + 14, 6, "10.0.2.15", "10.0.2.100", 20 + dlen);
+    /* the checksum covers a pseudo header: addresses, protocol, length */
+    memcpy(pseudo, f + 26, 8);
+    pseudo[8] = 0;
+    pseudo[9] = 6;
+    put16(pseudo + 10, (unsigned)(20 + dlen));
+    memcpy(pseudo + 12, t, 20 + dlen);
+    put16(t + 16, inet_csum(pseudo, 12 + 20 + dlen));
+    return 54 + dlen;
+}
+
+typedef struct Delayed {
+    uint8_t frame[128];
+    size_t len;
+} Delayed;
+
+static gpointer send_later_thread(gpointer opaque)
+{
+    Delayed *d = opaque;
+
+    g_usleep(50000);        /* the main loop is asleep in poll() by now */
+    nic_send(d->frame, d->len);
+    g_free(d);
+    return NULL;
+}
+
+/* Sends the frame from another thread, as a NIC in the vCPU thread. */
+static void send_from_thread(const uint8_t *f, size_t len)
+{
+    Delayed *d = g_new(Delayed, 1);
+
+    g_assert_cmpuint(len, <=, sizeof(d->frame));
+    memcpy(d->frame, f, len);
+    d->len = len;
+    g_thread_unref(g_thread_new("nic", send_later_thread, d));
+}
+
+static gboolean set_flag(gpointer opaque)
+{
+    *(bool *)opaque = true;
+    return G_SOURCE_REMOVE;
+}
+
+/* As wait_frame, but the main loop blocks in poll(): only a wakeup from
+ * the backend, or its fds, get it going. */
+static bool wait_frame_blocking(FrameMatch match)
+{
+    bool timed_out = false;
+    guint guard = g_timeout_add(5000, set_flag, &timed_out);
+
+    while (!timed_out) {
+        for (GBytes *b; (b = received_pop());) {
+            gsize len;
+            const uint8_t *f = g_bytes_get_data(b, &len);
+            bool hit = match(f, len);
+            g_bytes_unref(b);
+            if (hit) {
+                g_source_remove(guard);
+                return true;
+            }
+        }
+        g_main_context_iteration(NULL, TRUE);
+    }
+    return false;
+}
+
+static bool is_fwd_segment(const uint8_t *f, size_t len)
+{
+    return is_ipv4(f, len, 6) && len >= 54 && addr_is(f + 26, "10.0.2.100")
+           && get16(f + 34) == FWD_PORT && get16(f + 36) == GUEST_PORT;
+}
+
+static bool is_fwd_synack(const uint8_t *f, size_t len)
+{
+    if (!is_fwd_segment(f, len) || (f[47] & 0x12) != 0x12) {
+        return false;
+    }
+    fwd_isn = (uint32_t)get16(f + 38) << 16 | get16(f + 40);
+    return true;
+}
+
+static bool is_fwd_echo(const uint8_t *f, size_t len)
+{
+    size_t off = 34 + (f[46] >> 4) * 4u;
+    size_t ip_end = 14 + get16(f + 16);
+
+    return is_fwd_segment(f, len) && ip_end <= len && ip_end - off == 6 &&
+           memcmp(f + off, "bt86!\n", 6) == 0;
+}
+
+static void test_guestfwd_cmd(void)
+{
+    uint8_t f[128];
+    size_t len;
+
+    len = tcp_frame(f, 0x02, 1000, 0, NULL);                    /* SYN */
+    send_from_thread(f, len);
+    g_assert_true(wait_frame_blocking(is_fwd_synack));
+    len = tcp_frame(f, 0x18, 1001, fwd_isn + 1, "bt86!\n");    /* PSH ACK */
+    send_from_thread(f, len);
+    g_assert_true(wait_frame_blocking(is_fwd_echo));
+    len = tcp_frame(f, 0x04, 1007, 0, NULL);                    /* RST */
+    nic_send(f, len);
+}
+
 static void test_pcap(void)
 {
     g_autofree char *data = NULL;
@@ -309,7 +453,9 @@ static void test_pcap(void)
         off += 16 + rec[2];
         g_assert_cmpuint(off, <=, len);
     }
+    bql_lock();
     g_assert_cmpint(records, ==, frames_sent + frames_received);
+    bql_unlock();
 }
 
 /* A port nothing listens on now. */
@@ -337,7 +483,8 @@ int main(int argc, char **argv)
     hostfwd_port = free_port();
 
     g_autofree char *spec = g_strdup_printf(
-        "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:8080", hostfwd_port);
+        "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:8080,"
+        "guestfwd=tcp:10.0.2.100:7777-cmd:cat", hostfwd_port);
     g_autofree char *obj = g_strdup_printf(
         "filter-dump,id=d0,netdev=n0,file=%s", pcap_path);
     char *err = NULL;
@@ -354,6 +501,7 @@ int main(int argc, char **argv)
     g_test_add_func("/slirp/dhcp", test_dhcp);
     g_test_add_func("/slirp/ping-gateway", test_ping_gateway);
     g_test_add_func("/slirp/hostfwd", test_hostfwd);
+    g_test_add_func("/slirp/guestfwd-cmd", test_guestfwd_cmd);
     g_test_add_func("/slirp/pcap", test_pcap);
     int status = g_test_run();
 
