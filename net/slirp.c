@@ -382,45 +382,119 @@ static struct in_addr net_default(const SlirpOptions *o, uint32_t low)
     return a;
 }
 
+/* ---- -netdev user's options: one line each ---- */
+
+static bool opt_restrict(SlirpOptions *o, const char *v)
+{
+    return parse_bool(v, &o->restricted);
+}
+
+static bool opt_ipv4(SlirpOptions *o, const char *v)
+{
+    return parse_bool(v, &o->ipv4);
+}
+
+static bool opt_ipv6(SlirpOptions *o, const char *v)
+{
+    return parse_bool(v, &o->ipv6);
+}
+
+static bool opt_net(SlirpOptions *o, const char *v)
+{
+    return parse_net(v, o);
+}
+
+static bool opt_host(SlirpOptions *o, const char *v)
+{
+    return o->host_set = parse_addr(v, &o->host);
+}
+
+static bool opt_dns(SlirpOptions *o, const char *v)
+{
+    return o->dns_set = parse_addr(v, &o->dns);
+}
+
+static bool opt_dhcpstart(SlirpOptions *o, const char *v)
+{
+    return o->dhcp_set = parse_addr(v, &o->dhcp);
+}
+
+static bool opt_hostname(SlirpOptions *o, const char *v)
+{
+    o->hostname = v;
+    return true;
+}
+
+static bool opt_domainname(SlirpOptions *o, const char *v)
+{
+    o->domainname = v;
+    return true;
+}
+
+static bool opt_tftp(SlirpOptions *o, const char *v)
+{
+    o->tftp = v;
+    return true;
+}
+
+static bool opt_bootfile(SlirpOptions *o, const char *v)
+{
+    o->bootfile = v;
+    return true;
+}
+
+/* checked when slirp exists */
+static bool opt_hostfwd(SlirpOptions *o, const char *v)
+{
+    g_ptr_array_add(o->hostfwd, (gpointer)v);
+    return true;
+}
+
+static bool opt_guestfwd(SlirpOptions *o, const char *v)
+{
+    g_ptr_array_add(o->guestfwd, (gpointer)v);
+    return true;
+}
+
+static const struct {
+    const char *name;
+    bool (*set)(SlirpOptions *o, const char *value);
+    bool is_bool;       /* a bare "name" means name=on, as in QEMU */
+} slirp_options[] = {
+    { "net", opt_net },
+    { "host", opt_host },
+    { "dns", opt_dns },
+    { "dhcpstart", opt_dhcpstart },
+    { "hostfwd", opt_hostfwd },
+    { "guestfwd", opt_guestfwd },
+    { "restrict", opt_restrict, true },
+    { "ipv4", opt_ipv4, true },
+    { "ipv6", opt_ipv6, true },
+    { "hostname", opt_hostname },
+    { "domainname", opt_domainname },
+    { "tftp", opt_tftp },
+    { "bootfile", opt_bootfile },
+};
+
 static bool slirp_options_parse(const NetdevProp *props, size_t n,
                                 SlirpOptions *o, char **err)
 {
     for (size_t i = 0; i < n; i++) {
         const char *k = props[i].key, *v = props[i].value;
-        bool ok = v != NULL;
+        size_t j = 0;
 
-        if (strcmp(k, "restrict") == 0) {
-            ok = parse_bool(v ? v : "on", &o->restricted);
-        } else if (strcmp(k, "ipv4") == 0) {
-            ok = parse_bool(v ? v : "on", &o->ipv4);
-        } else if (strcmp(k, "ipv6") == 0) {
-            ok = parse_bool(v ? v : "on", &o->ipv6);
-        } else if (!v) {
-            /* the other keys all need a value */
-        } else if (strcmp(k, "net") == 0) {
-            ok = parse_net(v, o);
-        } else if (strcmp(k, "host") == 0) {
-            ok = o->host_set = parse_addr(v, &o->host);
-        } else if (strcmp(k, "dns") == 0) {
-            ok = o->dns_set = parse_addr(v, &o->dns);
-        } else if (strcmp(k, "dhcpstart") == 0) {
-            ok = o->dhcp_set = parse_addr(v, &o->dhcp);
-        } else if (strcmp(k, "hostname") == 0) {
-            o->hostname = v;
-        } else if (strcmp(k, "domainname") == 0) {
-            o->domainname = v;
-        } else if (strcmp(k, "tftp") == 0) {
-            o->tftp = v;
-        } else if (strcmp(k, "bootfile") == 0) {
-            o->bootfile = v;
-        } else if (strcmp(k, "hostfwd") == 0) {
-            g_ptr_array_add(o->hostfwd, (gpointer)v);
-        } else if (strcmp(k, "guestfwd") == 0) {
-            g_ptr_array_add(o->guestfwd, (gpointer)v);
-        } else {
+        while (j < G_N_ELEMENTS(slirp_options) &&
+               strcmp(slirp_options[j].name, k) != 0) {
+            j++;
+        }
+        if (j == G_N_ELEMENTS(slirp_options)) {
             *err = g_strdup_printf("user: invalid parameter '%s'", k);
             return false;
         }
+        if (!v && slirp_options[j].is_bool) {
+            v = "on";
+        }
+        bool ok = v && slirp_options[j].set(o, v);
         if (!ok) {
             *err = v ? g_strdup_printf("user: invalid %s '%s'", k, v)
                      : g_strdup_printf("user: parameter '%s' needs a value",
