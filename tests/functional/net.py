@@ -36,6 +36,15 @@ CLIENT_BYTES = 256 << 10
 IO_TIMEOUT = 300
 
 
+def wait_carrier(g):
+    c = "$(cat /sys/class/net/eth0/carrier)"
+    st, out = g.run('i=0; while [ "%s" != 1 ] && [ $i -lt 100 ]; do '
+                    'i=$((i+1)); usleep 100000; done; [ "%s" = 1 ]' % (c, c),
+                    30)
+    if st != 0:
+        fail("eth0: no carrier after 10 s: %s" % out)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -92,6 +101,9 @@ def net_up(g, mode):
                         "udhcpc -i eth0 -n -q -t 10 -T 1")
     if st != 0:
         fail("%s network setup failed (status %d): %s" % (mode, st, out))
+    # the e1000's link comes up ~2 s after ifup; until then the
+    # guest drops what it sends, and TCP backs off
+    wait_carrier(g)
     st, out = g.run("ip -4 addr show eth0; ip route")
     if "inet 10.0.2.15/24" not in out or "default via 10.0.2.2" not in out:
         fail("eth0 is not 10.0.2.15/24 with a route via 10.0.2.2: %s" % out)

@@ -325,7 +325,9 @@ static size_t tcp_frame(uint8_t *f, unsigned flags, uint32_t seq,
     t[12] = 5 << 4;
     t[13] = (uint8_t)flags;
     put16(t + 14, 65535);
-    memcpy(t + 20, data, dlen);
+    if (dlen) {
+        memcpy(t + 20, data, dlen);
+    }
     ip_header(f + 14, 6, "10.0.2.15", "10.0.2.100", 20 + dlen);
     /* the checksum covers a pseudo header: addresses, protocol, length */
     memcpy(pseudo, f + 26, 8);
