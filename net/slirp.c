@@ -11,8 +11,9 @@
  * hands back what poll() saw (slirp_pollfds_poll). Every libslirp call is
  * made under the global lock, since the vCPU thread calls slirp_input()
  * concurrently with the main loop. After slirp_input() the main loop is
- * woken, because the frame may have opened a socket or started a timer
- * that the sleeping poll() does not know about.
+ * woken (once per poll, not per frame), because the frame may have opened
+ * a socket or started a timer that the sleeping poll() does not know
+ * about; data for existing host sockets is written by slirp_input itself.
  *
  * Defaults and option spellings are QEMU's (docs/qemu "-netdev user").
  */
@@ -35,6 +36,10 @@ typedef struct SlirpBackend {
     NetPort *port;
     GSource *source;
     GArray *pollfds;    /* GPollFD, each also registered with source */
+    /* prepare() ran and dispatch() has not: the main loop may be asleep
+     * with an fd set and a timeout that a new frame makes stale. The
+     * first frame after prepare() wakes it, the next ones need not. */
+    bool loop_may_sleep;
 } SlirpBackend;
 
 typedef struct SlirpSource {
@@ -219,6 +224,7 @@ static gboolean slirp_glue_prepare(GSource *source, gint *timeout)
     for (unsigned i = 0; i < s->pollfds->len; i++) {
         g_source_add_poll(source, &g_array_index(s->pollfds, GPollFD, i));
     }
+    s->loop_may_sleep = true;
     bql_unlock();
     *timeout = ms > G_MAXINT ? -1 : (gint)ms;
     return FALSE;
@@ -237,6 +243,7 @@ static gboolean slirp_glue_dispatch(GSource *source, GSourceFunc cb,
     SlirpBackend *s = ((SlirpSource *)source)->s;
 
     bql_lock();
+    s->loop_may_sleep = false;
     slirp_pollfds_poll(s->slirp, 0, slirp_glue_get_revents, s);
     bql_unlock();
     return G_SOURCE_CONTINUE;
@@ -261,7 +268,10 @@ static bool slirp_port_receive(void *opaque, const uint8_t *frame,
     SlirpBackend *s = opaque;
 
     slirp_input(s->slirp, frame, (int)len);
-    g_main_context_wakeup(NULL);
+    if (s->loop_may_sleep) {
+        s->loop_may_sleep = false;
+        g_main_context_wakeup(NULL);
+    }
     return true;
 }
 
