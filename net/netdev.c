@@ -59,7 +59,7 @@ void net_print_nic_models(void)
 /*
  * Splits "a,k=v,k2=v2" into items; as QEMU, ",," in a value is a literal
  * comma (guestfwd=...-cmd:a,,b). The strings point into the returned
- * chunk, freed with g_strfreev-like care by spec_free.
+ * copy in spec->buf; spec_free releases both.
  */
 typedef struct Spec {
     char *buf;

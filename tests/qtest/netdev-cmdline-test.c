@@ -70,6 +70,17 @@ static int listen_any(int type, int *port)
     return s;
 }
 
+static void test_help(void)
+{
+    g_autofree char *err = NULL, *out = NULL;
+    g_autofree char *err2 = NULL, *out2 = NULL;
+
+    g_assert_cmpint(run_bt86("-netdev help", &err, &out), ==, 0);
+    g_assert_nonnull(strstr(out, "user "));
+    g_assert_cmpint(run_bt86("-nic user,model=help", &err2, &out2), ==, 0);
+    g_assert_nonnull(strstr(out2, "e1000 "));
+}
+
 static void test_netdev_bad(void)
 {
     expect_error("-netdev user", "parameter 'id' is missing");
@@ -192,6 +203,7 @@ static void test_filter_dump(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/netdev-cmdline/help", test_help);
     g_test_add_func("/netdev-cmdline/netdev-bad", test_netdev_bad);
     g_test_add_func("/netdev-cmdline/hostfwd-bad", test_hostfwd_bad);
     g_test_add_func("/netdev-cmdline/hostfwd-in-use", test_hostfwd_in_use);
