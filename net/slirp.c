@@ -28,6 +28,7 @@
 
 #include "net/slirp.h"
 #include "softmmu/bql.h"
+#include "softmmu/chardev.h"
 #include "softmmu/clock.h"
 #include "softmmu/log.h"
 
@@ -40,7 +41,20 @@ typedef struct SlirpBackend {
      * with an fd set and a timeout that a new frame makes stale. The
      * first frame after prepare() wakes it, the next ones need not. */
     bool loop_may_sleep;
+    GPtrArray *guestfwds;   /* SlirpGuestFwd of chardev host ends */
 } SlirpBackend;
+
+/*
+ * guestfwd=...-DEV: as in QEMU, one chardev (opened at start) carries the
+ * bytes of the guest's connection to ADDR:PORT, both ways.
+ */
+typedef struct SlirpGuestFwd {
+    SlirpBackend *s;
+    Chardev *chr;
+    struct in_addr addr;
+    int port;
+    GByteArray *pending;    /* from the guest, not yet taken by chr */
+} SlirpGuestFwd;
 
 typedef struct SlirpSource {
     GSource source;
@@ -245,6 +259,14 @@ static gboolean slirp_glue_dispatch(GSource *source, GSourceFunc cb,
     bql_lock();
     s->loop_may_sleep = false;
     slirp_pollfds_poll(s->slirp, 0, slirp_glue_get_revents, s);
+    /* A guestfwd chardev stops reading while slirp has no room (or no
+     * guest connection); resume it once there is. */
+    for (unsigned i = 0; i < s->guestfwds->len; i++) {
+        SlirpGuestFwd *f = s->guestfwds->pdata[i];
+        if (slirp_socket_can_recv(s->slirp, f->addr, f->port) > 0) {
+            chardev_accept_input(f->chr);
+        }
+    }
     bql_unlock();
     return G_SOURCE_CONTINUE;
 }
@@ -598,8 +620,89 @@ bad:
     return false;
 }
 
+/* What the guest sent, to the chardev; what it does not take now waits
+ * for write_ready. */
+static ssize_t slirp_guestfwd_write(const void *buf, size_t len,
+                                    void *opaque)
+{
+    SlirpGuestFwd *f = opaque;
+    size_t done = 0;
+
+    if (f->pending->len == 0) {
+        done = chardev_write(f->chr, buf, len);
+    }
+    g_byte_array_append(f->pending, (const uint8_t *)buf + done,
+                        (guint)(len - done));
+    return (ssize_t)len;
+}
+
+static void slirp_guestfwd_write_ready(void *opaque)
+{
+    SlirpGuestFwd *f = opaque;
+    size_t n = chardev_write(f->chr, f->pending->data, f->pending->len);
+
+    g_byte_array_remove_range(f->pending, 0, (guint)n);
+}
+
+static size_t slirp_guestfwd_can_receive(void *opaque)
+{
+    SlirpGuestFwd *f = opaque;
+
+    return slirp_socket_can_recv(f->s->slirp, f->addr, f->port);
+}
+
+static void slirp_guestfwd_receive(void *opaque, const uint8_t *buf,
+                                   size_t len)
+{
+    SlirpGuestFwd *f = opaque;
+
+    slirp_socket_recv(f->s->slirp, f->addr, f->port, buf, (int)len);
+}
+
+static const ChardevHandlers slirp_guestfwd_handlers = {
+    .can_receive = slirp_guestfwd_can_receive,
+    .receive = slirp_guestfwd_receive,
+    .write_ready = slirp_guestfwd_write_ready,
+};
+
+static bool slirp_guestfwd_add_chardev(SlirpBackend *s, struct in_addr a,
+                                       int port, const char *dev,
+                                       const char *spec, char **err)
+{
+    char *cerr = NULL;
+    Chardev *chr = chardev_new(dev, &cerr);
+
+    if (!chr) {
+        *err = g_strdup_printf("user: guestfwd '%s': %s", spec, cerr);
+        g_free(cerr);
+        return false;
+    }
+    SlirpGuestFwd *f = g_new0(SlirpGuestFwd, 1);
+    f->s = s;
+    f->chr = chr;
+    f->addr = a;
+    f->port = port;
+    f->pending = g_byte_array_new();
+    /* slirp fills in the default address (10.0.2.4) */
+    if (slirp_add_guestfwd(s->slirp, slirp_guestfwd_write, f, &f->addr,
+                           port) < 0) {
+        *err = g_strdup_printf("user: could not set up guest forwarding "
+                               "rule '%s' (the address must be in the "
+                               "guest network, not the host or dns, and "
+                               "unused)", spec);
+        g_byte_array_free(f->pending, TRUE);
+        g_free(f);
+        return false;
+    }
+    g_ptr_array_add(s->guestfwds, f);
+    chardev_set_handlers(chr, &slirp_guestfwd_handlers, f);
+    return true;
+}
+
 /* guestfwd=[tcp]:[ADDR]:PORT-cmd:COMMAND: each connection of the guest
- * to ADDR:PORT (default 10.0.2.4) runs COMMAND with it as stdin/stdout. */
+ * to ADDR:PORT (default 10.0.2.4) runs COMMAND with it as stdin/stdout.
+ * guestfwd=[tcp]:[ADDR]:PORT-DEV: a chardev as -serial spells it
+ * (tcp:HOST:PORT, unix:PATH, ...) carries it. */
 static bool slirp_guestfwd_add(SlirpBackend *s, const char *spec, char **err)
 {
     g_autofree char *buf = g_strdup(spec);
@@ -612,14 +715,12 @@ static bool slirp_guestfwd_add(SlirpBackend *s, const char *spec, char **err)
         (*proto && strcmp(proto, "tcp") != 0) ||
         (*addr && !parse_addr(addr, &a)) || !parse_port(port, &p) || !p) {
         *err = g_strdup_printf("user: invalid guestfwd '%s' "
-                               "([tcp]:[ADDR]:PORT-cmd:COMMAND)", spec);
+                               "([tcp]:[ADDR]:PORT-cmd:COMMAND or "
+                               "[tcp]:[ADDR]:PORT-CHARDEV)", spec);
         return false;
     }
     if (!g_str_has_prefix(rest, "cmd:")) {
-        *err = g_strdup_printf("user: guestfwd '%s': only cmd:COMMAND is "
-                               "supported as the host end (no chardevs)",
-                               spec);
-        return false;
+        return slirp_guestfwd_add_chardev(s, a, p, rest, spec, err);
     }
     if (slirp_add_exec(s->slirp, rest + 4, &a, p) < 0) {
         *err = g_strdup_printf("user: could not set up guest forwarding "
@@ -637,6 +738,14 @@ static void slirp_backend_free(SlirpBackend *s)
         slirp_cleanup(s->slirp);
     }
     g_array_free(s->pollfds, TRUE);
+    /* a chardev cannot be closed alone: it stays, unused, until exit */
+    for (unsigned i = 0; i < s->guestfwds->len; i++) {
+        SlirpGuestFwd *f = s->guestfwds->pdata[i];
+        chardev_set_handlers(f->chr, NULL, NULL);
+        g_byte_array_free(f->pending, TRUE);
+        g_free(f);
+    }
+    g_ptr_array_free(s->guestfwds, TRUE);
     g_free(s);
 }
 
@@ -678,6 +787,7 @@ NetPort *slirp_backend_create(const char *id, const NetdevProp *props,
 
     s = g_new0(SlirpBackend, 1);
     s->pollfds = g_array_new(FALSE, TRUE, sizeof(GPollFD));
+    s->guestfwds = g_ptr_array_new();
     s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
     if (!s->slirp) {
         *err = g_strdup("user: libslirp could not start");

@@ -138,8 +138,21 @@ static void test_hostfwd_in_use(void)
 
 static void test_guestfwd(void)
 {
-    expect_error("-netdev user,id=n0,guestfwd=tcp:10.0.2.100:80-tcp:x:1",
-                 "only cmd:COMMAND is supported");
+    expect_error("-netdev user,id=n0,guestfwd=tcp:10.0.2.100:80-bogus:1",
+                 "unsupported backend 'bogus:1'");
+    /* a chardev host end connects at start, as QEMU's does */
+    int port;
+    int s = listen_any(SOCK_STREAM, &port);
+    close(s);
+    g_autofree char *refused = g_strdup_printf(
+        "-netdev user,id=n0,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:%d",
+        port);
+    expect_error(refused, "Connection refused");
+    s = listen_any(SOCK_STREAM, &port);
+    g_autofree char *ok = g_strdup_printf(
+        "-netdev user,id=n0,guestfwd=:10.0.2.100:80-tcp:127.0.0.1:%d", port);
+    expect_ok(ok);
+    close(s);
     expect_error("-netdev user,id=n0,guestfwd=udp:10.0.2.100:80-cmd:cat",
                  "invalid guestfwd");
     /* the gateway's own address cannot be forwarded */

@@ -306,6 +306,9 @@ static void test_hostfwd(void)
 static uint32_t fwd_isn;        /* slirp's initial sequence number */
 
 /* A TCP segment 10.0.2.15:GUEST_PORT -> 10.0.2.100:FWD_PORT in f. */
+static const char *tcp_dst = "10.0.2.100";
+static unsigned tcp_dport = FWD_PORT;
+
 static size_t tcp_frame(uint8_t *f, unsigned flags, uint32_t seq,
                         uint32_t ack, const char *data)
 {
@@ -317,7 +320,7 @@ static size_t tcp_frame(uint8_t *f, unsigned flags, uint32_t seq,
     memset(f, 0, 54);
     eth_header(f, bcast_mac, 0x0800);
     put16(t, GUEST_PORT);
-    put16(t + 2, FWD_PORT);
+    put16(t + 2, tcp_dport);
     put16(t + 4, seq >> 16);
     put16(t + 6, seq & 0xffff);
     put16(t + 8, ack >> 16);
@@ -328,7 +331,7 @@ static size_t tcp_frame(uint8_t *f, unsigned flags, uint32_t seq,
     if (dlen) {
         memcpy(t + 20, data, dlen);
     }
-    ip_header(f + 14, 6, "10.0.2.15", "10.0.2.100", 20 + dlen);
+    ip_header(f + 14, 6, "10.0.2.15", tcp_dst, 20 + dlen);
     /* the checksum covers a pseudo header: addresses, protocol, length */
     memcpy(pseudo, f + 26, 8);
     pseudo[8] = 0;
@@ -396,8 +399,8 @@ static bool wait_frame_blocking(FrameMatch match)
 
 static bool is_fwd_segment(const uint8_t *f, size_t len)
 {
-    return is_ipv4(f, len, 6) && len >= 54 && addr_is(f + 26, "10.0.2.100")
-           && get16(f + 34) == FWD_PORT && get16(f + 36) == GUEST_PORT;
+    return is_ipv4(f, len, 6) && len >= 54 && addr_is(f + 26, tcp_dst) &&
+           get16(f + 34) == tcp_dport && get16(f + 36) == GUEST_PORT;
 }
 
 static bool is_fwd_synack(const uint8_t *f, size_t len)
@@ -409,13 +412,16 @@ static bool is_fwd_synack(const uint8_t *f, size_t len)
     return true;
 }
 
+static const char *fwd_want = "bt86!\n";
+
 static bool is_fwd_echo(const uint8_t *f, size_t len)
 {
     size_t off = 34 + (f[46] >> 4) * 4u;
     size_t ip_end = 14 + get16(f + 16);
+    size_t want = strlen(fwd_want);
 
-    return is_fwd_segment(f, len) && ip_end <= len && ip_end - off == 6 &&
-           memcmp(f + off, "bt86!\n", 6) == 0;
+    return is_fwd_segment(f, len) && ip_end <= len && ip_end - off == want &&
+           memcmp(f + off, fwd_want, want) == 0;
 }
 
 static void test_guestfwd_cmd(void)
@@ -431,6 +437,49 @@ static void test_guestfwd_cmd(void)
     g_assert_true(wait_frame_blocking(is_fwd_echo));
     len = tcp_frame(f, 0x04, 1007, 0, NULL);                    /* RST */
     nic_send(f, len);
+}
+
+/*
+ * guestfwd=tcp:10.0.2.101:7778-tcp:127.0.0.1:PORT: bt86 connected to the
+ * test's listening socket at start; the guest's bytes come out there, the
+ * host's go back to the guest.
+ */
+static int chardev_listener = -1;
+static int chardev_port;
+
+static void test_guestfwd_chardev(void)
+{
+    uint8_t f[128];
+    size_t len;
+    char buf[16] = { 0 };
+
+    int peer = accept(chardev_listener, NULL, NULL);
+    g_assert_cmpint(peer, >=, 0);
+    tcp_dst = "10.0.2.101";
+    tcp_dport = 7778;
+    len = tcp_frame(f, 0x02, 5000, 0, NULL);                    /* SYN */
+    send_from_thread(f, len);
+    g_assert_true(wait_frame_blocking(is_fwd_synack));
+    len = tcp_frame(f, 0x18, 5001, fwd_isn + 1, "ping\n");
+    send_from_thread(f, len);
+    /* what the guest sent reaches the chardev's peer */
+    for (size_t got = 0; got < 5;) {
+        g_main_context_iteration(NULL, FALSE);
+        ssize_t n = recv(peer, buf + got, 5 - got, MSG_DONTWAIT);
+        if (n > 0) {
+            got += (size_t)n;
+        } else {
+            g_assert_true(n < 0 && errno == EAGAIN);
+            g_usleep(1000);
+        }
+    }
+    g_assert_cmpstr(buf, ==, "ping\n");
+    g_assert_cmpint(send(peer, "pong!\n", 6, 0), ==, 6);
+    fwd_want = "pong!\n";
+    g_assert_true(wait_frame_blocking(is_fwd_echo));
+    len = tcp_frame(f, 0x04, 5006, 0, NULL);                    /* RST */
+    nic_send(f, len);
+    close(peer);
 }
 
 static void test_pcap(void)
@@ -483,10 +532,22 @@ int main(int argc, char **argv)
     g_assert_nonnull(dir);
     pcap_path = g_build_filename(dir, "n0.pcap", NULL);
     hostfwd_port = free_port();
+    chardev_listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in la = { .sin_family = AF_INET };
+    socklen_t lalen = sizeof(la);
+    inet_pton(AF_INET, "127.0.0.1", &la.sin_addr);
+    g_assert_cmpint(bind(chardev_listener, (struct sockaddr *)&la,
+                         sizeof(la)), ==, 0);
+    g_assert_cmpint(listen(chardev_listener, 1), ==, 0);
+    g_assert_cmpint(getsockname(chardev_listener, (struct sockaddr *)&la,
+                                &lalen), ==, 0);
+    chardev_port = ntohs(la.sin_port);
 
     g_autofree char *spec = g_strdup_printf(
         "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:8080,"
-        "guestfwd=tcp:10.0.2.100:7777-cmd:cat", hostfwd_port);
+        "guestfwd=tcp:10.0.2.100:7777-cmd:cat,"
+        "guestfwd=tcp:10.0.2.101:7778-tcp:127.0.0.1:%d", hostfwd_port,
+        chardev_port);
     g_autofree char *obj = g_strdup_printf(
         "filter-dump,id=d0,netdev=n0,file=%s", pcap_path);
     char *err = NULL;
@@ -504,6 +565,7 @@ int main(int argc, char **argv)
     g_test_add_func("/slirp/ping-gateway", test_ping_gateway);
     g_test_add_func("/slirp/hostfwd", test_hostfwd);
     g_test_add_func("/slirp/guestfwd-cmd", test_guestfwd_cmd);
+    g_test_add_func("/slirp/guestfwd-chardev", test_guestfwd_chardev);
     g_test_add_func("/slirp/pcap", test_pcap);
     int status = g_test_run();
 
