@@ -9,6 +9,7 @@
 
 #include "net/loopback.h"
 #include "net/net.h"
+#include "net/netdev.h"
 
 typedef struct NetLoopback {
     NetPort *port;
@@ -31,16 +32,16 @@ static const NetPortOps loopback_ops = {
     .receive = loopback_receive,
 };
 
-bool net_loopback_create(const char *id, const char *props, char **err)
+NetPort *net_loopback_create(const char *id, const NetdevProp *props,
+                             size_t n, char **err)
 {
     NetLoopback *l;
 
-    if (props && *props) {
-        *err = g_strdup_printf("loopback has no property '%.*s'",
-                               (int)strcspn(props, "=,"), props);
-        return false;
+    if (n) {
+        *err = g_strdup_printf("loopback has no property '%s'", props[0].key);
+        return NULL;
     }
     l = g_new0(NetLoopback, 1);
     l->port = net_backend_new(id, &loopback_ops, l);
-    return true;
+    return l->port;
 }

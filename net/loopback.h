@@ -8,6 +8,11 @@
 #include <stdbool.h>
 
 /* props: what follows id= (none are known); false with *err. */
-bool net_loopback_create(const char *id, const char *props, char **err);
+#include <stddef.h>
+
+#include "net/netdev.h"
+
+NetPort *net_loopback_create(const char *id, const NetdevProp *props,
+                             size_t n, char **err);
 
 #endif

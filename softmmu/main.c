@@ -20,6 +20,7 @@
 #include "config.h"
 #include "hw/i386/pc.h"
 #include "net/netdev.h"
+#include "softmmu/bql.h"
 #include "softmmu/chardev.h"
 #include "softmmu/clock.h"
 #include "softmmu/cpus.h"
@@ -43,6 +44,8 @@ typedef struct Options {
     const char *log_path;
     const char *accel;          /* "tcg" or "qtest"; NULL: not given */
     const char *qtest;          /* -qtest chardev */
+    const char *objects[8];     /* -object specs, made once all -netdevs are */
+    int nr_objects;
 } Options;
 
 typedef struct OptionDef {
@@ -449,18 +452,53 @@ static void opt_device(Options *o, const char *name, const char *arg)
     die("-%s: device '%s' is not supported", name, model);
 }
 
-/* Backends exist from here on, so -device's netdev= can find them. */
+/* Backends are made as their option is read, so that an error names the
+ * first bad option; libslirp's timers may be armed before clock_init,
+ * which keeps them. */
 static void opt_netdev(Options *o, const char *name, const char *arg)
 {
     char *err = NULL;
 
     if (strcmp(arg, "help") == 0) {
-        net_backend_print_help(stdout);
+        net_print_backend_help();
         exit(0);
     }
-    if (!net_backend_create(arg, &err)) {
+    bql_lock();
+    NetPort *port = net_backend_create(arg, &err);
+    bql_unlock();
+    if (!port) {
         die("-%s: %s", name, err);
     }
+}
+
+/* -nic TYPE,...: a backend, and a -device MODEL,netdev=ID[,mac=MAC]. */
+static void opt_nic(Options *o, const char *name, const char *arg)
+{
+    NetNicRequest req;
+    char *err = NULL;
+
+    bql_lock();
+    bool ok = net_nic_create(arg, &req, &err);
+    bql_unlock();
+    if (!ok) {
+        die("-%s: %s", name, err);
+    }
+    if (!req.model) {
+        return;     /* -nic none */
+    }
+    g_autofree char *props = g_strdup_printf("netdev=%s%s%s", req.netdev,
+                                             req.mac ? ",mac=" : "",
+                                             req.mac ? req.mac : "");
+    device_pci(o, name, req.model, props);
+}
+
+static void opt_object(Options *o, const char *name, const char *arg)
+{
+    if (o->nr_objects == (int)G_N_ELEMENTS(o->objects)) {
+        die("-%s: at most %zu objects are supported", name,
+            G_N_ELEMENTS(o->objects));
+    }
+    o->objects[o->nr_objects++] = arg;
 }
 
 static void opt_qtest(Options *o, const char *name, const char *arg)
@@ -528,8 +566,12 @@ static const OptionDef options[] = {
     { "M", "TYPE", opt_machine, "same as -machine" },
     { "device", "MODEL[,PROP=V...]", opt_device,
       "add a device ('-device help' lists them)" },
-    { "netdev", "TYPE,id=ID[,...]", opt_netdev,
-      "a network backend for -device ...,netdev=ID ('-netdev help')" },
+    { "netdev", "user,id=ID[,...]", opt_netdev,
+      "a network backend ('-netdev help' lists the types)" },
+    { "nic", "user[,model=M][,mac=MAC][,...]", opt_nic,
+      "a NIC with its own -netdev backend; '-nic none': no NIC" },
+    { "object", "filter-dump,id=ID,netdev=ID,file=PATH", opt_object,
+      "capture a netdev's frames to a pcap file" },
     { "d", "ITEM,...", opt_log, "log these items ('-d help' lists them)" },
     { "D", "FILE", opt_log_file, "log to FILE instead of stderr" },
     { "version", NULL, opt_version, "print the version and exit" },
@@ -599,6 +641,12 @@ static void options_parse(Options *o, int argc, char **argv)
  */
 static void options_finish(Options *o)
 {
+    for (int i = 0; i < o->nr_objects; i++) {
+        char *err = NULL;
+        if (!net_object_create(o->objects[i], &err)) {
+            die("-object: %s", err);
+        }
+    }
     if (o->pc.nr_serial == 0) {
         o->pc.serial[0] = o->nographic ? "mon:stdio" : "null";
         o->pc.nr_serial = 1;

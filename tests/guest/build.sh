@@ -6,7 +6,7 @@
 #   vmlinuz          the kernel that linux-image-amd64 depends on
 #   initramfs.cpio.gz  busybox-static, /init, the e1000 module of the same
 #                    kernel, sockserv, guesttest and guestbench (built
-#                    here, static)
+#                    here, static), udhcpc's default script
 # Needs: apt-get (with package lists), dpkg-deb, gcc with static libc,
 # python3, gzip. Run again: only what changed is rebuilt.
 set -eu
@@ -36,7 +36,7 @@ kdeb=$(fetch "$kpkg")
 bdeb=$(fetch busybox-static)
 
 stamp="$kdeb $bdeb $(cat "$here/init" "$here/net-up" "$here/lspci" \
-        "$here/sockserv.c" "$here/guestbench.c" \
+        "$here/sockserv.c" "$here/guestbench.c" "$here/udhcpc.script" \
         "$here/guesttest.c" "$here/mkcpio.py" "$here/build.sh" | cksum)"
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
    [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ]; then
@@ -82,6 +82,8 @@ file bin/busybox 755 $work/busybox/bin/busybox
 slink bin/sh busybox
 file bin/net-up 755 $here/net-up
 file bin/lspci 755 $here/lspci
+dir etc/udhcpc 755
+file etc/udhcpc/default.script 755 $here/udhcpc.script
 file bin/sockserv 755 $work/sockserv
 file bin/guesttest 755 $work/guesttest
 file bin/guestbench 755 $work/guestbench

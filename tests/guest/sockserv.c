@@ -35,7 +35,9 @@ int main(int argc, char **argv)
         perror("sockserv: bind");
         return 1;
     }
-    if (listen(s, 8) < 0) {
+    /* room for every client of the concurrent test: a connection beyond
+     * the accept queue is left to SYN retransmission and cookies */
+    if (listen(s, 64) < 0) {
         perror("sockserv: listen");
         return 1;
     }

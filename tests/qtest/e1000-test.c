@@ -979,7 +979,7 @@ static void test_bad_cmdline(void)
 {
     check_cmdline_error("-device e1000,netdev=nope",
                         "no -netdev with id 'nope'");
-    check_cmdline_error("-netdev loopback", "needs id=");
+    check_cmdline_error("-netdev loopback", "parameter 'id' is missing");
     check_cmdline_error("-netdev loopback,id=a -netdev loopback,id=a",
                         "duplicate id 'a'");
     check_cmdline_error("-netdev bogus,id=a", "'bogus' is not supported");
