@@ -478,6 +478,16 @@ static void e1000_reset(E1000State *s)
     e1000_update_irq(s);
 }
 
+/* Machine reset (the PCI core has reset the header): as power-on */
+static void e1000_pci_reset(PCIDevice *d)
+{
+    e1000_reset((E1000State *)d);
+}
+
+static const PCIDeviceOps e1000_pci_ops = {
+    .reset = e1000_pci_reset,
+};
+
 /* ---- Receive (3.2) ---- */
 
 static unsigned e1000_rx_ring_size(E1000State *s)
@@ -1444,7 +1454,8 @@ PCIDevice *e1000_create(PCIBus *bus, int devfn, const char *props,
     }
     s = g_new0(E1000State, 1);
     if (!pci_device_init(&s->pci, bus, devfn, "e1000", E1000_VENDOR_ID,
-                         E1000_DEVICE_ID, 0x03, 0x020000, NULL, err)) {
+                         E1000_DEVICE_ID, 0x03, 0x020000, &e1000_pci_ops,
+                         err)) {
         g_free(copy);
         g_free(s);
         return NULL;

@@ -269,6 +269,24 @@ static void test_reset_values(void)
     qtest_quit(n.s);
 }
 
+/* A machine reset (0xCF9, without -no-reboot) puts the NIC back too */
+static void test_machine_reset(void)
+{
+    Nic n = nic_start(NULL);
+
+    wr(&n, RCTL, RCTL_EN);
+    wr(&n, IMS, ICR_RXT0);
+    qtest_outb(n.s, 0xcf9, 0x06);
+    /* the PCI core unprogrammed the BARs: map them again */
+    g_assert_cmphex(qtest_pci_cfg_readw(n.s, DEV, CMD), ==, 0);
+    qtest_pci_cfg_writel(n.s, DEV, BAR(0), MMIO);
+    qtest_pci_cfg_writew(n.s, DEV, CMD, CMD_MEM);
+    g_assert_cmphex(rd(&n, RCTL), ==, 0);
+    g_assert_cmphex(rd(&n, IMS), ==, 0);
+    g_assert_cmphex(rd(&n, STATUS), ==, 0x80080783);
+    qtest_quit(n.s);
+}
+
 static uint16_t eerd_read(Nic *n, unsigned addr)
 {
     uint32_t v;
@@ -996,6 +1014,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/e1000/pci-header", test_pci_header);
     g_test_add_func("/e1000/reset-values", test_reset_values);
+    g_test_add_func("/e1000/machine-reset", test_machine_reset);
     g_test_add_func("/e1000/eeprom", test_eeprom);
     g_test_add_func("/e1000/eeprom-mac-property", test_eeprom_mac_property);
     g_test_add_func("/e1000/phy", test_phy);
