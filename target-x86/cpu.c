@@ -143,6 +143,10 @@ void x86_update_hflags(CPUX86State *env)
     if (env->cr[4] & CR4_OSXSAVE) {
         hf |= HF_OSXSAVE;
     }
+    if ((hf & HF_CPL_MASK) == 3 && (env->cr[0] & CR0_AM) &&
+        (env->eflags & AC_MASK)) {
+        hf |= HF_AC;
+    }
     hf |= (env->cr[0] & CR0_MP) ? HF_MP : 0;
     hf |= (env->cr[0] & CR0_EM) ? HF_EM : 0;
     hf |= (env->cr[0] & CR0_TS) ? HF_TS : 0;

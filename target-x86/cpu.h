@@ -130,6 +130,8 @@ typedef struct DescriptorTable {
 #define HF_TS          (1u << 18)  /* CR0.TS */
 #define HF_OSXMMEXCPT  (1u << 19)  /* CR4.OSXMMEXCPT */
 #define HF_OSXSAVE     (1u << 20)  /* CR4.OSXSAVE */
+#define HF_AC          (1u << 21)  /* CPL 3, CR0.AM and RFLAGS.AC: #AC on
+                                      misaligned data accesses */
 /* (SYSCALL/SYSRET in translate.c set hflags inline: a new bit that they
  * keep must be listed in gen_set_rflags_hflags64 too) */
 /* Only in a block's key, never in env->hflags: */

@@ -119,6 +119,7 @@ void helper_iret(CPUX86State *env, uint32_t dflag, uint64_t next_rip);
 void helper_ltr(CPUX86State *env, uint32_t selector);
 void helper_lldt(CPUX86State *env, uint32_t selector);
 void helper_check_seg(CPUX86State *env, uint32_t info, uint64_t off);
+void helper_check_align(CPUX86State *env, uint64_t addr, uint64_t mask);
 bool x86_load_descriptor(CPUX86State *env, uint16_t selector, uint32_t *lo,
                          uint32_t *hi);
 

@@ -486,6 +486,15 @@ void helper_lldt(CPUX86State *env, uint32_t selector)
  * data segments hold the offsets above the limit. #GP(0), or #SS(0) for SS.
  * info: segment | size << 4 | write << 12.
  */
+/* #AC(0) for a misaligned access while alignment checking is on (the
+ * translator calls this only then, with RIP at the instruction) */
+void helper_check_align(CPUX86State *env, uint64_t addr, uint64_t mask)
+{
+    if (addr & mask) {
+        raise_exception_err(env, EXCP11_ALGN, 0);
+    }
+}
+
 void helper_check_seg(CPUX86State *env, uint32_t info, uint64_t off)
 {
     int seg = info & 7;

@@ -390,9 +390,27 @@ static void gen_seg_check(DisasContext *dc, MemOp ot, bool write)
                   dc->ea_off);
 }
 
+/*
+ * Alignment checking (SDM Vol. 3A 6.15, #AC): at CPL 3 with CR0.AM and
+ * RFLAGS.AC, a data access of 2, 4 or 8 bytes must be naturally aligned.
+ * Blocks are translated for it only while it is on (HF_AC). The SDM does
+ * not order #AC and #PF for one access; the check comes first, as on the
+ * CPUs the differential tests ran on.
+ */
+static void gen_align_check(DisasContext *dc, MemOp ot, TCGv a0)
+{
+    if (!(dc->flags & HF_AC) || (ot & MO_SIZE) == MO_8) {
+        return;
+    }
+    gen_update_rip(dc, dc->pc_start);
+    tcg_gen_callN(S, helper_check_align, 0, NULL, cpu_env, a0,
+                  tcg_constant(S, (1 << (ot & MO_SIZE)) - 1));
+}
+
 void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     gen_seg_check(dc, ot, false);
+    gen_align_check(dc, ot, a0);
     tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc), dc->mem_index);
 }
 
@@ -401,6 +419,7 @@ void gen_op_ld_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     gen_seg_check(dc, ot, true);
+    gen_align_check(dc, ot, a0);
     tcg_gen_qemu_ld(S, t, a0, ot | ea_flags(dc) | MO_WRITE_INTENT,
                     dc->mem_index);
     if (dc->locked) {
@@ -412,6 +431,7 @@ void gen_op_ld_rmw(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 void gen_op_st_v(DisasContext *dc, MemOp ot, TCGv t, TCGv a0)
 {
     gen_seg_check(dc, ot, true);
+    gen_align_check(dc, ot, a0);
     if (dc->locked && dc->lock_old) {
         /* atomic against other writers: compare-and-swap on the host */
         tcg_gen_callN(S, helper_lock_cas, 0, NULL, cpu_env, a0, dc->lock_old,
@@ -2435,6 +2455,14 @@ static void gen_set_rflags_hflags64(DisasContext *dc, TCGv fl, int cpl)
     tcg_gen_andi(S, u, fl, TF_MASK);
     tcg_gen_shli(S, u, u, 3);
     tcg_gen_or(S, hf, hf, u);
+    if (cpl == 3) {
+        /* HF_AC = CR0.AM && RFLAGS.AC (at CPL 3) */
+        tcg_gen_ld(S, INDEX_op_ld, t, cpu_env, ENV_OFF(cr[0]));
+        tcg_gen_and(S, t, t, fl);
+        tcg_gen_andi(S, t, t, AC_MASK);
+        tcg_gen_shli(S, t, t, 21 - 18);
+        tcg_gen_or(S, hf, hf, t);
+    }
     tcg_gen_ori(S, hf, hf, keep | HF_CS64 | HF_CS32 | HF_SS32 | (uint32_t)cpl);
     tcg_gen_st(S, INDEX_op_st32, hf, cpu_env, ENV_OFF(hflags));
 }

@@ -418,6 +418,52 @@ static void check_invalid_opcodes(void)
 #undef UD64
 }
 
+/* ---- #AC: CPL 3, CR0.AM and RFLAGS.AC (SDM Vol. 3A 6.15) ---- */
+
+static uint8_t ac_buf[16] __attribute__((aligned(16)));
+
+/* Sets RFLAGS.AC, loads 4 bytes at p, clears AC */
+static uint64_t ac_load(uint64_t p)
+{
+    uint32_t v;
+    __asm__ volatile("pushfq\n\torq $0x40000, (%%rsp)\n\tpopfq\n\t"
+                     KIT_TRY("movl (%1), %0")
+                     "\n\tpushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq"
+                     : "=r"(v) : "r"(p) : "r11", "memory", "cc");
+    return v;
+}
+
+static void set_cr0_am(bool on)
+{
+    uint64_t cr0;
+    __asm__ volatile("movq %%cr0, %0" : "=r"(cr0));
+    cr0 = on ? cr0 | (1u << 18) : cr0 & ~(uint64_t)(1u << 18);
+    __asm__ volatile("movq %0, %%cr0" : : "r"(cr0) : "memory");
+}
+
+static void check_alignment_check(void)
+{
+    kit_catch(17);
+    kit_catch_reset();
+    set_cr0_am(true);
+    kit_run_user(ac_load, (uint64_t)(ac_buf + 1));
+    expect_event("CPL 3, AM, AC: misaligned load: #AC(0)", 17, 0,
+                 KIT_SEL_UCS64 | 3, false);
+    kit_run_user(ac_load, (uint64_t)(ac_buf + 4));
+    kit_result("CPL 3, AM, AC: aligned load: no #AC", kit_caught_count == 0,
+               "%lu event(s)", kit_caught_count);
+    kit_catch_reset();
+    ac_load((uint64_t)(ac_buf + 1));
+    kit_result("CPL 0, AM, AC: misaligned load: no #AC",
+               kit_caught_count == 0, "%lu event(s)", kit_caught_count);
+    kit_catch_reset();
+    set_cr0_am(false);
+    kit_run_user(ac_load, (uint64_t)(ac_buf + 1));
+    kit_result("CPL 3, AC without CR0.AM: no #AC", kit_caught_count == 0,
+               "%lu event(s)", kit_caught_count);
+    kit_catch_reset();
+}
+
 /* ---- Segment loads: the selector in the error code ---- */
 
 static uint64_t user_load_ds(uint64_t sel)
@@ -551,6 +597,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     check_double_fault();
     check_gates();
     check_invalid_opcodes();
+    check_alignment_check();
     check_segment_loads();
 
     kit_puts("exceptions2: done");

@@ -341,7 +341,9 @@ void bt86_init(void)
      * SSE state, as Linux sets them */
     env->cr[4] = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
     env->xcr0 = 3;
-    env->cr[0] = CR0_PE | CR0_PG | CR0_ET | CR0_WP | CR0_NE | CR0_MP;
+    /* AM as under Linux: a snippet that sets RFLAGS.AC gets #AC */
+    env->cr[0] = CR0_PE | CR0_PG | CR0_ET | CR0_WP | CR0_NE | CR0_MP |
+                 CR0_AM;
     /* SCE and NXE as under Linux */
     env->efer = EFER_LME | EFER_LMA | EFER_SCE | EFER_NXE;
     /* as Linux sets them (SYSCALL is never generated: LSTAR would lead

@@ -3205,6 +3205,47 @@ static void gen_newext_edges(D *d)
  */
 enum { PV_PLAIN, PV_UNMAPPED, PV_NONCANON };
 
+/*
+ * Alignment checking: both sides run with CR0.AM set (as Linux does), so
+ * a snippet that sets RFLAGS.AC gets #AC(0) for a misaligned 2-, 4- or
+ * 8-byte data access. (Whether #AC or #PF wins for a misaligned access to
+ * an unmapped page the SDM does not say: not tested.)
+ */
+static void gen_alignment_check(D *d)
+{
+    static const struct {
+        const char *hex;
+        const char *what;
+        bool unmapped;  /* RBX, RSI, RDI point at 0x1000 */
+    } t[] = {
+        { "8b 43 01", "mov eax, [rbx + 1] (#AC)", false },
+        { "89 43 02", "mov [rbx + 2], eax (#AC)", false },
+        { "48 8b 43 04", "mov rax, [rbx + 4] (#AC)", false },
+        { "66 8b 43 02", "mov ax, [rbx + 2]", false },
+        { "66 8b 43 03", "mov ax, [rbx + 3] (#AC)", false },
+        { "0f b6 43 01", "movzx eax, byte [rbx + 1]", false },
+        { "8b 43 04", "mov eax, [rbx + 4]", false },
+        { "f0 01 43 01", "lock add [rbx + 1], eax (#AC)", false },
+        { "01 43 01", "add [rbx + 1], eax (#AC)", false },
+        { "48 83 ec 01 50", "sub rsp, 1; push rax (#AC)", false },
+        { "48 ff c6 a5", "inc rsi; movsd (#AC)", false },
+        { "48 8b 43 04", "mov rax, [unmapped + 4] (#PF)", true },
+    };
+    for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+        if (!begin(d, "CPL 3, RFLAGS.AC: %s", t[k].what)) {
+            continue;
+        }
+        d->tc.regs[RBX] = t[k].unmapped ? 0x1000 : DATA_BASE + 0x100;
+        d->tc.regs[RSI] = t[k].unmapped ? 0x1000 : DATA_BASE + 0x300;
+        d->tc.regs[RDI] = t[k].unmapped ? 0x1000 : DATA_BASE + 0x200;
+        raw(d, "9c", 0, 0);                         /* pushf */
+        raw(d, "48 81 0c 24 00 00 04 00", 0, 0);    /* or [rsp], AC */
+        raw(d, "9d", F_CMP, 0);                     /* popf */
+        raw(d, t[k].hex, 0, 0);
+        end(d);
+    }
+}
+
 static void gen_cpl3(D *d)
 {
     static const struct {
@@ -3497,6 +3538,7 @@ void directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_edges(d);
     gen_precise(d);
     gen_cpl3(d);
+    gen_alignment_check(d);
     gen_bitcnt(d);
     gen_movbe(d);
     gen_adx(d);

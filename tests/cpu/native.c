@@ -178,6 +178,10 @@ static uint8_t *code_rw;
 
 static void child_handler(int sig, siginfo_t *si, void *ucv)
 {
+    /* Linux keeps RFLAGS.AC for the handler: a test that set it would
+     * have this code fault on its first misaligned access */
+    __asm__ volatile("pushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq"
+                     ::: "memory", "cc");
     ucontext_t *uc = ucv;
     greg_t *g = uc->uc_mcontext.gregs;
     TestResult *r = child_cur;
