@@ -9,104 +9,64 @@
 
 #include "tests/qtest/libqtest.h"
 
-/* Runs bt86 with args (split as a shell would); returns its exit status
- * and its stderr in *err. */
-static int run_bt86(const char *args, char **err, char **out)
-{
-    g_autofree char *cmdline = g_strdup_printf(
-        "'%s' -machine pc,accel=qtest -qtest stdio -display none %s",
-        getenv("BT86_BINARY"), args);
-    g_auto(GStrv) argv = NULL;
-    g_autoptr(GError) gerr = NULL;
-    int status;
-
-    g_assert_nonnull(getenv("BT86_BINARY"));
-    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, &gerr));
-    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
-                               NULL, NULL, out, err, &status, &gerr));
-    g_assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-/* bt86 must refuse args with one line holding want. */
-static void expect_error(const char *args, const char *want)
-{
-    g_autofree char *err = NULL, *out = NULL;
-
-    g_assert_cmpint(run_bt86(args, &err, &out), ==, 1);
-    if (!strstr(err, want)) {
-        g_error("bt86 %s: wanted '%s' in '%s'", args, want, err);
-    }
-    g_assert_true(g_str_has_prefix(err, "bt86: "));
-    g_assert_cmpuint(strlen(err), >, 0);
-    g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
-}
-
-static void expect_ok(const char *args)
-{
-    g_autofree char *err = NULL, *out = NULL;
-
-    g_assert_cmpint(run_bt86(args, &err, &out), ==, 0);
-    g_assert_cmpstr(err, ==, "");
-}
 
 static void test_device_unknown(void)
 {
-    expect_error("-device nosuch", "device 'nosuch' is not supported");
-    expect_error("-device e1001,addr=3", "device 'e1001' is not supported");
+    qtest_expect_cmdline_error("-device nosuch", "device 'nosuch' is not supported");
+    qtest_expect_cmdline_error("-device e1001,addr=3", "device 'e1001' is not supported");
 }
 
 static void test_device_bad_addr(void)
 {
-    expect_error("-device pci-testdev,addr=20", "invalid addr '20'");
-    expect_error("-device pci-testdev,addr=3.8", "invalid addr '3.8'");
-    expect_error("-device pci-testdev,addr=zz", "invalid addr 'zz'");
-    expect_error("-device pci-testdev,addr=", "invalid addr ''");
-    expect_error("-device pci-testdev,addr=3.", "invalid addr '3.'");
-    expect_error("-device pci-testdev,addr=-1", "invalid addr '-1'");
-    expect_error("-device pci-testdev,addr=0x", "invalid addr '0x'");
+    qtest_expect_cmdline_error("-device pci-testdev,addr=20", "invalid addr '20'");
+    qtest_expect_cmdline_error("-device pci-testdev,addr=3.8", "invalid addr '3.8'");
+    qtest_expect_cmdline_error("-device pci-testdev,addr=zz", "invalid addr 'zz'");
+    qtest_expect_cmdline_error("-device pci-testdev,addr=", "invalid addr ''");
+    qtest_expect_cmdline_error("-device pci-testdev,addr=3.", "invalid addr '3.'");
+    qtest_expect_cmdline_error("-device pci-testdev,addr=-1", "invalid addr '-1'");
+    qtest_expect_cmdline_error("-device pci-testdev,addr=0x", "invalid addr '0x'");
 }
 
 static void test_device_taken(void)
 {
-    expect_error("-device pci-testdev,addr=0",
+    qtest_expect_cmdline_error("-device pci-testdev,addr=0",
                  "PCI address 00.0 is taken by i440fx");
-    expect_error("-device pci-testdev,addr=1",
+    qtest_expect_cmdline_error("-device pci-testdev,addr=1",
                  "PCI address 01.0 is taken by piix3");
-    expect_error("-device pci-testdev,addr=01.3",
+    qtest_expect_cmdline_error("-device pci-testdev,addr=01.3",
                  "PCI address 01.3 is taken by piix4-pm");
-    expect_error("-device pci-testdev,addr=5 -device pci-testdev,addr=0x5",
+    qtest_expect_cmdline_error("-device pci-testdev,addr=5 -device pci-testdev,addr=0x5",
                  "PCI address 05.0 is taken by pci-testdev");
 }
 
 static void test_device_props(void)
 {
-    expect_error("-device pci-testdev,bogus=1",
+    qtest_expect_cmdline_error("-device pci-testdev,bogus=1",
                  "pci-testdev has no property 'bogus'");
-    expect_error("-device isa-debug-exit,iobase=0x60",
+    qtest_expect_cmdline_error("-device isa-debug-exit,iobase=0x60",
                  "overlap another device");
-    expect_error("-device isa-debug-exit,iobase=0xcf8,iosize=1",
+    qtest_expect_cmdline_error("-device isa-debug-exit,iobase=0xcf8,iosize=1",
                  "overlap another device");
-    expect_error("-device isa-debug-exit,iobase=0x3fc",     /* COM1 */
+    qtest_expect_cmdline_error("-device isa-debug-exit,iobase=0x3fc",     /* COM1 */
                  "overlap another device");
-    expect_error("-device isa-debug-exit,iobase=0x500,iosize=4 "
+    qtest_expect_cmdline_error("-device isa-debug-exit,iobase=0x500,iosize=4 "
                  "-device isa-debug-exit,iobase=0x503",
                  "ports 0x503+0x2 overlap another device");
 }
 
 static void test_device_ok(void)
 {
-    expect_ok("-device pci-testdev,addr=0x3");
-    expect_ok("-device pci-testdev,addr=03.0 -device pci-testdev,addr=1f.7");
-    expect_ok("-device driver=pci-testdev -device pci-testdev");
-    expect_ok("-serial none -device isa-debug-exit,iobase=0x3f8");
+    qtest_expect_cmdline_ok("-device pci-testdev,addr=0x3");
+    qtest_expect_cmdline_ok("-device pci-testdev,addr=03.0 -device pci-testdev,addr=1f.7");
+    qtest_expect_cmdline_ok("-device driver=pci-testdev -device pci-testdev");
+    qtest_expect_cmdline_ok("-serial none -device isa-debug-exit,iobase=0x3f8");
 }
 
 static void test_device_help(void)
 {
     g_autofree char *err = NULL, *out = NULL;
 
-    g_assert_cmpint(run_bt86("-device help", &err, &out), ==, 0);
+    g_assert_cmpint(qtest_run_bt86("-device help", &err, &out), ==, 0);
     g_assert_nonnull(strstr(out, "pci-testdev"));
     g_assert_nonnull(strstr(out, "isa-debug-exit"));
 }

@@ -490,3 +490,40 @@ void qtest_pci_cfg_writel(QTestState *s, int devfn, uint8_t reg,
     qtest_pci_cfg_select(s, devfn, reg);
     qtest_outl(s, PCI_CONF_DATA, v);
 }
+
+int qtest_run_bt86(const char *args, char **err, char **out)
+{
+    g_autofree char *cmdline = g_strdup_printf(
+        "'%s' -machine pc,accel=qtest -qtest stdio -display none %s",
+        getenv("BT86_BINARY"), args);
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GError) gerr = NULL;
+    int status;
+
+    g_assert_nonnull(getenv("BT86_BINARY"));
+    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, &gerr));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
+                               NULL, NULL, out, err, &status, &gerr));
+    g_assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+void qtest_expect_cmdline_error(const char *args, const char *want)
+{
+    g_autofree char *err = NULL, *out = NULL;
+
+    g_assert_cmpint(qtest_run_bt86(args, &err, &out), ==, 1);
+    if (!strstr(err, want)) {
+        g_error("bt86 %s: wanted '%s' in '%s'", args, want, err);
+    }
+    g_assert_true(g_str_has_prefix(err, "bt86: "));
+    g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+}
+
+void qtest_expect_cmdline_ok(const char *args)
+{
+    g_autofree char *err = NULL, *out = NULL;
+
+    g_assert_cmpint(qtest_run_bt86(args, &err, &out), ==, 0);
+    g_assert_cmpstr(err, ==, "");
+}

@@ -86,4 +86,17 @@ void qtest_pci_cfg_writew(QTestState *s, int devfn, uint8_t reg,
 void qtest_pci_cfg_writel(QTestState *s, int devfn, uint8_t reg,
                           uint32_t v);
 
+
+/*
+ * Command-line checks: runs bt86 -machine pc,accel=qtest -qtest stdio
+ * -display none ARGS (split as a shell would) to its end; its exit status,
+ * with its stderr and stdout in *err and *out (g_free them).
+ */
+int qtest_run_bt86(const char *args, char **err, char **out);
+/* bt86 must refuse args: status 1 and one stderr line "bt86: ..." that
+ * holds want. */
+void qtest_expect_cmdline_error(const char *args, const char *want);
+/* bt86 must accept args and end with status 0, nothing on stderr. */
+void qtest_expect_cmdline_ok(const char *args);
+
 #endif

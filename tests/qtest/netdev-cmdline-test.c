@@ -16,42 +16,6 @@
 
 #include "tests/qtest/libqtest.h"
 
-static int run_bt86(const char *args, char **err, char **out)
-{
-    g_autofree char *cmdline = g_strdup_printf(
-        "'%s' -machine pc,accel=qtest -qtest stdio -display none %s",
-        getenv("BT86_BINARY"), args);
-    g_auto(GStrv) argv = NULL;
-    g_autoptr(GError) gerr = NULL;
-    int status;
-
-    g_assert_nonnull(getenv("BT86_BINARY"));
-    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, &gerr));
-    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
-                               NULL, NULL, out, err, &status, &gerr));
-    g_assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-static void expect_error(const char *args, const char *want)
-{
-    g_autofree char *err = NULL, *out = NULL;
-
-    g_assert_cmpint(run_bt86(args, &err, &out), ==, 1);
-    if (!strstr(err, want)) {
-        g_error("bt86 %s: wanted '%s' in '%s'", args, want, err);
-    }
-    g_assert_true(g_str_has_prefix(err, "bt86: "));
-    g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
-}
-
-static void expect_ok(const char *args)
-{
-    g_autofree char *err = NULL, *out = NULL;
-
-    g_assert_cmpint(run_bt86(args, &err, &out), ==, 0);
-    g_assert_cmpstr(err, ==, "");
-}
 
 /* A TCP or UDP socket listening on 127.0.0.1; its port in *port. */
 static int listen_any(int type, int *port)
@@ -75,32 +39,32 @@ static void test_help(void)
     g_autofree char *err = NULL, *out = NULL;
     g_autofree char *err2 = NULL, *out2 = NULL;
 
-    g_assert_cmpint(run_bt86("-netdev help", &err, &out), ==, 0);
+    g_assert_cmpint(qtest_run_bt86("-netdev help", &err, &out), ==, 0);
     g_assert_nonnull(strstr(out, "user "));
-    g_assert_cmpint(run_bt86("-nic user,model=help", &err2, &out2), ==, 0);
+    g_assert_cmpint(qtest_run_bt86("-nic user,model=help", &err2, &out2), ==, 0);
     g_assert_nonnull(strstr(out2, "e1000 "));
 }
 
 static void test_netdev_bad(void)
 {
-    expect_error("-netdev user", "parameter 'id' is missing");
-    expect_error("-netdev user,id=0n", "invalid id '0n'");
-    expect_error("-netdev tap,id=n0", "backend type 'tap' is not supported");
-    expect_error("-netdev user,id=n0,foo=bar",
+    qtest_expect_cmdline_error("-netdev user", "parameter 'id' is missing");
+    qtest_expect_cmdline_error("-netdev user,id=0n", "invalid id '0n'");
+    qtest_expect_cmdline_error("-netdev tap,id=n0", "backend type 'tap' is not supported");
+    qtest_expect_cmdline_error("-netdev user,id=n0,foo=bar",
                  "user: invalid parameter 'foo'");
-    expect_error("-netdev user,id=n0,restrict=maybe",
+    qtest_expect_cmdline_error("-netdev user,id=n0,restrict=maybe",
                  "invalid restrict 'maybe'");
-    expect_error("-netdev user,id=n0,net=10.0.2.0/33", "invalid net");
-    expect_error("-netdev user,id=n0,net=10.0.2.0/255.0.255.0",
+    qtest_expect_cmdline_error("-netdev user,id=n0,net=10.0.2.0/33", "invalid net");
+    qtest_expect_cmdline_error("-netdev user,id=n0,net=10.0.2.0/255.0.255.0",
                  "invalid net");
-    expect_error("-netdev user,id=n0,host=10.0.3.2",
+    qtest_expect_cmdline_error("-netdev user,id=n0,host=10.0.3.2",
                  "host 10.0.3.2 is not a host address");
-    expect_error("-netdev user,id=n0,net=192.168.5.0/24,dns=10.0.2.3",
+    qtest_expect_cmdline_error("-netdev user,id=n0,net=192.168.5.0/24,dns=10.0.2.3",
                  "dns 10.0.2.3 is not a host address");
-    expect_error("-netdev user,id=n0,dhcpstart=10.0.2.255",
+    qtest_expect_cmdline_error("-netdev user,id=n0,dhcpstart=10.0.2.255",
                  "dhcpstart 10.0.2.255 is not a host address");
-    expect_error("-netdev user,id=n0,hostname", "'hostname' needs a value");
-    expect_error("-netdev user,id=n0 -netdev user,id=n0",
+    qtest_expect_cmdline_error("-netdev user,id=n0,hostname", "'hostname' needs a value");
+    qtest_expect_cmdline_error("-netdev user,id=n0 -netdev user,id=n0",
                  "duplicate id 'n0'");
 }
 
@@ -116,7 +80,7 @@ static void test_hostfwd_bad(void)
             "-netdev user,id=n0,hostfwd=%s", bad[i]);
         g_autofree char *want = g_strdup_printf("invalid hostfwd '%s'",
                                                 bad[i]);
-        expect_error(args, want);
+        qtest_expect_cmdline_error(args, want);
     }
 }
 
@@ -126,19 +90,19 @@ static void test_hostfwd_in_use(void)
     int s = listen_any(SOCK_STREAM, &port);
     g_autofree char *args = g_strdup_printf(
         "-netdev user,id=n0,hostfwd=tcp:127.0.0.1:%d-:22", port);
-    expect_error(args, "Address already in use");
+    qtest_expect_cmdline_error(args, "Address already in use");
     close(s);
 
     s = listen_any(SOCK_DGRAM, &port);
     g_autofree char *uargs = g_strdup_printf(
         "-netdev user,id=n0,hostfwd=udp:127.0.0.1:%d-:53", port);
-    expect_error(uargs, "could not set up host forwarding rule");
+    qtest_expect_cmdline_error(uargs, "could not set up host forwarding rule");
     close(s);
 }
 
 static void test_guestfwd(void)
 {
-    expect_error("-netdev user,id=n0,guestfwd=tcp:10.0.2.100:80-bogus:1",
+    qtest_expect_cmdline_error("-netdev user,id=n0,guestfwd=tcp:10.0.2.100:80-bogus:1",
                  "unsupported backend 'bogus:1'");
     /* a chardev host end connects at start, as QEMU's does */
     int port;
@@ -147,36 +111,36 @@ static void test_guestfwd(void)
     g_autofree char *refused = g_strdup_printf(
         "-netdev user,id=n0,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:%d",
         port);
-    expect_error(refused, "Connection refused");
+    qtest_expect_cmdline_error(refused, "Connection refused");
     s = listen_any(SOCK_STREAM, &port);
     g_autofree char *ok = g_strdup_printf(
         "-netdev user,id=n0,guestfwd=:10.0.2.100:80-tcp:127.0.0.1:%d", port);
-    expect_ok(ok);
+    qtest_expect_cmdline_ok(ok);
     close(s);
-    expect_error("-netdev user,id=n0,guestfwd=udp:10.0.2.100:80-cmd:cat",
+    qtest_expect_cmdline_error("-netdev user,id=n0,guestfwd=udp:10.0.2.100:80-cmd:cat",
                  "invalid guestfwd");
     /* the gateway's own address cannot be forwarded */
-    expect_error("-netdev user,id=n0,guestfwd=tcp:10.0.2.2:80-cmd:cat",
+    qtest_expect_cmdline_error("-netdev user,id=n0,guestfwd=tcp:10.0.2.2:80-cmd:cat",
                  "could not set up guest forwarding rule");
-    expect_ok("-netdev user,id=n0,guestfwd=tcp:10.0.2.100:80-cmd:cat,,-u");
+    qtest_expect_cmdline_ok("-netdev user,id=n0,guestfwd=tcp:10.0.2.100:80-cmd:cat,,-u");
 }
 
 static void test_nic(void)
 {
-    expect_error("-nic user,model=rtl8139", "NIC model 'rtl8139'");
-    expect_error("-nic user,mac=52:54:00:12:34", "invalid mac");
-    expect_error("-nic user,mac=01:54:00:12:34:56", "invalid mac");
-    expect_error("-nic user,hostfwd=tcp::1-", "invalid hostfwd");
-    expect_ok("-nic none");
+    qtest_expect_cmdline_error("-nic user,model=rtl8139", "NIC model 'rtl8139'");
+    qtest_expect_cmdline_error("-nic user,mac=52:54:00:12:34", "invalid mac");
+    qtest_expect_cmdline_error("-nic user,mac=01:54:00:12:34:56", "invalid mac");
+    qtest_expect_cmdline_error("-nic user,hostfwd=tcp::1-", "invalid hostfwd");
+    qtest_expect_cmdline_ok("-nic none");
 
     /* The NIC itself comes from the board's e1000 model, when there is
      * one (net/ is merged before or after it). */
     g_autofree char *err = NULL, *out = NULL;
-    run_bt86("-device help", &err, &out);
+    qtest_run_bt86("-device help", &err, &out);
     if (strstr(out, "e1000")) {
-        expect_ok("-nic user,model=e1000,mac=52:54:00:12:34:57");
+        qtest_expect_cmdline_ok("-nic user,model=e1000,mac=52:54:00:12:34:57");
     } else {
-        expect_error("-nic user", "device 'e1000' is not supported");
+        qtest_expect_cmdline_error("-nic user", "device 'e1000' is not supported");
     }
 }
 
@@ -192,18 +156,18 @@ static void test_filter_dump(void)
         "-netdev user,id=n0 -object filter-dump,id=d0,netdev=n0,file=%s",
         bad_dir);
 
-    expect_error("-object memory-backend-ram,id=m0", "object type "
+    qtest_expect_cmdline_error("-object memory-backend-ram,id=m0", "object type "
                  "'memory-backend-ram' is not supported");
-    expect_error("-netdev user,id=n0 -object filter-dump,id=d0,file=x",
+    qtest_expect_cmdline_error("-netdev user,id=n0 -object filter-dump,id=d0,file=x",
                  "parameter 'netdev' is missing");
-    expect_error("-netdev user,id=n0 -object filter-dump,id=d0,netdev=n1,"
+    qtest_expect_cmdline_error("-netdev user,id=n0 -object filter-dump,id=d0,netdev=n1,"
                  "file=x", "no netdev 'n1'");
-    expect_error("-netdev user,id=n0 -object filter-dump,id=d0,netdev=n0,"
+    qtest_expect_cmdline_error("-netdev user,id=n0 -object filter-dump,id=d0,netdev=n0,"
                  "file=x,maxlen=1", "invalid parameter 'maxlen'");
-    expect_error(bad, "cannot create");
+    qtest_expect_cmdline_error(bad, "cannot create");
 
     /* -object may come before its -netdev, as with QEMU */
-    expect_ok(ok);
+    qtest_expect_cmdline_ok(ok);
     g_autofree char *data = NULL;
     gsize len;
     g_assert_true(g_file_get_contents(pcap, &data, &len, NULL));
