@@ -204,6 +204,21 @@ static int load_gate_cs(CPUX86State *env, uint16_t sel, bool want64,
     return (*hi & DESC_C_MASK) ? cpl : dpl;
 }
 
+
+/* RSPn or ISTn from the 64-bit TSS (SDM Vol. 3A 6.14.4, 6.14.5): past the
+ * TSS limit is #TS(TSS selector), a non-canonical value #SS(0). */
+static uint64_t tss_stack_pointer(CPUX86State *env, unsigned off)
+{
+    if (off + 7 > env->tr.limit) {
+        raise_exception_err(env, EXCP0A_TSS, env->tr.selector & 0xfffc);
+    }
+    uint64_t rsp = sys_ld(env, env->tr.base + off, 8);
+    if ((uint64_t)((int64_t)(rsp << 16) >> 16) != rsp) {
+        raise_exception_err(env, EXCP0C_STACK, 0);
+    }
+    return rsp;
+}
+
 static void do_interrupt64(CPUX86State *env, int vec, bool is_int,
                            int error_code, bool has_error, uint64_t ret_ip)
 {
@@ -234,9 +249,9 @@ static void do_interrupt64(CPUX86State *env, int vec, bool is_int,
 
     uint64_t rsp;
     if (ist) {
-        rsp = sys_ld(env, env->tr.base + 0x24 + 8 * (uint64_t)(ist - 1), 8);
+        rsp = tss_stack_pointer(env, 0x24 + 8 * (ist - 1));
     } else if (new_cpl < cpl) {
-        rsp = sys_ld(env, env->tr.base + 4 + 8 * (uint64_t)new_cpl, 8);
+        rsp = tss_stack_pointer(env, 4 + 8 * new_cpl);
     } else {
         rsp = env->regs[R_ESP];
     }

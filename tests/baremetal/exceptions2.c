@@ -464,6 +464,40 @@ static void check_alignment_check(void)
     kit_catch_reset();
 }
 
+/* ---- The stack pointers in the TSS (SDM Vol. 3A 6.14.4, 6.14.5) ---- */
+
+/* Reloads TR with the kit's TSS at the given limit */
+static void load_tss_limit(uint32_t limit)
+{
+    uint64_t base = (uintptr_t)&kit_tss;
+    kit_gdt_set(KIT_SEL_TSS / 8, kit_seg_desc((uint32_t)base, limit, 0x89,
+                                              0));
+    kit_gdt_set(KIT_SEL_TSS / 8 + 1, base >> 32);
+    __asm__ volatile("ltr %w0" : : "r"(KIT_SEL_TSS) : "memory");
+}
+
+static void check_tss_stack_pointers(void)
+{
+    uint64_t ist3 = kit_tss.ist[3];
+
+    kit_set_gate(0x41, KIT_GATE_INTR, 3);
+    kit_catch(10);
+    kit_catch(12);
+    kit_catch_reset();
+    /* IST3 is at 0x34-0x3b: a limit of 0x37 cuts it */
+    load_tss_limit(0x37);
+    __asm__ volatile(KIT_TRY("int $0x41") : : : "r11", "memory");
+    expect_event("int through IST3 past the TSS limit: #TS(0x38)", 10,
+                 KIT_SEL_TSS, KIT_SEL_CS64, false);
+    load_tss_limit(sizeof(kit_tss) - 1);
+    kit_tss.ist[3] = 0x8000000000001000ull;
+    __asm__ volatile(KIT_TRY("int $0x41") : : : "r11", "memory");
+    expect_event("int through a non-canonical IST3: #SS(0)", 12, 0,
+                 KIT_SEL_CS64, false);
+    kit_tss.ist[3] = ist3;
+    kit_set_gate(0x41, KIT_GATE_INTR, 0);
+}
+
 /* ---- Segment loads: the selector in the error code ---- */
 
 static uint64_t user_load_ds(uint64_t sel)
@@ -598,6 +632,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     check_gates();
     check_invalid_opcodes();
     check_alignment_check();
+    check_tss_stack_pointers();
     check_segment_loads();
 
     kit_puts("exceptions2: done");
