@@ -3230,6 +3230,11 @@ static void gen_alignment_check(D *d)
         { "48 83 ec 01 50", "sub rsp, 1; push rax (#AC)", false },
         { "48 ff c6 a5", "inc rsi; movsd (#AC)", false },
         { "48 8b 43 04", "mov rax, [unmapped + 4] (#PF)", true },
+        { "f3 0f 7e 43 04", "movq xmm0, [rbx + 4]", false },
+        { "0f 10 43 04", "movups xmm0, [rbx + 4]", false },
+        { "f3 0f 6f 43 01", "movdqu xmm0, [rbx + 1]", false },
+        { "dd 43 04", "fld qword [rbx + 4]", false },
+        { "d9 43 02", "fld dword [rbx + 2]", false },
     };
     for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
         if (!begin(d, "CPL 3, RFLAGS.AC: %s", t[k].what)) {
