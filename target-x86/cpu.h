@@ -340,6 +340,12 @@ typedef struct CPUX86State {
     uint64_t stat_msr[MSR_STAT_SLOTS][2];   /* per MSR: rdmsr, wrmsr */
 } CPUX86State;
 
+/* A 48-bit canonical address: bits 63:47 all equal (SDM Vol. 1 3.3.7.1) */
+static inline bool x86_is_canonical(uint64_t addr)
+{
+    return (uint64_t)((int64_t)(addr << 16) >> 16) == addr;
+}
+
 /* Board-facing interface */
 CPUX86State *x86_cpu_create(AddressSpace *as, IOSpace *io);
 void x86_cpu_reset(CPUX86State *env);

@@ -213,7 +213,7 @@ static uint64_t tss_stack_pointer(CPUX86State *env, unsigned off)
         raise_exception_err(env, EXCP0A_TSS, env->tr.selector & 0xfffc);
     }
     uint64_t rsp = sys_ld(env, env->tr.base + off, 8);
-    if ((uint64_t)((int64_t)(rsp << 16) >> 16) != rsp) {
+    if (!x86_is_canonical(rsp)) {
         raise_exception_err(env, EXCP0C_STACK, 0);
     }
     return rsp;

@@ -248,7 +248,7 @@ static bool addr_canonical(CPUX86State *env, uint64_t addr)
     if (!(env->hflags & HF_LMA)) {
         return true;
     }
-    return (uint64_t)((int64_t)(addr << 16) >> 16) == addr;
+    return x86_is_canonical(addr);
 }
 
 void x86_check_canonical(CPUX86State *env, uint64_t addr, bool stack,
@@ -312,7 +312,7 @@ void helper_invpcid(CPUX86State *env, uint64_t type, uint64_t desc_lo,
     }
     switch (type) {
     case 0:     /* individual address, except global translations */
-        if ((uint64_t)((int64_t)(desc_hi << 16) >> 16) != desc_hi) {
+        if (!x86_is_canonical(desc_hi)) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
         if (pcid == current) {

@@ -149,11 +149,6 @@ const char *msr_name(uint32_t index)
     return d ? d->name : "unknown";
 }
 
-static bool is_canonical(uint64_t v)
-{
-    return (uint64_t)((int64_t)(v << 16) >> 16) == v;
-}
-
 /* A defined memory type: UC 0, WC 1, WT 4, WP 5, WB 6; PAT also has
  * UC- 7, which the MTRRs do not (SDM Vol. 3A 11.11, 11.12). */
 static bool memtype_valid(unsigned t, bool pat)
@@ -179,7 +174,7 @@ static bool msr_value_valid(const MSRDef *d, uint64_t v)
     }
     switch (d->check) {
     case MSR_CHECK_CANONICAL:
-        return is_canonical(v);
+        return x86_is_canonical(v);
     case MSR_CHECK_READONLY:
         return false;
     case MSR_CHECK_MEMTYPES:

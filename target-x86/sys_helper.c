@@ -270,7 +270,7 @@ void helper_sysret(CPUX86State *env, uint32_t dflag)
     uint64_t rip = env->regs[R_ECX];
     if (dflag == 2) {
         /* a non-canonical RCX faults in ring 0 (Intel) */
-        if ((uint64_t)((int64_t)(rip << 16) >> 16) != rip) {
+        if (!x86_is_canonical(rip)) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
         x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 16) | 3), 0,
@@ -337,8 +337,7 @@ void helper_sysexit(CPUX86State *env, uint32_t dflag)
                     DESC_G_MASK | DESC_B_MASK | (3u << DESC_DPL_SHIFT);
     if (dflag == 2) {
         uint64_t rip = env->regs[R_EDX], rsp = env->regs[R_ECX];
-        if ((uint64_t)((int64_t)(rip << 16) >> 16) != rip ||
-            (uint64_t)((int64_t)(rsp << 16) >> 16) != rsp) {
+        if (!x86_is_canonical(rip) || !x86_is_canonical(rsp)) {
             raise_exception_err(env, EXCP0D_GPF, 0);
         }
         x86_load_seg_cache(env, R_CS, (uint16_t)((sel + 32) | 3), 0,
