@@ -2,6 +2,7 @@
  * Whole-file reads for the loaders, with one-line errors.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,4 +67,16 @@ fail:
     close(fd);
     g_byte_array_free(buf, TRUE);
     return NULL;
+}
+
+void loader_set_err(char **err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err) {
+        return;
+    }
+    va_start(ap, fmt);
+    *err = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
 }

@@ -13,4 +13,46 @@
 uint8_t *loader_read_file(const char *path, const char *prefix,
                           const char *noun, size_t *len, char **err);
 
+/*
+ * *err = the formatted one-line message (nothing when err is NULL): how the
+ * board and the loaders report a refused image or option.
+ */
+void loader_set_err(char **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Little-endian fields of an image or of a structure built in guest RAM,
+ * at any alignment. */
+static inline uint16_t ld16_le(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t ld32_le(const uint8_t *p)
+{
+    return ld16_le(p) | (uint32_t)ld16_le(p + 2) << 16;
+}
+
+static inline uint64_t ld64_le(const uint8_t *p)
+{
+    return ld32_le(p) | (uint64_t)ld32_le(p + 4) << 32;
+}
+
+static inline void st16_le(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void st32_le(uint8_t *p, uint32_t v)
+{
+    st16_le(p, (uint16_t)v);
+    st16_le(p + 2, (uint16_t)(v >> 16));
+}
+
+static inline void st64_le(uint8_t *p, uint64_t v)
+{
+    st32_le(p, (uint32_t)v);
+    st32_le(p + 4, (uint32_t)(v >> 32));
+}
+
 #endif

@@ -10,7 +10,6 @@
  * the initrd to the top of RAM below initrd_addr_max.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include <glib.h>
@@ -67,50 +66,6 @@
 #define SEL_BOOT_CS 0x10
 #define SEL_BOOT_DS 0x18
 
-static void set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void set_err(char **err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    *err = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-}
-
-static uint16_t ld16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-    return ld16(p) | (uint32_t)ld16(p + 2) << 16;
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-    return ld32(p) | (uint64_t)ld32(p + 4) << 32;
-}
-
-static void st16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void st32(uint8_t *p, uint32_t v)
-{
-    st16(p, (uint16_t)v);
-    st16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void st64(uint8_t *p, uint64_t v)
-{
-    st32(p, (uint32_t)v);
-    st32(p + 4, (uint32_t)(v >> 32));
-}
-
 bool linux_probe(const uint8_t *image, size_t size)
 {
     return size >= HDR_MAGIC + 4 && !memcmp(image + HDR_MAGIC, "HdrS", 4);
@@ -150,43 +105,43 @@ typedef struct LinuxHeader {
 static bool header_parse(const uint8_t *image, size_t size, LinuxHeader *h,
                          char **err)
 {
-    if (size < 0x1000 || ld16(image + HDR_BOOT_FLAG) != 0xAA55) {
-        set_err(err, "-kernel: not a bzImage (truncated, or no boot flag)");
+    if (size < 0x1000 || ld16_le(image + HDR_BOOT_FLAG) != 0xAA55) {
+        loader_set_err(err, "-kernel: not a bzImage (truncated, or no boot flag)");
         return false;
     }
     if (memcmp(image + HDR_MAGIC, "HdrS", 4)) {
-        set_err(err, "-kernel: not a bzImage (no HdrS setup header)");
+        loader_set_err(err, "-kernel: not a bzImage (no HdrS setup header)");
         return false;
     }
-    h->version = ld16(image + HDR_VERSION);
+    h->version = ld16_le(image + HDR_VERSION);
     if (h->version < BOOT_PROTOCOL_MIN) {
-        set_err(err, "-kernel: boot protocol %u.%02u is too old (2.12 or "
+        loader_set_err(err, "-kernel: boot protocol %u.%02u is too old (2.12 or "
                 "later is needed)", h->version >> 8, h->version & 0xff);
         return false;
     }
-    if (!(ld16(image + HDR_XLOADFLAGS) & XLF_KERNEL_64)) {
-        set_err(err, "-kernel: the kernel has no 64-bit entry point");
+    if (!(ld16_le(image + HDR_XLOADFLAGS) & XLF_KERNEL_64)) {
+        loader_set_err(err, "-kernel: the kernel has no 64-bit entry point");
         return false;
     }
     unsigned sects = image[HDR_SETUP_SECTS] ? image[HDR_SETUP_SECTS] : 4;
     h->setup_size = (sects + 1) * 512;
     h->hdr_end = HDR_JUMP + 2 + image[HDR_JUMP + 1];
-    h->initrd_addr_max = ld32(image + HDR_INITRD_ADDR_MAX);
-    h->cmdline_size = ld32(image + HDR_CMDLINE_SIZE);
-    h->pref_address = ld64(image + HDR_PREF_ADDRESS);
-    h->init_size = ld32(image + HDR_INIT_SIZE);
+    h->initrd_addr_max = ld32_le(image + HDR_INITRD_ADDR_MAX);
+    h->cmdline_size = ld32_le(image + HDR_CMDLINE_SIZE);
+    h->pref_address = ld64_le(image + HDR_PREF_ADDRESS);
+    h->init_size = ld32_le(image + HDR_INIT_SIZE);
     if (h->setup_size >= size || h->hdr_end > h->setup_size ||
         h->hdr_end > BP_E820_TABLE) {
-        set_err(err, "-kernel: corrupt bzImage (setup of %u bytes in a "
+        loader_set_err(err, "-kernel: corrupt bzImage (setup of %u bytes in a "
                 "%zu-byte file)", h->setup_size, size);
         return false;
     }
-    uint32_t align = ld32(image + HDR_KERNEL_ALIGNMENT);
+    uint32_t align = ld32_le(image + HDR_KERNEL_ALIGNMENT);
     /* Below 4 GiB, where the RAM the loader fills is; also, the end of
      * the kernel (pref_address + init_size) then cannot wrap. */
     if (h->pref_address < LB_HIGH_MEM || h->pref_address >= LB_4G ||
         (align && h->pref_address % align)) {
-        set_err(err, "-kernel: corrupt bzImage (load address %#" PRIx64 ")",
+        loader_set_err(err, "-kernel: corrupt bzImage (load address %#" PRIx64 ")",
                 h->pref_address);
         return false;
     }
@@ -202,12 +157,12 @@ static void build_page_tables(AddressSpace *as)
 
     memset(pml4, 0, 0x1000);
     memset(pdpt, 0, 0x1000);
-    st64(pml4, LB_PDPT | 0x03);                 /* P, RW */
+    st64_le(pml4, LB_PDPT | 0x03);                 /* P, RW */
     for (unsigned i = 0; i < 4; i++) {
-        st64(pdpt + 8 * i, (LB_PD + 0x1000 * i) | 0x03);
+        st64_le(pdpt + 8 * i, (LB_PD + 0x1000 * i) | 0x03);
     }
     for (unsigned i = 0; i < 4 * 512; i++) {
-        st64(pd + 8 * i, ((uint64_t)i << 21) | 0x83);   /* P, RW, PS */
+        st64_le(pd + 8 * i, ((uint64_t)i << 21) | 0x83);   /* P, RW, PS */
     }
 }
 
@@ -216,8 +171,8 @@ static void build_gdt(AddressSpace *as)
     uint8_t *gdt = ram_ptr(as, LB_GDT, 32);
 
     memset(gdt, 0, 32);
-    st64(gdt + SEL_BOOT_CS, 0x00af9b000000ffffull);    /* 64-bit code */
-    st64(gdt + SEL_BOOT_DS, 0x00cf93000000ffffull);    /* data */
+    st64_le(gdt + SEL_BOOT_CS, 0x00af9b000000ffffull);    /* 64-bit code */
+    st64_le(gdt + SEL_BOOT_DS, 0x00cf93000000ffffull);    /* data */
 }
 
 /* The MTRRs as a PC BIOS leaves them: RAM write-back, the VGA window
@@ -280,7 +235,7 @@ static bool initrd_load(AddressSpace *as, const char *path,
     uint64_t top = MIN(high_ram_end(as), (uint64_t)h->initrd_addr_max + 1);
     uint64_t addr = top >= size ? (top - size) & ~0xfffull : 0;
     if (addr < kernel_end) {
-        set_err(err, "-initrd: '%s' (%zu MiB) does not fit between the "
+        loader_set_err(err, "-initrd: '%s' (%zu MiB) does not fit between the "
                 "kernel and %#" PRIx64 " (more -m?)", path, size >> 20, top);
         g_free(data);
         return false;
@@ -289,10 +244,10 @@ static bool initrd_load(AddressSpace *as, const char *path,
         memcpy(ram_ptr(as, addr, size), data, size);
     }
     g_free(data);
-    st32(bp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
-    st32(bp + HDR_RAMDISK_SIZE, (uint32_t)size);
-    st32(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
-    st32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)size >> 32));
+    st32_le(bp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
+    st32_le(bp + HDR_RAMDISK_SIZE, (uint32_t)size);
+    st32_le(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
+    st32_le(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)size >> 32));
     return true;
 }
 
@@ -304,9 +259,9 @@ static void e820_fill(AddressSpace *as, uint8_t *bp)
     bp[BP_E820_ENTRIES] = (uint8_t)n;
     for (unsigned i = 0; i < n; i++) {
         uint8_t *e = bp + BP_E820_TABLE + 20 * i;
-        st64(e, map[i].base);
-        st64(e + 8, map[i].length);
-        st32(e + 16, map[i].type);
+        st64_le(e, map[i].base);
+        st64_le(e + 8, map[i].length);
+        st32_le(e + 16, map[i].type);
     }
 }
 
@@ -323,7 +278,7 @@ bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
     uint64_t kernel_size = size - h.setup_size;
     uint64_t kernel_end = load + MAX((uint64_t)h.init_size, kernel_size);
     if (kernel_end > high_ram_end(as)) {
-        set_err(err, "-m: the kernel needs at least %" PRIu64 " MiB of RAM",
+        loader_set_err(err, "-m: the kernel needs at least %" PRIu64 " MiB of RAM",
                 (kernel_end + (1 << 20) - 1) >> 20);
         return false;
     }
@@ -332,7 +287,7 @@ bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
     uint64_t cmdline_max = MIN((uint64_t)h.cmdline_size,
                                LB_CMDLINE_END - LB_CMDLINE - 1);
     if (cmdline_len > cmdline_max) {
-        set_err(err, "-append: the command line is %zu bytes; the kernel "
+        loader_set_err(err, "-append: the command line is %zu bytes; the kernel "
                 "takes at most %" PRIu64, cmdline_len, cmdline_max);
         return false;
     }
@@ -346,13 +301,13 @@ bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
     memcpy(bp + BP_HDR, image + BP_HDR, h.hdr_end - BP_HDR);
     bp[HDR_TYPE_OF_LOADER] = LOADER_TYPE_UNKNOWN;
     bp[HDR_LOADFLAGS] |= LOADFLAGS_LOADED_HIGH;
-    st32(bp + HDR_CODE32_START, (uint32_t)load);
-    st32(bp + HDR_CMD_LINE_PTR, (uint32_t)LB_CMDLINE);
-    st32(bp + BP_EXT_CMD_LINE_PTR, 0);
-    st32(bp + HDR_RAMDISK_IMAGE, 0);    /* unless an initrd is loaded */
-    st32(bp + HDR_RAMDISK_SIZE, 0);
+    st32_le(bp + HDR_CODE32_START, (uint32_t)load);
+    st32_le(bp + HDR_CMD_LINE_PTR, (uint32_t)LB_CMDLINE);
+    st32_le(bp + BP_EXT_CMD_LINE_PTR, 0);
+    st32_le(bp + HDR_RAMDISK_IMAGE, 0);    /* unless an initrd is loaded */
+    st32_le(bp + HDR_RAMDISK_SIZE, 0);
     if (h.version >= 0x020e) {
-        st64(bp + BP_ACPI_RSDP_ADDR, rsdp_addr);
+        st64_le(bp + BP_ACPI_RSDP_ADDR, rsdp_addr);
     }
     if (initrd && !initrd_load(as, initrd, &h, kernel_end, bp, err)) {
         return false;

@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,42 +117,6 @@ typedef struct LoadedModule {
 } LoadedModule;
 
 
-static void set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void set_err(char **err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    if (err) {
-        *err = msg;
-    } else {
-        g_free(msg);
-    }
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static void st32(uint8_t *p, uint32_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-    p[2] = v >> 16;
-    p[3] = v >> 24;
-}
-
-static void st64(uint8_t *p, uint64_t v)
-{
-    st32(p, (uint32_t)v);
-    st32(p + 4, (uint32_t)(v >> 32));
-}
-
 /*
  * The first 32-bit aligned magic whose checksum is right, as QEMU searches:
  * a stray magic with a wrong checksum does not make a file multiboot.
@@ -169,11 +132,11 @@ static HeaderSearch header_find(const uint8_t *image, size_t size,
     }
     for (size_t off = 0; limit >= MB_HEADER_BASE_SIZE &&
                          off <= limit - MB_HEADER_BASE_SIZE; off += 4) {
-        if (ld32(image + off) != MULTIBOOT_HEADER_MAGIC) {
+        if (ld32_le(image + off) != MULTIBOOT_HEADER_MAGIC) {
             continue;
         }
-        uint32_t flags = ld32(image + off + 4);
-        uint32_t checksum = ld32(image + off + 8);
+        uint32_t flags = ld32_le(image + off + 4);
+        uint32_t checksum = ld32_le(image + off + 8);
         if ((uint32_t)(MULTIBOOT_HEADER_MAGIC + flags + checksum) != 0) {
             result = HEADER_BAD_CHECKSUM;
             continue;
@@ -211,13 +174,13 @@ static bool aout_load(AddressSpace *as, uint64_t ram_size,
     /* header_addr is where the header's magic lands; the load starts
      * (header_addr - load_addr) bytes before it in the file. */
     if (h->load_addr > h->header_addr) {
-        set_err(err, "multiboot: load_addr 0x%" PRIx32 " is above "
+        loader_set_err(err, "multiboot: load_addr 0x%" PRIx32 " is above "
                 "header_addr 0x%" PRIx32, h->load_addr, h->header_addr);
         return false;
     }
     uint64_t before = (uint64_t)h->header_addr - h->load_addr;
     if (before > h->offset) {
-        set_err(err, "multiboot: load_addr 0x%" PRIx32 " starts before the "
+        loader_set_err(err, "multiboot: load_addr 0x%" PRIx32 " starts before the "
                 "beginning of the file", h->load_addr);
         return false;
     }
@@ -228,13 +191,13 @@ static bool aout_load(AddressSpace *as, uint64_t ram_size,
         load_size = size - file_off;    /* to the end of the file */
     } else {
         if (h->load_end_addr < h->load_addr) {
-            set_err(err, "multiboot: load_end_addr 0x%" PRIx32 " is below "
+            loader_set_err(err, "multiboot: load_end_addr 0x%" PRIx32 " is below "
                     "load_addr 0x%" PRIx32, h->load_end_addr, h->load_addr);
             return false;
         }
         load_size = (uint64_t)h->load_end_addr - h->load_addr;
         if (load_size > size - file_off) {
-            set_err(err, "multiboot: load_end_addr 0x%" PRIx32 " is past "
+            loader_set_err(err, "multiboot: load_end_addr 0x%" PRIx32 " is past "
                     "the end of the file (truncated image?)",
                     h->load_end_addr);
             return false;
@@ -244,7 +207,7 @@ static bool aout_load(AddressSpace *as, uint64_t ram_size,
     uint64_t mem_end = (uint64_t)h->load_addr + load_size;
     if (h->bss_end_addr != 0) {
         if (h->bss_end_addr < mem_end) {
-            set_err(err, "multiboot: bss_end_addr 0x%" PRIx32 " is below "
+            loader_set_err(err, "multiboot: bss_end_addr 0x%" PRIx32 " is below "
                     "the end of the loaded image 0x%" PRIx64,
                     h->bss_end_addr, mem_end);
             return false;
@@ -253,13 +216,13 @@ static bool aout_load(AddressSpace *as, uint64_t ram_size,
     }
     uint64_t mem_size = mem_end - h->load_addr;
     if (mem_size == 0) {
-        set_err(err, "multiboot: the a.out kludge loads nothing");
+        loader_set_err(err, "multiboot: the a.out kludge loads nothing");
         return false;
     }
 
     uint8_t *dst = ram_ptr(as, h->load_addr, mem_size);
     if (!dst) {
-        set_err(err, "multiboot: kernel [0x%" PRIx32 ", 0x%" PRIx64 ") is "
+        loader_set_err(err, "multiboot: kernel [0x%" PRIx32 ", 0x%" PRIx64 ") is "
                 "not in RAM (%" PRIu64 " MiB)", h->load_addr, mem_end,
                 ram_size >> 20);
         return false;
@@ -278,50 +241,50 @@ static bool elf_check_header(const uint8_t *image, size_t size,
                              Elf32_Ehdr *eh, char **err)
 {
     if (size < EI_NIDENT || memcmp(image, ELFMAG, SELFMAG) != 0) {
-        set_err(err, "multiboot: the kernel is not ELF and its header "
+        loader_set_err(err, "multiboot: the kernel is not ELF and its header "
                 "has no a.out kludge (flag 16)");
         return false;
     }
     if (image[EI_CLASS] == ELFCLASS64) {
-        set_err(err, "multiboot: ELF64 kernels need the a.out kludge "
+        loader_set_err(err, "multiboot: ELF64 kernels need the a.out kludge "
                 "(header flag 16)");
         return false;
     }
     if (image[EI_CLASS] != ELFCLASS32) {
-        set_err(err, "multiboot: unknown ELF class %u", image[EI_CLASS]);
+        loader_set_err(err, "multiboot: unknown ELF class %u", image[EI_CLASS]);
         return false;
     }
     if (size < sizeof(*eh)) {
-        set_err(err, "multiboot: ELF header is truncated");
+        loader_set_err(err, "multiboot: ELF header is truncated");
         return false;
     }
     memcpy(eh, image, sizeof(*eh));   /* host and image are little-endian */
     if (eh->e_ident[EI_DATA] != ELFDATA2LSB) {
-        set_err(err, "multiboot: ELF kernel is not little-endian");
+        loader_set_err(err, "multiboot: ELF kernel is not little-endian");
         return false;
     }
     if (eh->e_type != ET_EXEC) {
-        set_err(err, "multiboot: ELF kernel is not an executable (type %u)",
+        loader_set_err(err, "multiboot: ELF kernel is not an executable (type %u)",
                 eh->e_type);
         return false;
     }
     if (eh->e_machine != EM_386 && eh->e_machine != EM_X86_64) {
-        set_err(err, "multiboot: ELF kernel is not for x86 (machine %u)",
+        loader_set_err(err, "multiboot: ELF kernel is not for x86 (machine %u)",
                 eh->e_machine);
         return false;
     }
     if (eh->e_phnum == 0) {
-        set_err(err, "multiboot: ELF kernel has no program headers");
+        loader_set_err(err, "multiboot: ELF kernel has no program headers");
         return false;
     }
     if (eh->e_phentsize < sizeof(Elf32_Phdr)) {
-        set_err(err, "multiboot: ELF program header size %u is too small",
+        loader_set_err(err, "multiboot: ELF program header size %u is too small",
                 eh->e_phentsize);
         return false;
     }
     if (eh->e_phoff > size ||
         (uint64_t)eh->e_phnum * eh->e_phentsize > size - eh->e_phoff) {
-        set_err(err, "multiboot: ELF program headers are past the end of "
+        loader_set_err(err, "multiboot: ELF program headers are past the end of "
                 "the file (truncated image?)");
         return false;
     }
@@ -355,18 +318,18 @@ static bool elf_load(AddressSpace *as, uint64_t ram_size,
             continue;
         }
         if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset) {
-            set_err(err, "multiboot: ELF segment %u is past the end of the "
+            loader_set_err(err, "multiboot: ELF segment %u is past the end of the "
                     "file (truncated image?)", i);
             return false;
         }
         if (ph.p_filesz > ph.p_memsz) {
-            set_err(err, "multiboot: ELF segment %u has a file size above "
+            loader_set_err(err, "multiboot: ELF segment %u has a file size above "
                     "its memory size", i);
             return false;
         }
         uint64_t seg_end = (uint64_t)ph.p_paddr + ph.p_memsz;
         if (!ram_ptr(as, ph.p_paddr, ph.p_memsz)) {
-            set_err(err, "multiboot: ELF segment %u [0x%" PRIx32 ", 0x%"
+            loader_set_err(err, "multiboot: ELF segment %u [0x%" PRIx32 ", 0x%"
                     PRIx64 ") is not in RAM (%" PRIu64 " MiB)", i,
                     ph.p_paddr, seg_end, ram_size >> 20);
             return false;
@@ -375,7 +338,7 @@ static bool elf_load(AddressSpace *as, uint64_t ram_size,
         any = true;
     }
     if (!any) {
-        set_err(err, "multiboot: ELF kernel has no loadable segment");
+        loader_set_err(err, "multiboot: ELF kernel has no loadable segment");
         return false;
     }
 
@@ -433,7 +396,7 @@ static bool modules_load(AddressSpace *as, const char *list, uint64_t *next,
     *nr_mods = 0;
     for (char **item = items; *item; item++) {
         if (*nr_mods == MB_MODULES_MAX) {
-            set_err(err, "multiboot: more than %d modules in -initrd",
+            loader_set_err(err, "multiboot: more than %d modules in -initrd",
                     MB_MODULES_MAX);
             goto out;
         }
@@ -441,7 +404,7 @@ static bool modules_load(AddressSpace *as, const char *list, uint64_t *next,
          * item as the module's string, as QEMU gives it. */
         char *path = g_strndup(*item, strcspn(*item, " "));
         if (path[0] == '\0') {
-            set_err(err, "multiboot: empty module name in -initrd '%s'",
+            loader_set_err(err, "multiboot: empty module name in -initrd '%s'",
                     list);
             g_free(path);
             goto out;
@@ -456,7 +419,7 @@ static bool modules_load(AddressSpace *as, const char *list, uint64_t *next,
         uint64_t start = *next;
         uint8_t *dst = ram_ptr(as, start, len);
         if (!dst) {
-            set_err(err, "multiboot: module '%s' (%zu bytes) does not fit "
+            loader_set_err(err, "multiboot: module '%s' (%zu bytes) does not fit "
                     "in RAM below 4 GiB at 0x%" PRIx64, path, len, start);
             g_free(data);
             g_free(path);
@@ -518,35 +481,35 @@ static bool info_build(AddressSpace *as, uint64_t base, const char *cmdline,
     memset(info->data, 0, strings_off);
 
     uint8_t *p = info->data;
-    st32(p + MBI_FLAGS, MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |
+    st32_le(p + MBI_FLAGS, MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |
                         MBI_FLAG_MMAP | MBI_FLAG_BOOT_LOADER_NAME);
-    st32(p + MBI_MEM_LOWER, ram_kib_from(as, 0, MB_LOW_MEM_END));
-    st32(p + MBI_MEM_UPPER, MIN(ram_kib_from(as, MB_HIGH_MEM, MB_4G),
+    st32_le(p + MBI_MEM_LOWER, ram_kib_from(as, 0, MB_LOW_MEM_END));
+    st32_le(p + MBI_MEM_UPPER, MIN(ram_kib_from(as, MB_HIGH_MEM, MB_4G),
                                 (uint64_t)UINT32_MAX));
-    st32(p + MBI_MODS_COUNT, nr_mods);
-    st32(p + MBI_MODS_ADDR, (uint32_t)(base + mods_off));
-    st32(p + MBI_MMAP_LENGTH, nr_mmap * MB_MMAP_ENTRY_SIZE);
-    st32(p + MBI_MMAP_ADDR, (uint32_t)(base + mmap_off));
+    st32_le(p + MBI_MODS_COUNT, nr_mods);
+    st32_le(p + MBI_MODS_ADDR, (uint32_t)(base + mods_off));
+    st32_le(p + MBI_MMAP_LENGTH, nr_mmap * MB_MMAP_ENTRY_SIZE);
+    st32_le(p + MBI_MMAP_ADDR, (uint32_t)(base + mmap_off));
 
     for (unsigned i = 0; i < nr_mmap; i++) {
         uint8_t *e = p + mmap_off + i * MB_MMAP_ENTRY_SIZE;
-        st32(e, MB_MMAP_ENTRY_SIZE - 4);
-        st64(e + 4, mmap[i].base);
-        st64(e + 12, mmap[i].length);
-        st32(e + 20, mmap[i].type);
+        st32_le(e, MB_MMAP_ENTRY_SIZE - 4);
+        st64_le(e + 4, mmap[i].base);
+        st64_le(e + 12, mmap[i].length);
+        st32_le(e + 20, mmap[i].type);
     }
 
     /* Strings last: appending may move info->data. */
     uint32_t cmdline_addr = info_add_string(info, base, cmdline);
     uint32_t name_addr = info_add_string(info, base, MB_LOADER_NAME);
-    st32(info->data + MBI_CMDLINE, cmdline_addr);
-    st32(info->data + MBI_BOOT_LOADER_NAME, name_addr);
+    st32_le(info->data + MBI_CMDLINE, cmdline_addr);
+    st32_le(info->data + MBI_BOOT_LOADER_NAME, name_addr);
     for (unsigned i = 0; i < nr_mods; i++) {
         uint32_t s = info_add_string(info, base, mods[i].string);
         uint8_t *m = info->data + mods_off + i * MB_MOD_SIZE;
-        st32(m, mods[i].start);
-        st32(m + 4, mods[i].end);
-        st32(m + 8, s);
+        st32_le(m, mods[i].start);
+        st32_le(m + 4, mods[i].end);
+        st32_le(m + 8, s);
     }
 
     bool ok = ram_ptr(as, base, info->len) != NULL;
@@ -554,7 +517,7 @@ static bool info_build(AddressSpace *as, uint64_t base, const char *cmdline,
         ok = mem_write_buf(as, base, info->data, info->len);
     }
     if (!ok) {
-        set_err(err, "multiboot: no room in RAM below 4 GiB for the boot "
+        loader_set_err(err, "multiboot: no room in RAM below 4 GiB for the boot "
                 "information (%u bytes at 0x%" PRIx64 ")", info->len, base);
     }
     g_byte_array_free(info, TRUE);
@@ -602,11 +565,11 @@ bool multiboot_load(CPUX86State *env, AddressSpace *as, uint64_t ram_size,
 
     switch (header_find(image, size, &h)) {
     case HEADER_NONE:
-        set_err(err, "multiboot: no multiboot header in the first %u bytes",
+        loader_set_err(err, "multiboot: no multiboot header in the first %u bytes",
                 MULTIBOOT_SEARCH);
         return false;
     case HEADER_BAD_CHECKSUM:
-        set_err(err, "multiboot: the multiboot header has a bad checksum");
+        loader_set_err(err, "multiboot: the multiboot header has a bad checksum");
         return false;
     case HEADER_FOUND:
         break;
@@ -614,7 +577,7 @@ bool multiboot_load(CPUX86State *env, AddressSpace *as, uint64_t ram_size,
 
     uint32_t unknown = h.flags & MULTIBOOT_REQUIRED & ~MULTIBOOT_HONOURED;
     if (unknown) {
-        set_err(err, "multiboot: the kernel requires features bt86 does not "
+        loader_set_err(err, "multiboot: the kernel requires features bt86 does not "
                 "provide (header flags 0x%" PRIx32 ")", unknown);
         return false;
     }
@@ -622,17 +585,17 @@ bool multiboot_load(CPUX86State *env, AddressSpace *as, uint64_t ram_size,
     if (h.flags & MULTIBOOT_AOUT_KLUDGE) {
         size_t limit = MIN(size, (size_t)MULTIBOOT_SEARCH);
         if (limit - h.offset < MB_HEADER_AOUT_SIZE) {
-            set_err(err, "multiboot: the header's address fields are past "
+            loader_set_err(err, "multiboot: the header's address fields are past "
                     "the first %u bytes or the end of the file",
                     MULTIBOOT_SEARCH);
             return false;
         }
         const uint8_t *f = image + h.offset + MB_HEADER_BASE_SIZE;
-        h.header_addr = ld32(f);
-        h.load_addr = ld32(f + 4);
-        h.load_end_addr = ld32(f + 8);
-        h.bss_end_addr = ld32(f + 12);
-        h.entry_addr = ld32(f + 16);
+        h.header_addr = ld32_le(f);
+        h.load_addr = ld32_le(f + 4);
+        h.load_end_addr = ld32_le(f + 8);
+        h.bss_end_addr = ld32_le(f + 12);
+        h.entry_addr = ld32_le(f + 16);
         ok = aout_load(as, ram_size, image, size, &h, &k, err);
     } else {
         ok = elf_load(as, ram_size, image, size, &k, err);

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -119,35 +118,19 @@ static const struct {
     { 0x2E8, 3 },
 };
 
-static void set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void set_err(char **err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    if (err) {
-        *err = msg;
-    } else {
-        g_free(msg);
-    }
-}
-
 static bool pc_memory_init(PCMachine *pc, char **err)
 {
     uint64_t ram_size = pc->cfg.ram_size;
 
     if (ram_size < PC_RAM_MIN) {
-        set_err(err, "-m: at least 2 MiB of RAM is needed");
+        loader_set_err(err, "-m: at least 2 MiB of RAM is needed");
         return false;
     }
     /* NORESERVE: a 4 GiB guest that touches 100 MiB costs 100 MiB. */
     void *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ram == MAP_FAILED) {
-        set_err(err, "could not allocate %" PRIu64 " MiB of guest RAM: %s",
+        loader_set_err(err, "could not allocate %" PRIu64 " MiB of guest RAM: %s",
                 ram_size >> 20, g_strerror(errno));
         return false;
     }
@@ -429,11 +412,11 @@ static bool pc_pci_devices_plan(const PCConfig *cfg, int *devfns, char **err)
         char *dev_err = NULL;
 
         if (!model) {
-            set_err(err, "-device: device '%s' is not supported", o->model);
+            loader_set_err(err, "-device: device '%s' is not supported", o->model);
             return false;
         }
         if (!model->check_props(o->props, &dev_err)) {
-            set_err(err, "-device %s", dev_err);
+            loader_set_err(err, "-device %s", dev_err);
             g_free(dev_err);
             return false;
         }
@@ -445,11 +428,11 @@ static bool pc_pci_devices_plan(const PCConfig *cfg, int *devfns, char **err)
             devfn = used ? -1 : PCI_DEVFN(slot, 0);
         }
         if (devfn < 0) {
-            set_err(err, "-device %s: no free PCI slot", o->model);
+            loader_set_err(err, "-device %s: no free PCI slot", o->model);
             return false;
         }
         if (owner[devfn]) {
-            set_err(err, "-device %s: PCI address %02x.%x is taken by %s",
+            loader_set_err(err, "-device %s: PCI address %02x.%x is taken by %s",
                     o->model, PCI_SLOT(devfn), PCI_FUNC(devfn),
                     owner[devfn]);
             return false;
@@ -506,7 +489,7 @@ static bool pc_debugexit_check(const PCConfig *cfg, char **err)
                                        cfg->debugexit[k].iosize);
         }
         if (clash) {
-            set_err(err, "-device isa-debug-exit: ports 0x%" PRIx32 "+0x%"
+            loader_set_err(err, "-device isa-debug-exit: ports 0x%" PRIx32 "+0x%"
                     PRIx32 " overlap another device", d->iobase, d->iosize);
             return false;
         }
@@ -521,12 +504,12 @@ static bool pc_devices_init(PCMachine *pc, char **err)
     int devfns[PC_MAX_PCI_DEVICES];
 
     if (cfg->nr_serial > (int)G_N_ELEMENTS(pc_serial_ports)) {
-        set_err(err, "-serial: at most %zu serial ports are supported",
+        loader_set_err(err, "-serial: at most %zu serial ports are supported",
                 G_N_ELEMENTS(pc_serial_ports));
         return false;
     }
     if (cfg->nr_debugexit > (int)G_N_ELEMENTS(cfg->debugexit)) {
-        set_err(err, "-device: at most %zu isa-debug-exit devices are "
+        loader_set_err(err, "-device: at most %zu isa-debug-exit devices are "
                 "supported", G_N_ELEMENTS(cfg->debugexit));
         return false;
     }
@@ -543,7 +526,7 @@ static bool pc_devices_init(PCMachine *pc, char **err)
         }
         chr[i] = chardev_new(cfg->serial[i], &chr_err);
         if (!chr[i] && chr_err) {
-            set_err(err, "-serial: %s", chr_err);
+            loader_set_err(err, "-serial: %s", chr_err);
             g_free(chr_err);
             return false;
         }
@@ -684,7 +667,7 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
         return pc;
     }
     if (!cfg->kernel) {
-        set_err(err, "no -kernel given (disk boot is not supported yet)");
+        loader_set_err(err, "no -kernel given (disk boot is not supported yet)");
         goto fail;
     }
     pc->kernel_image = loader_read_file(cfg->kernel, "", "kernel",
@@ -696,7 +679,7 @@ PCMachine *pc_create(const PCConfig *cfg, char **err)
                                               pc->kernel_size);
     if (!pc->kernel_is_multiboot &&
         !linux_probe(pc->kernel_image, pc->kernel_size)) {
-        set_err(err, "-kernel: '%s' is neither a Linux bzImage nor a "
+        loader_set_err(err, "-kernel: '%s' is neither a Linux bzImage nor a "
                 "multiboot kernel", cfg->kernel);
         goto fail;
     }
