@@ -36,7 +36,8 @@ kdeb=$(fetch "$kpkg")
 bdeb=$(fetch busybox-static)
 
 stamp="$kdeb $bdeb $(cat "$here/init" "$here/net-up" "$here/lspci" \
-        "$here/sockserv.c" "$here/guestbench.c" "$here/udhcpc.script" \
+        "$here/sockserv.c" "$here/guestbench.c" \
+        "$here/../../bench/kernels/sha256-block.h" "$here/udhcpc.script" \
         "$here/guesttest.c" "$here/mkcpio.py" "$here/build.sh" | cksum)"
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
    [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ]; then
@@ -59,7 +60,8 @@ e1000=$(find "$work/kernel" -name e1000.ko | head -n1)
 
 "$cc" -static -O2 -o "$work/sockserv" "$here/sockserv.c"
 "$cc" -static -O2 -pthread -o "$work/guesttest" "$here/guesttest.c" -lm
-"$cc" -static -O2 -o "$work/guestbench" "$here/guestbench.c"
+"$cc" -static -O2 -I "$here/../../bench/kernels" -o "$work/guestbench" \
+    "$here/guestbench.c"
 
 cat > "$work/spec" <<SPEC
 dir bin 755
