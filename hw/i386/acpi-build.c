@@ -17,31 +17,17 @@
 #include "hw/acpi/aml.h"
 #include "hw/acpi/piix4_pm.h"
 #include "hw/i386/acpi-build.h"
+#include "hw/i386/pc.h"
+#include "hw/intc/apic.h"
+#include "hw/intc/ioapic.h"
+#include "hw/pci/pci.h"
+#include "hw/timer/mc146818.h"
 
-/* The chipset as the board wires it (the PM block: hw/acpi/piix4_pm.h) */
-#define PM_IO_BASE      ACPI_PM_BASE
+/* Lengths of the PM blocks (hw/acpi/piix4_pm.h has their addresses) */
 #define PM1_EVT_LEN     4
 #define PM1_CNT_LEN     2
 #define PM_TMR_LEN      4
-#define GPE0_BASE       ACPI_GPE0_BLK
-#define GPE0_LEN        ACPI_GPE0_BLK_LEN
-#define SCI_IRQ         ACPI_SCI_IRQ
-#define SLP_TYP_S5      ACPI_SLP_TYP_S5
-#define RESET_PORT      ACPI_RESET_PORT
-#define RESET_VALUE     ACPI_RESET_VALUE
-#define RTC_CENTURY     0x32        /* CMOS byte of the century */
-#define LAPIC_BASE      0xfee00000u
-#define IOAPIC_BASE     0xfec00000u
 #define IOAPIC_ID       0
-#define PIRQ_GSI_BASE   16          /* PIRQA-D reach IOAPIC inputs 16-19 */
-#define PCI_HOLE_START  0xe0000000u
-#define PCI_HOLE_END    0xfebfffffu
-
-/* PIIX: slot s, pin p (0 = INTA) is wired to PIRQ (s + p - 1) mod 4. */
-static unsigned pirq_of(unsigned slot, unsigned pin)
-{
-    return (slot + pin + 3) & 3;
-}
 
 /* ---- table bytes ---- */
 
@@ -133,7 +119,7 @@ static Aml *dsdt_pci_crs(void)
     aml_res_word_io(rt, 0x0000, 0x0cf7);
     aml_res_word_io(rt, 0x0d00, 0xffff);
     aml_res_dword_memory(rt, 0x000a0000, 0x000bffff);
-    aml_res_dword_memory(rt, PCI_HOLE_START, PCI_HOLE_END);
+    aml_res_dword_memory(rt, PC_PCI_HOLE, IOAPIC_DEFAULT_BASE - 1);
     return rt;
 }
 
@@ -148,7 +134,9 @@ static Aml *dsdt_pci_prt(void)
             aml_append(e, aml_int(((uint64_t)slot << 16) | 0xffff));
             aml_append(e, aml_int(pin));
             aml_append(e, aml_int(0));
-            aml_append(e, aml_int(PIRQ_GSI_BASE + pirq_of(slot, pin)));
+            /* pins here count from 0 (INTA), the PCI core's from 1 */
+            aml_append(e, aml_int(PC_PIRQ_GSI_BASE +
+                                  pci_swizzle_pirq(slot, pin + 1)));
             aml_append(prt, e);
         }
     }
@@ -187,8 +175,8 @@ static Aml *dsdt_body(void)
     aml_append(body, sb);
 
     Aml *s5 = aml_package(4);
-    aml_append(s5, aml_int(SLP_TYP_S5));
-    aml_append(s5, aml_int(SLP_TYP_S5));
+    aml_append(s5, aml_int(ACPI_SLP_TYP_S5));
+    aml_append(s5, aml_int(ACPI_SLP_TYP_S5));
     aml_append(s5, aml_int(0));
     aml_append(s5, aml_int(0));
     aml_append(body, aml_name_decl("\\_S5", s5));
@@ -241,22 +229,22 @@ static uint64_t build_fadt(Tables *t, uint64_t facs, uint64_t dsdt)
     put(t, dsdt, 4);
     put(t, 0, 1);                       /* reserved */
     put(t, 0, 1);                       /* preferred PM profile */
-    put(t, SCI_IRQ, 2);
+    put(t, ACPI_SCI_IRQ, 2);
     put(t, 0, 4);                       /* SMI_CMD */
     put(t, 0, 4);                       /* ACPI_ENABLE .. PSTATE_CNT */
-    put(t, PM_IO_BASE, 4);              /* PM1a_EVT_BLK */
+    put(t, ACPI_PM1_EVT_BLK, 4);              /* PM1a_EVT_BLK */
     put(t, 0, 4);
-    put(t, PM_IO_BASE + 4, 4);          /* PM1a_CNT_BLK */
+    put(t, ACPI_PM1_CNT_BLK, 4);          /* PM1a_CNT_BLK */
     put(t, 0, 4);
     put(t, 0, 4);                       /* PM2_CNT_BLK */
-    put(t, PM_IO_BASE + 8, 4);          /* PM_TMR_BLK */
-    put(t, GPE0_BASE, 4);
+    put(t, ACPI_PM_TMR_BLK, 4);          /* PM_TMR_BLK */
+    put(t, ACPI_GPE0_BLK, 4);
     put(t, 0, 4);                       /* GPE1_BLK */
     put(t, PM1_EVT_LEN, 1);
     put(t, PM1_CNT_LEN, 1);
     put(t, 0, 1);
     put(t, PM_TMR_LEN, 1);
-    put(t, GPE0_LEN, 1);
+    put(t, ACPI_GPE0_BLK_LEN, 1);
     put(t, 0, 1);
     put(t, 0, 1);                       /* GPE1_BASE */
     put(t, 0, 1);                       /* CST_CNT */
@@ -270,18 +258,18 @@ static uint64_t build_fadt(Tables *t, uint64_t facs, uint64_t dsdt)
     put(t, 0, 1);
     put(t, FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON | FADT_FIX_RTC |
            FADT_RESET_REG_SUP, 4);
-    put_gas_io(t, RESET_PORT, 1);
-    put(t, RESET_VALUE, 1);
+    put_gas_io(t, ACPI_RESET_PORT, 1);
+    put(t, ACPI_RESET_VALUE, 1);
     put(t, 0, 3);
     put(t, facs, 8);                    /* X_FIRMWARE_CTRL */
     put(t, dsdt, 8);                    /* X_DSDT */
-    put_gas_io(t, PM_IO_BASE, PM1_EVT_LEN);
+    put_gas_io(t, ACPI_PM1_EVT_BLK, PM1_EVT_LEN);
     put_gas_io(t, 0, 0);
-    put_gas_io(t, PM_IO_BASE + 4, PM1_CNT_LEN);
+    put_gas_io(t, ACPI_PM1_CNT_BLK, PM1_CNT_LEN);
     put_gas_io(t, 0, 0);
     put_gas_io(t, 0, 0);                /* X_PM2_CNT_BLK */
-    put_gas_io(t, PM_IO_BASE + 8, PM_TMR_LEN);
-    put_gas_io(t, GPE0_BASE, GPE0_LEN);
+    put_gas_io(t, ACPI_PM_TMR_BLK, PM_TMR_LEN);
+    put_gas_io(t, ACPI_GPE0_BLK, ACPI_GPE0_BLK_LEN);
     put_gas_io(t, 0, 0);
     return table_end(t, off);
 }
@@ -294,7 +282,7 @@ static uint64_t build_madt(Tables *t)
     enum { MPS_ACTIVE_HIGH = 1, MPS_LEVEL = 3 << 2 };
     unsigned off = table_begin(t, "APIC", 3);
 
-    put(t, LAPIC_BASE, 4);
+    put(t, APIC_DEFAULT_BASE, 4);
     put(t, 1, 4);                       /* PCAT_COMPAT */
 
     put(t, MADT_LAPIC, 1);
@@ -307,7 +295,7 @@ static uint64_t build_madt(Tables *t)
     put(t, 12, 1);
     put(t, IOAPIC_ID, 1);
     put(t, 0, 1);
-    put(t, IOAPIC_BASE, 4);
+    put(t, IOAPIC_DEFAULT_BASE, 4);
     put(t, 0, 4);                       /* GSI base */
 
     put(t, MADT_ISO, 1);
@@ -320,8 +308,8 @@ static uint64_t build_madt(Tables *t)
     put(t, MADT_ISO, 1);
     put(t, 10, 1);
     put(t, 0, 1);
-    put(t, SCI_IRQ, 1);
-    put(t, SCI_IRQ, 4);
+    put(t, ACPI_SCI_IRQ, 1);
+    put(t, ACPI_SCI_IRQ, 4);
     put(t, MPS_ACTIVE_HIGH | MPS_LEVEL, 2);
 
     put(t, MADT_LAPIC_NMI, 1);

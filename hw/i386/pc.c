@@ -43,7 +43,6 @@
 #define PC_LOW_RAM_END   0xA0000ull     /* 640 KiB */
 #define PC_BIOS_AREA     0xC0000ull
 #define PC_HIGH_RAM      0x100000ull    /* 1 MiB */
-#define PC_PCI_HOLE      0xE0000000ull  /* RAM above this moves to 4 GiB */
 #define PC_4G            0x100000000ull
 #define PC_RAM_MIN       (2ull << 20)
 
@@ -60,9 +59,6 @@
 #define PORT61_TIM2_OUT    0x20
 /* The refresh request bit toggles every 15.085 us (PIIX datasheet). */
 #define PORT61_REFRESH_NS  15085
-
-/* PIRQA-D also reach IOAPIC inputs 16-19 (as on QEMU's pc). */
-#define PC_PIRQ_GSI_BASE 16
 
 /* Level-triggered sources that may share an ISA IRQ; each ISA IRQ line
  * is the OR of those asserting it (bits of isa_level_src). */

@@ -29,6 +29,11 @@
  */
 #define PC_NR_GSI IOAPIC_NR_PINS
 
+/* RAM above this moves to 4 GiB; the PCI hole is from here to the IOAPIC */
+#define PC_PCI_HOLE      0xE0000000ull
+/* PIRQA-D also reach IOAPIC inputs 16-19 (as on QEMU's pc). */
+#define PC_PIRQ_GSI_BASE 16
+
 typedef struct PCDebugExit {
     uint32_t iobase, iosize;
 } PCDebugExit;

@@ -48,7 +48,6 @@
 #define RTC_REG_B           0x0b
 #define RTC_REG_C           0x0c
 #define RTC_REG_D           0x0d
-#define RTC_CENTURY         0x32    /* IBM AT BIOS convention */
 
 /* CMOS RAM bytes of the PC BIOS */
 #define CMOS_FLOPPY         0x10

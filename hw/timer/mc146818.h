@@ -13,6 +13,8 @@
 
 #define RTC_IOBASE   0x70
 #define RTC_ISA_IRQ  8
+#define RTC_CENTURY  0x32   /* CMOS byte of the century (IBM AT BIOS
+                               convention; the FADT names it) */
 
 typedef struct RTCState RTCState;
 
