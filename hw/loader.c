@@ -80,3 +80,13 @@ void loader_set_err(char **err, const char *fmt, ...)
     *err = g_strdup_vprintf(fmt, ap);
     va_end(ap);
 }
+
+uint8_t *loader_ram_ptr(AddressSpace *as, uint64_t addr, uint64_t len)
+{
+    const uint64_t four_gib = 1ull << 32;
+
+    if (addr >= four_gib || len > four_gib - addr) {
+        return NULL;
+    }
+    return mem_host_ptr(as, addr, len, true);
+}

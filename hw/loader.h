@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "softmmu/memory.h"
+
 /*
  * The whole file at path (at most 4 GiB), or NULL with *err set to one line
  * in the form the command line promises: "<prefix>could not open <noun>
@@ -12,6 +14,10 @@
  */
 uint8_t *loader_read_file(const char *path, const char *prefix,
                           const char *noun, size_t *len, char **err);
+
+/* Guest RAM for [addr, addr + len), writable and below 4 GiB, where the
+ * loaders put what they load; NULL if it is not all one RAM region. */
+uint8_t *loader_ram_ptr(AddressSpace *as, uint64_t addr, uint64_t len);
 
 /*
  * *err = the formatted one-line message (nothing when err is NULL): how the

@@ -71,15 +71,6 @@ bool linux_probe(const uint8_t *image, size_t size)
     return size >= HDR_MAGIC + 4 && !memcmp(image + HDR_MAGIC, "HdrS", 4);
 }
 
-/* Guest RAM for [addr, addr + len), below 4 GiB; NULL if it is not RAM. */
-static uint8_t *ram_ptr(AddressSpace *as, uint64_t addr, uint64_t len)
-{
-    if (addr >= LB_4G || len > LB_4G - addr) {
-        return NULL;
-    }
-    return mem_host_ptr(as, addr, len, true);
-}
-
 /* End of the RAM that starts at 1 MiB (the kernel, the initrd go there). */
 static uint64_t high_ram_end(AddressSpace *as)
 {
@@ -151,9 +142,9 @@ static bool header_parse(const uint8_t *image, size_t size, LinuxHeader *h,
 /* Identity map of 0-4 GiB with 2 MiB pages. */
 static void build_page_tables(AddressSpace *as)
 {
-    uint8_t *pml4 = ram_ptr(as, LB_PML4, 0x1000);
-    uint8_t *pdpt = ram_ptr(as, LB_PDPT, 0x1000);
-    uint8_t *pd = ram_ptr(as, LB_PD, 0x4000);
+    uint8_t *pml4 = loader_ram_ptr(as, LB_PML4, 0x1000);
+    uint8_t *pdpt = loader_ram_ptr(as, LB_PDPT, 0x1000);
+    uint8_t *pd = loader_ram_ptr(as, LB_PD, 0x4000);
 
     memset(pml4, 0, 0x1000);
     memset(pdpt, 0, 0x1000);
@@ -168,7 +159,7 @@ static void build_page_tables(AddressSpace *as)
 
 static void build_gdt(AddressSpace *as)
 {
-    uint8_t *gdt = ram_ptr(as, LB_GDT, 32);
+    uint8_t *gdt = loader_ram_ptr(as, LB_GDT, 32);
 
     memset(gdt, 0, 32);
     st64_le(gdt + SEL_BOOT_CS, 0x00af9b000000ffffull);    /* 64-bit code */
@@ -241,7 +232,7 @@ static bool initrd_load(AddressSpace *as, const char *path,
         return false;
     }
     if (size) {
-        memcpy(ram_ptr(as, addr, size), data, size);
+        memcpy(loader_ram_ptr(as, addr, size), data, size);
     }
     g_free(data);
     st32_le(bp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
@@ -292,11 +283,11 @@ bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
         return false;
     }
 
-    memcpy(ram_ptr(as, load, kernel_size), image + h.setup_size, kernel_size);
-    memcpy(ram_ptr(as, LB_CMDLINE, cmdline_len + 1), cmdline,
+    memcpy(loader_ram_ptr(as, load, kernel_size), image + h.setup_size, kernel_size);
+    memcpy(loader_ram_ptr(as, LB_CMDLINE, cmdline_len + 1), cmdline,
            cmdline_len + 1);
 
-    uint8_t *bp = ram_ptr(as, LB_ZERO_PAGE, BP_SIZE);
+    uint8_t *bp = loader_ram_ptr(as, LB_ZERO_PAGE, BP_SIZE);
     memset(bp, 0, BP_SIZE);
     memcpy(bp + BP_HDR, image + BP_HDR, h.hdr_end - BP_HDR);
     bp[HDR_TYPE_OF_LOADER] = LOADER_TYPE_UNKNOWN;

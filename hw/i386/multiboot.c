@@ -156,15 +156,6 @@ bool multiboot_probe(const uint8_t *image, size_t size)
     return header_find(image, size, &h) == HEADER_FOUND;
 }
 
-/* Guest RAM for [addr, addr + len), writable, below 4 GiB; NULL if not. */
-static uint8_t *ram_ptr(AddressSpace *as, uint64_t addr, uint64_t len)
-{
-    if (addr >= MB_4G || len > MB_4G - addr) {
-        return NULL;
-    }
-    return mem_host_ptr(as, addr, len, true);
-}
-
 /* ---- Kernel: a.out kludge ---- */
 
 static bool aout_load(AddressSpace *as, uint64_t ram_size,
@@ -220,7 +211,7 @@ static bool aout_load(AddressSpace *as, uint64_t ram_size,
         return false;
     }
 
-    uint8_t *dst = ram_ptr(as, h->load_addr, mem_size);
+    uint8_t *dst = loader_ram_ptr(as, h->load_addr, mem_size);
     if (!dst) {
         loader_set_err(err, "multiboot: kernel [0x%" PRIx32 ", 0x%" PRIx64 ") is "
                 "not in RAM (%" PRIu64 " MiB)", h->load_addr, mem_end,
@@ -328,7 +319,7 @@ static bool elf_load(AddressSpace *as, uint64_t ram_size,
             return false;
         }
         uint64_t seg_end = (uint64_t)ph.p_paddr + ph.p_memsz;
-        if (!ram_ptr(as, ph.p_paddr, ph.p_memsz)) {
+        if (!loader_ram_ptr(as, ph.p_paddr, ph.p_memsz)) {
             loader_set_err(err, "multiboot: ELF segment %u [0x%" PRIx32 ", 0x%"
                     PRIx64 ") is not in RAM (%" PRIu64 " MiB)", i,
                     ph.p_paddr, seg_end, ram_size >> 20);
@@ -347,7 +338,7 @@ static bool elf_load(AddressSpace *as, uint64_t ram_size,
         if (ph.p_type != PT_LOAD || ph.p_memsz == 0) {
             continue;
         }
-        uint8_t *dst = ram_ptr(as, ph.p_paddr, ph.p_memsz);
+        uint8_t *dst = loader_ram_ptr(as, ph.p_paddr, ph.p_memsz);
         memcpy(dst, image + ph.p_offset, ph.p_filesz);
         memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
     }
@@ -417,7 +408,7 @@ static bool modules_load(AddressSpace *as, const char *list, uint64_t *next,
             goto out;
         }
         uint64_t start = *next;
-        uint8_t *dst = ram_ptr(as, start, len);
+        uint8_t *dst = loader_ram_ptr(as, start, len);
         if (!dst) {
             loader_set_err(err, "multiboot: module '%s' (%zu bytes) does not fit "
                     "in RAM below 4 GiB at 0x%" PRIx64, path, len, start);
@@ -512,7 +503,7 @@ static bool info_build(AddressSpace *as, uint64_t base, const char *cmdline,
         st32_le(m + 8, s);
     }
 
-    bool ok = ram_ptr(as, base, info->len) != NULL;
+    bool ok = loader_ram_ptr(as, base, info->len) != NULL;
     if (ok) {
         ok = mem_write_buf(as, base, info->data, info->len);
     }
