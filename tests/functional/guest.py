@@ -82,6 +82,12 @@ class Guest:
                 fail("bt86 ended (status %s) while waiting for %r" %
                      (self.p.wait(), pattern))
 
+    def wait_for_shell(self):
+        """Waits for /init, then for the shell's prompt."""
+        self.expect(r"bt86-guest: init ready", BOOT_TIMEOUT)
+        self.send("")
+        self.expect(r"bt86-guest:[^#]*# ", CMD_TIMEOUT)
+
     def send(self, line):
         self.p.stdin.write(line.encode() + b"\n")
         self.p.stdin.flush()
@@ -192,9 +198,7 @@ def check_idle(g):
 
 def test_shell(bt86, guest_dir):
     g = Guest(bt86, guest_dir, "")
-    g.expect(r"bt86-guest: init ready", BOOT_TIMEOUT)
-    g.send("")
-    g.expect(r"bt86-guest:[^#]*# ", CMD_TIMEOUT)
+    g.wait_for_shell()
     print("\n[boot to shell: %.1f s]" % (time.monotonic() - g.t0),
           flush=True)
     st, out = g.run("echo $((6 * 7))")
@@ -228,9 +232,7 @@ def test_guesttest(bt86, guest_dir):
 def test_e1000(bt86, guest_dir):
     g = Guest(bt86, guest_dir, "", ["-netdev", "loopback,id=n0",
                                     "-device", "e1000,netdev=n0"])
-    g.expect(r"bt86-guest: init ready", BOOT_TIMEOUT)
-    g.send("")
-    g.expect(r"bt86-guest:[^#]*# ", CMD_TIMEOUT)
+    g.wait_for_shell()
     st, out = g.run("net-up")
     if st != 0:
         fail("net-up: status %d, output %r" % (st, out))
@@ -261,9 +263,7 @@ def test_e1000(bt86, guest_dir):
 
 def boot_to_shell(g):
     g.expect(r"Linux version ", BOOT_TIMEOUT)
-    g.expect(r"bt86-guest: init ready", BOOT_TIMEOUT)
-    g.send("")
-    g.expect(r"bt86-guest:[^#]*# ", CMD_TIMEOUT)
+    g.wait_for_shell()
 
 
 def test_reboot(bt86, guest_dir):
