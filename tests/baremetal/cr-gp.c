@@ -70,7 +70,8 @@ static void cr4_feature(const char *name, uint64_t bit, bool present)
 
 void kmain(uint32_t mb_magic, uint64_t mb_info)
 {
-    uint32_t c0[4], c1[4], c7[4] = { 0 }, e0[4], e8[4] = { 0 };
+    struct kit_cpuid_leaves id;
+    uint32_t *c1 = id.c1, *c7 = id.c7, *e8 = id.e8;
 
     (void)mb_magic;
     (void)mb_info;
@@ -85,15 +86,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     kit_catch(13);
     kit_catch_reset();
 
-    kit_cpuid(0, 0, c0);
-    kit_cpuid(1, 0, c1);
-    if (c0[0] >= 7) {
-        kit_cpuid(7, 0, c7);
-    }
-    kit_cpuid(0x80000000u, 0, e0);
-    if (e0[0] >= 0x80000008u) {
-        kit_cpuid(0x80000008u, 0, e8);
-    }
+    kit_cpuid_leaves(&id);
     unsigned maxphy = e8[0] ? (e8[0] & 0xFF) : 36;
     uint64_t cr0 = read_cr0(), cr4 = read_cr4(), cr3 = read_cr3();
 

@@ -81,7 +81,8 @@ static uint64_t user_clts(uint64_t arg)
 
 void kmain(uint32_t mb_magic, uint64_t mb_info)
 {
-    uint32_t c0[4], c1[4], c7[4] = { 0 };
+    struct kit_cpuid_leaves id;
+    uint32_t *c1 = id.c1, *c7 = id.c7;
 
     (void)mb_magic;
     (void)mb_info;
@@ -92,11 +93,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     kit_catch(13);
     kit_catch_reset();
 
-    kit_cpuid(0, 0, c0);
-    kit_cpuid(1, 0, c1);
-    if (c0[0] >= 7) {
-        kit_cpuid(7, 0, c7);
-    }
+    kit_cpuid_leaves(&id);
 
     uint64_t cr0 = read_cr0(), cr4 = read_cr4();
     kit_result("CR0.PE and CR0.PG set, CR4.PAE set",

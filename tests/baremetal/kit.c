@@ -597,3 +597,23 @@ bool kit_try_wrmsr(uint32_t msr, uint64_t val)
                      : "r11", "memory");
     return kit_caught_count == before;
 }
+
+void kit_cpuid_leaves(struct kit_cpuid_leaves *id)
+{
+    *id = (struct kit_cpuid_leaves){ 0 };
+    kit_cpuid(0, 0, id->c0);
+    kit_cpuid(1, 0, id->c1);
+    if (id->c0[0] >= 7) {
+        kit_cpuid(7, 0, id->c7);
+    }
+    kit_cpuid(0x80000000u, 0, id->e0);
+    if (id->e0[0] >= 0x80000001u) {
+        kit_cpuid(0x80000001u, 0, id->e1);
+    }
+    if (id->e0[0] >= 0x80000007u) {
+        kit_cpuid(0x80000007u, 0, id->e7);
+    }
+    if (id->e0[0] >= 0x80000008u) {
+        kit_cpuid(0x80000008u, 0, id->e8);
+    }
+}

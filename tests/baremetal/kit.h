@@ -299,6 +299,14 @@ static inline void kit_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
                      : "a"(leaf), "c"(subleaf));
 }
 
+/* The CPUID leaves the kit kernels look at, read once; a leaf above the
+ * maximum the CPU reports is left zero. */
+struct kit_cpuid_leaves {
+    uint32_t c0[4], c1[4], c7[4];           /* 0, 1, (7, 0) */
+    uint32_t e0[4], e1[4], e7[4], e8[4];    /* 0x80000000, -01, -07, -08 */
+};
+void kit_cpuid_leaves(struct kit_cpuid_leaves *id);
+
 static inline uint64_t read_cr0(void)
 {
     uint64_t val;

@@ -273,8 +273,8 @@ static void check_mtrrs(bool present, unsigned maxphy)
 
 void kmain(uint32_t mb_magic, uint64_t mb_info)
 {
-    uint32_t c0[4], c1[4], c7[4] = { 0 }, e0[4], e1[4] = { 0 };
-    uint32_t e8[4] = { 0 };
+    struct kit_cpuid_leaves id;
+    uint32_t *c1 = id.c1, *c7 = id.c7, *e1 = id.e1, *e8 = id.e8;
 
     (void)mb_magic;
     (void)mb_info;
@@ -284,18 +284,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     kit_catch(13);
     kit_catch_reset();
 
-    kit_cpuid(0, 0, c0);
-    kit_cpuid(1, 0, c1);
-    if (c0[0] >= 7) {
-        kit_cpuid(7, 0, c7);
-    }
-    kit_cpuid(0x80000000u, 0, e0);
-    if (e0[0] >= 0x80000001u) {
-        kit_cpuid(0x80000001u, 0, e1);
-    }
-    if (e0[0] >= 0x80000008u) {
-        kit_cpuid(0x80000008u, 0, e8);
-    }
+    kit_cpuid_leaves(&id);
     /* MAXPHYADDR: CPUID.80000008H:EAX[7:0], else 36 (Vol. 3A 4.1.4). */
     unsigned maxphy = (e8[0] & 0xFF) ? (e8[0] & 0xFF) : 36;
 

@@ -341,7 +341,8 @@ static void check_invpcid_pcide1(void)
 
 void kmain(uint32_t mb_magic, uint64_t mb_info)
 {
-    uint32_t c0[4], c1[4], c7[4] = { 0 };
+    struct kit_cpuid_leaves id;
+    uint32_t *c0 = id.c0, *c1 = id.c1, *c7 = id.c7;
 
     (void)mb_magic;
     (void)mb_info;
@@ -352,11 +353,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     kit_catch(13);
     kit_catch_reset();
 
-    kit_cpuid(0, 0, c0);
-    kit_cpuid(1, 0, c1);
-    if (c0[0] >= 7) {
-        kit_cpuid(7, 0, c7);
-    }
+    kit_cpuid_leaves(&id);
     bool pcid = c1[2] & (1u << 17), invpcid = c7[1] & (1u << 10);
     kit_printf("CPUID.01H:ECX.PCID[bit 17]: %u\n", (unsigned)pcid);
     kit_printf("CPUID.(EAX=07H,ECX=0):EBX.INVPCID[bit 10]: %u\n",
