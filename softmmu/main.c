@@ -300,6 +300,12 @@ static void opt_machine(Options *o, const char *name, const char *arg)
             }
         } else if (strcmp(key, "accel") == 0) {
             set_accel(o, name, value);
+        } else if (strcmp(key, "kernel-unpack") == 0) {
+            if (strcmp(value, "on") && strcmp(value, "off")) {
+                die("-%s: kernel-unpack: 'on' or 'off', not '%s'", name,
+                    value);
+            }
+            o->pc.kernel_no_unpack = strcmp(value, "off") == 0;
         } else {
             die("-%s: property '%s' is not supported", name, key);
         }
@@ -560,7 +566,8 @@ static const OptionDef options[] = {
       "exit instead of rebooting on a guest reset" },
     { "accel", "tcg|qtest", opt_accel,
       "accelerator: tcg, or qtest (no guest runs; needs -qtest)" },
-    { "machine", "TYPE[,accel=ACCEL]", opt_machine, "machine: pc" },
+    { "machine", "TYPE[,accel=ACCEL][,kernel-unpack=on|off]", opt_machine,
+      "machine: pc; kernel-unpack=off: a bzImage decompresses itself" },
     { "qtest", "DEV", opt_qtest,
       "serve the qtest protocol on unix:PATH (connect) or stdio" },
     { "M", "TYPE", opt_machine, "same as -machine" },

@@ -16,6 +16,7 @@
 
 #include "hw/i386/e820.h"
 #include "hw/i386/linuxboot.h"
+#include "hw/i386/vmlinux.h"
 #include "hw/loader.h"
 #include "target-x86/msr.h"
 
@@ -42,6 +43,8 @@
 #define HDR_RELOCATABLE      0x234
 #define HDR_XLOADFLAGS       0x236
 #define HDR_CMDLINE_SIZE     0x238
+#define HDR_PAYLOAD_OFFSET   0x248
+#define HDR_PAYLOAD_LENGTH   0x24c
 #define HDR_PREF_ADDRESS     0x258
 #define HDR_INIT_SIZE        0x260
 #define BP_E820_TABLE        0x2d0
@@ -90,6 +93,8 @@ typedef struct LinuxHeader {
     uint32_t cmdline_size;
     uint64_t pref_address;
     uint32_t init_size;
+    uint32_t payload_offset;    /* the compressed kernel, from the */
+    uint32_t payload_length;    /* protected-mode part's start */
     uint32_t hdr_end;           /* the setup header's end in the file */
 } LinuxHeader;
 
@@ -121,6 +126,8 @@ static bool header_parse(const uint8_t *image, size_t size, LinuxHeader *h,
     h->cmdline_size = ld32_le(image + HDR_CMDLINE_SIZE);
     h->pref_address = ld64_le(image + HDR_PREF_ADDRESS);
     h->init_size = ld32_le(image + HDR_INIT_SIZE);
+    h->payload_offset = ld32_le(image + HDR_PAYLOAD_OFFSET);
+    h->payload_length = ld32_le(image + HDR_PAYLOAD_LENGTH);
     if (h->setup_size >= size || h->hdr_end > h->setup_size ||
         h->hdr_end > BP_E820_TABLE) {
         loader_set_err(err, "-kernel: corrupt bzImage (setup of %u bytes in a "
@@ -258,7 +265,7 @@ static void e820_fill(AddressSpace *as, uint8_t *bp)
 
 bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
                 size_t size, const char *cmdline, const char *initrd,
-                uint64_t rsdp_addr, char **err)
+                uint64_t rsdp_addr, bool unpack, char **err)
 {
     LinuxHeader h;
 
@@ -283,7 +290,25 @@ bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
         return false;
     }
 
-    memcpy(loader_ram_ptr(as, load, kernel_size), image + h.setup_size, kernel_size);
+    uint64_t entry = load + 0x200;      /* the compressed kernel's */
+    int unpacked = 0;
+    /* The payload fields are for loaders like this one; the kernel's own
+     * decompressor does not read them, so one that is out of range only
+     * means the kernel decompresses itself. */
+    bool payload_ok = h.payload_offset <= kernel_size &&
+                      h.payload_length <= kernel_size - h.payload_offset;
+    if (unpack && payload_ok) {
+        unpacked = vmlinux_load(as, image + h.setup_size + h.payload_offset,
+                                h.payload_length, load, h.init_size, &entry,
+                                err);
+        if (unpacked < 0) {
+            return false;
+        }
+    }
+    if (!unpacked) {
+        memcpy(loader_ram_ptr(as, load, kernel_size), image + h.setup_size,
+               kernel_size);
+    }
     memcpy(loader_ram_ptr(as, LB_CMDLINE, cmdline_len + 1), cmdline,
            cmdline_len + 1);
 
@@ -306,6 +331,6 @@ bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
     e820_fill(as, bp);
     build_page_tables(as);
     build_gdt(as);
-    cpu_setup(env, load + 0x200);
+    cpu_setup(env, entry);
     return true;
 }

@@ -19,12 +19,15 @@ bool linux_probe(const uint8_t *image, size_t size);
  * command line, and a zero page with the E820 map and the ACPI RSDP
  * address (0 for none). The CPU is left at the 64-bit entry point in long
  * mode, with identity-mapped page tables for the first 4 GiB and a GDT
- * with __BOOT_CS (0x10) and __BOOT_DS (0x18). False with *err (one line)
+ * with __BOOT_CS (0x10) and __BOOT_DS (0x18). With unpack, an xz payload
+ * is decompressed here and the entry is the kernel proper's (vmlinux.h);
+ * otherwise, or for other formats, the kernel's own decompressor's.
+ * False with *err (one line)
  * for a corrupt or truncated image, an initrd that does not fit, or too
  * little RAM.
  */
 bool linux_load(CPUX86State *env, AddressSpace *as, const uint8_t *image,
                 size_t size, const char *cmdline, const char *initrd,
-                uint64_t rsdp_addr, char **err);
+                uint64_t rsdp_addr, bool unpack, char **err);
 
 #endif

@@ -615,7 +615,7 @@ static bool pc_load_guest(PCMachine *pc, char **err)
         uint64_t rsdp = acpi_build_tables(&pc->as);
         return linux_load(pc->cpu, &pc->as, pc->kernel_image,
                           pc->kernel_size, cfg->append, cfg->initrd, rsdp,
-                          err);
+                          !cfg->kernel_no_unpack, err);
     }
     /* QEMU hands a multiboot kernel "PATH APPEND" (a trailing space when
      * there is no -append); kernels that print it then agree with QEMU. */

@@ -71,6 +71,8 @@ typedef struct PCConfig {
     PCPCIDeviceOpt pci_devices[PC_MAX_PCI_DEVICES];
     int nr_pci_devices;
     bool no_reboot;
+    /* -machine kernel-unpack=off: the bzImage decompresses itself */
+    bool kernel_no_unpack;
     RTCBase rtc_base;           /* -rtc base= (UTC by default) */
     /* accel=qtest: no guest is loaded and the CPU never runs */
     bool qtest;

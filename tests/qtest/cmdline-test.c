@@ -71,6 +71,16 @@ static void test_device_help(void)
     g_assert_nonnull(strstr(out, "isa-debug-exit"));
 }
 
+static void test_machine_props(void)
+{
+    qtest_expect_cmdline_error("-machine pc,kernel-unpack=maybe",
+                 "kernel-unpack: 'on' or 'off', not 'maybe'");
+    qtest_expect_cmdline_error("-machine pc,bogus=1",
+                 "property 'bogus' is not supported");
+    qtest_expect_cmdline_ok("-machine pc,kernel-unpack=off");
+    qtest_expect_cmdline_ok("-machine kernel-unpack=on");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -80,5 +90,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cmdline/device-props", test_device_props);
     g_test_add_func("/cmdline/device-ok", test_device_ok);
     g_test_add_func("/cmdline/device-help", test_device_help);
+    g_test_add_func("/cmdline/machine-props", test_machine_props);
     return g_test_run();
 }

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <lzma.h>
 
 #include "hw/i386/linuxboot.h"
 #include "bzimage.h"
@@ -50,6 +51,7 @@ typedef struct Fixture {
     uint8_t *rom;
     uint8_t *high;
     CPUX86State *env;
+    bool unpack;                /* decompress an xz payload on the host */
     char *err;
 } Fixture;
 
@@ -150,7 +152,7 @@ static bool load_full(Fixture *f, const uint8_t *img, size_t size,
     g_clear_pointer(&f->err, g_free);
     f->env->rip = RIP_POISON;
     bool ok = linux_load(f->env, f->as, img, size, cmdline, initrd, rsdp,
-                         &f->err);
+                         f->unpack, &f->err);
     if (ok) {
         g_assert_null(f->err);
     } else {
@@ -343,6 +345,192 @@ static void check_cpu(Fixture *f, uint64_t load_addr)
     g_assert_cmphex(desc_limit(ds), ==, 0xfffff);
     g_assert_cmphex((ds >> 40) & 0xfe, ==, 0x92);   /* P, DPL 0, data, W */
     g_assert_cmphex((ds >> 52) & 0xc, ==, 0xc);     /* G, B */
+}
+
+/* ---- The kernel proper decompressed by the loader (vmlinux.c) ---- */
+
+/*
+ * A vmlinux-like ELF: two PT_LOAD segments in the kernel's room (the first
+ * with 0x1f00 bytes of bss), a PT_NOTE, entry 0x40 into the first.
+ */
+#define VM_SEG0      BZ_PREF_ADDRESS
+#define VM_SEG1      (BZ_PREF_ADDRESS + 0x200000u)
+#define VM_ENTRY     (VM_SEG0 + 0x40)
+#define VM_ELF_SIZE  0x1200
+
+static uint8_t *vm_make_elf(void)
+{
+    uint8_t *e = g_malloc0(VM_ELF_SIZE);
+    static const struct { uint32_t type; uint64_t off, paddr, filesz, memsz; }
+    ph[] = {
+        { 1, 0x1000, VM_SEG0, 0x100, 0x2000 },
+        { 4, 0x1100, 0, 0x10, 0x10 },
+        { 1, 0x1110, VM_SEG1, 0xf0, 0xf0 },
+    };
+
+    memcpy(e, "\x7f" "ELF", 4);
+    e[4] = 2;                                   /* 64-bit */
+    e[5] = 1;                                   /* little endian */
+    e[6] = 1;
+    bz_put16(e + 16, 2);                        /* ET_EXEC */
+    bz_put16(e + 18, 62);                       /* x86-64 */
+    bz_put64(e + 24, VM_ENTRY);
+    bz_put64(e + 32, 64);                       /* phoff */
+    bz_put16(e + 54, 56);
+    bz_put16(e + 56, G_N_ELEMENTS(ph));
+    for (size_t i = 0; i < G_N_ELEMENTS(ph); i++) {
+        uint8_t *p = e + 64 + 56 * i;
+        bz_put32(p, ph[i].type);
+        bz_put64(p + 8, ph[i].off);
+        bz_put64(p + 16, 0xffffffff81000000ull + ph[i].paddr);   /* vaddr */
+        bz_put64(p + 24, ph[i].paddr);
+        bz_put64(p + 32, ph[i].filesz);
+        bz_put64(p + 40, ph[i].memsz);
+    }
+    for (size_t i = 0x1000; i < VM_ELF_SIZE; i++) {
+        e[i] = (uint8_t)(i * 13 + 5);
+    }
+    return e;
+}
+
+/* A bzImage whose payload (at 0x300 in the protected-mode part) is the
+ * ELF as the kernel build stores it: xz, then its size as le32. */
+static uint8_t *vm_make_image(const uint8_t *elf, size_t elf_len,
+                              size_t *size)
+{
+    size_t cap = elf_len + 1024, xz_len = 0;
+    uint8_t *xz = g_malloc(cap);
+    g_assert_cmpint(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, elf,
+                                            elf_len, xz, &xz_len, cap),
+                    ==, LZMA_OK);
+    g_autofree uint8_t *bz = bz_make();
+    *size = BZ_SETUP_SIZE + 0x300 + xz_len + 4;
+    uint8_t *img = g_malloc0(*size);
+    memcpy(img, bz, BZ_SETUP_SIZE + 0x300);
+    memcpy(img + BZ_SETUP_SIZE + 0x300, xz, xz_len);
+    bz_put32(img + *size - 4, (uint32_t)elf_len);
+    bz_put32(img + BZ_PAYLOAD_OFFSET, 0x300);
+    bz_put32(img + BZ_PAYLOAD_LENGTH, (uint32_t)(xz_len + 4));
+    g_free(xz);
+    return img;
+}
+
+static void test_unpack(Fixture *f, gconstpointer data)
+{
+    g_autofree uint8_t *elf = vm_make_elf();
+    size_t size;
+    g_autofree uint8_t *img = vm_make_image(elf, VM_ELF_SIZE, &size);
+
+    f->unpack = true;
+    g_assert_true(load(f, img, size, "quiet", NULL));
+    g_assert_cmphex(f->env->rip, ==, VM_ENTRY);
+    g_assert_cmphex(f->env->regs[R_ESI], ==, ZERO_PAGE);
+    g_assert_cmpmem(guest(f, VM_SEG0), 0x100, elf + 0x1000, 0x100);
+    for (unsigned i = 0x100; i < 0x2000; i++) {
+        g_assert_cmpuint(*guest(f, VM_SEG0 + i), ==, 0);      /* bss */
+    }
+    g_assert_cmpuint(*guest(f, VM_SEG0 + 0x2000), ==, 0xAA);
+    g_assert_cmpmem(guest(f, VM_SEG1), 0xf0, elf + 0x1110, 0xf0);
+    g_assert_cmpuint(*guest(f, VM_SEG1 + 0xf0), ==, 0xAA);
+    g_assert_cmphex(walk(f, VM_ENTRY), ==, VM_ENTRY);
+
+    /* Loaded again (a machine reset): the same. */
+    memset(guest(f, VM_SEG0), 0x55, 0x2000);
+    g_assert_true(load(f, img, size, "quiet", NULL));
+    g_assert_cmphex(f->env->rip, ==, VM_ENTRY);
+    g_assert_cmpmem(guest(f, VM_SEG0), 0x100, elf + 0x1000, 0x100);
+    g_assert_cmpuint(*guest(f, VM_SEG0 + 0x1fff), ==, 0);
+
+    /* kernel-unpack=off: the compressed kernel, entered at +0x200. */
+    f->unpack = false;
+    g_assert_true(load(f, img, size, "quiet", NULL));
+    g_assert_cmphex(f->env->rip, ==, BZ_PREF_ADDRESS + 0x200);
+    g_assert_cmpmem(guest(f, BZ_PREF_ADDRESS), size - BZ_SETUP_SIZE,
+                    img + BZ_SETUP_SIZE, size - BZ_SETUP_SIZE);
+}
+
+/* A payload that is not xz (or out of range) is left to the kernel. */
+static void test_unpack_other_format(Fixture *f, gconstpointer data)
+{
+    g_autofree uint8_t *img = bz_make();
+
+    f->unpack = true;
+    bz_put32(img + BZ_PAYLOAD_OFFSET, 0x400);
+    bz_put32(img + BZ_PAYLOAD_LENGTH, 0x1000);
+    memcpy(img + BZ_SETUP_SIZE + 0x400, "\x1f\x8b\x08", 3);    /* gzip */
+    g_assert_true(load(f, img, BZ_SIZE, NULL, NULL));
+    check_cpu(f, BZ_PREF_ADDRESS);
+    bz_put32(img + BZ_PAYLOAD_LENGTH, BZ_PAYLOAD_SIZE);       /* past the end */
+    memcpy(img + BZ_SETUP_SIZE + 0x400, "\xfd" "7zXZ", 6);
+    g_assert_true(load(f, img, BZ_SIZE, NULL, NULL));
+    check_cpu(f, BZ_PREF_ADDRESS);
+}
+
+static void assert_unpack_rejected(Fixture *f, uint8_t *img, size_t size,
+                                   const char *what)
+{
+    f->unpack = true;
+    g_assert_false(load(f, img, size, NULL, NULL));
+    if (!strstr(f->err, what)) {
+        g_error("error '%s' does not mention '%s'", f->err, what);
+    }
+}
+
+static void test_unpack_reject(Fixture *f, gconstpointer data)
+{
+    g_autofree uint8_t *elf = vm_make_elf();
+    size_t size;
+    uint8_t *img;
+
+    /* A damaged stream, a wrong announced size, an absurd one */
+    img = vm_make_image(elf, VM_ELF_SIZE, &size);
+    img[BZ_SETUP_SIZE + 0x300 + 40] ^= 0x55;
+    assert_unpack_rejected(f, img, size, "xz payload");
+    g_free(img);
+    img = vm_make_image(elf, VM_ELF_SIZE, &size);
+    bz_put32(img + size - 4, VM_ELF_SIZE + 1);
+    assert_unpack_rejected(f, img, size, "xz payload");
+    bz_put32(img + size - 4, 0xfffffff0u);
+    assert_unpack_rejected(f, img, size, "MiB kernel");
+    g_free(img);
+
+    /* Not an x86-64 ELF */
+    elf[18] = 3;
+    img = vm_make_image(elf, VM_ELF_SIZE, &size);
+    assert_unpack_rejected(f, img, size, "not an x86-64 ELF");
+    g_free(img);
+    elf[18] = 62;
+
+    /* Program headers past the end */
+    bz_put16(elf + 56, 0x4000);
+    img = vm_make_image(elf, VM_ELF_SIZE, &size);
+    assert_unpack_rejected(f, img, size, "program headers");
+    g_free(img);
+    bz_put16(elf + 56, 3);
+
+    /* Segments outside [pref_address, + init_size), or past the file */
+    static const struct { unsigned field; uint64_t v; } bad[] = {
+        { 24, BZ_PREF_ADDRESS - 0x1000 },               /* paddr below */
+        { 24, BZ_PREF_ADDRESS + BZ_INIT_SIZE - 0x1000 }, /* memsz overruns */
+        { 24, UINT64_MAX - 0xfff },                     /* wraps */
+        { 40, BZ_INIT_SIZE + 1 },                       /* memsz too big */
+        { 32, 0x3000 },                                 /* filesz > memsz */
+        { 8, VM_ELF_SIZE - 0x80 },                      /* file overrun */
+        { 8, UINT64_MAX },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree uint8_t *e = dup_bytes(elf, VM_ELF_SIZE);
+        bz_put64(e + 64 + bad[i].field, bad[i].v);
+        img = vm_make_image(e, VM_ELF_SIZE, &size);
+        assert_unpack_rejected(f, img, size, "payload segment");
+        g_free(img);
+    }
+
+    /* The entry point in no loaded segment (in the bss) */
+    bz_put64(elf + 24, VM_SEG0 + 0x180);
+    img = vm_make_image(elf, VM_ELF_SIZE, &size);
+    assert_unpack_rejected(f, img, size, "entry point");
+    g_free(img);
 }
 
 /* ---- Probe ---- */
@@ -710,6 +898,7 @@ static const struct { unsigned off, width; } fuzz_fields[] = {
     { BZ_INITRD_ADDR_MAX, 4 }, { BZ_KERNEL_ALIGNMENT, 4 },
     { BZ_CMDLINE_SIZE_OFF, 4 }, { BZ_PREF_ADDRESS_OFF, 8 },
     { BZ_INIT_SIZE_OFF, 4 }, { BZ_RAMDISK_IMAGE, 4 }, { BZ_RAMDISK_SIZE, 4 },
+    { BZ_PAYLOAD_OFFSET, 4 }, { BZ_PAYLOAD_LENGTH, 4 },
 };
 
 static const uint64_t fuzz_values[] = {
@@ -729,6 +918,7 @@ static void test_fuzz(Fixture *f, gconstpointer data)
     GRand *rng = g_rand_new_with_seed(86);
     unsigned loaded = 0;
 
+    f->unpack = true;       /* the payload fields are read too */
     for (int iter = 0; iter < 4000; iter++) {
         g_autofree uint8_t *img = dup_bytes(good, BZ_SIZE);
         int changes = g_rand_int_range(rng, 1, 6);
@@ -811,6 +1001,9 @@ int main(int argc, char **argv)
     ADD("/linuxboot/reject/initrd-too-big", test_reject_initrd_too_big);
     ADD("/linuxboot/reject/initrd-missing", test_reject_initrd_missing);
     ADD("/linuxboot/reject/fuzz", test_fuzz);
+    ADD("/linuxboot/unpack/xz", test_unpack);
+    ADD("/linuxboot/unpack/other-format", test_unpack_other_format);
+    ADD("/linuxboot/unpack/reject", test_unpack_reject);
 #undef ADD
     g_test_add("/linuxboot/reject/ram-small", Fixture, &small_ram,
                fixture_init, test_reject_ram_small, fixture_fini);
