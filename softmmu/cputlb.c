@@ -27,6 +27,18 @@ void tlb_init_layout(void)
     L->addend_off = (int)offsetof(CPUTLBEntry, addend);
     L->exit_request_off = (int)offsetof(CPUX86State, exit_request);
     L->spill_off = (int)offsetof(CPUX86State, tcg_spill);
+    L->jmp_cache_off = (int)offsetof(CPUX86State, tb_jmp_cache);
+    L->jmp_cache_bits = TB_JMP_CACHE_BITS;
+    L->rip_off = (int)offsetof(CPUX86State, rip);
+    L->hflags_off = (int)offsetof(CPUX86State, hflags);
+    L->cs_base_off = (int)offsetof(CPUX86State, segs[R_CS].base);
+    L->inhibit_irq_off = (int)offsetof(CPUX86State, inhibit_irq);
+    _Static_assert(sizeof(bool) == 1, "inhibit_irq, invalid are bytes");
+    L->tb_pc_off = (int)offsetof(TranslationBlock, pc);
+    L->tb_cs_base_off = (int)offsetof(TranslationBlock, cs_base);
+    L->tb_flags_off = (int)offsetof(TranslationBlock, flags);
+    L->tb_invalid_off = (int)offsetof(TranslationBlock, invalid);
+    L->tb_tc_ptr_off = (int)offsetof(TranslationBlock, tc_ptr);
 }
 
 static inline unsigned tlb_index(uint64_t vaddr)

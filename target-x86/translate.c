@@ -794,9 +794,7 @@ static void gen_brcc(DisasContext *dc, int b, TCGLabel *l)
 
 static void gen_lookup_and_goto(DisasContext *dc)
 {
-    TCGv ptr = tmp(dc);
-    tcg_gen_callN(S, helper_lookup_tb_ptr, 0, ptr, cpu_env);
-    tcg_gen_goto_ptr(S, ptr);
+    tcg_gen_lookup_goto(S);
 }
 
 static bool use_goto_tb(DisasContext *dc, uint64_t dest)

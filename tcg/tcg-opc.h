@@ -64,3 +64,5 @@ DEF(call, 0, 0, 3, TCG_OPF_CALL | TCG_OPF_SIDE_EFFECTS)
 DEF(goto_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_BB_EXIT)   /* jump slot 0/1 */
 DEF(exit_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_BB_EXIT)   /* value for the loop */
 DEF(goto_ptr, 0, 1, 0, TCG_OPF_BB_END | TCG_OPF_BB_EXIT)  /* host code address */
+/* to the block for env's rip through the jump cache, else to the loop */
+DEF(lookup_goto, 0, 0, 0, TCG_OPF_BB_END | TCG_OPF_BB_EXIT)

@@ -887,6 +887,10 @@ int tcg_gen_code(TCGContext *s)
             save_all(s);
             tcg_out_exit_tb(s, (uintptr_t)op->args[0]);
             break;
+        case INDEX_op_lookup_goto:
+            save_all(s);
+            tcg_out_lookup_goto(s);
+            break;
         case INDEX_op_goto_ptr: {
             int r = temp_load(s, arg_temp(op->args[0]), TCG_ALLOCATABLE);
             save_all(s);

@@ -448,6 +448,11 @@ static inline void tcg_gen_exit_tb(TCGContext *s, uintptr_t val)
 {
     tcg_gen_op1(s, INDEX_op_exit_tb, val);
 }
+static inline void tcg_gen_lookup_goto(TCGContext *s)
+{
+    tcg_emit_op(s, INDEX_op_lookup_goto);
+}
+
 static inline void tcg_gen_goto_ptr(TCGContext *s, TCGv ptr)
 {
     tcg_gen_op1(s, INDEX_op_goto_ptr, TA(ptr));
@@ -494,6 +499,13 @@ typedef struct TCGTLBLayout {
     int read_off, write_off, addend_off;
     int exit_request_off;  /* int32 checked at every block entry */
     int spill_off;         /* 16 x 64-bit register save area for faults */
+    /* lookup_goto: the jump cache, indexed (pc ^ pc >> bits) & mask, and
+     * what a cached block must match: rip, hflags, CS base, no pending
+     * interrupt shadow; the block's fields for those and its code */
+    int jmp_cache_off, jmp_cache_bits;
+    int rip_off, hflags_off, cs_base_off, inhibit_irq_off;
+    int tb_pc_off, tb_cs_base_off, tb_flags_off, tb_invalid_off;
+    int tb_tc_ptr_off;
 } TCGTLBLayout;
 extern TCGTLBLayout tcg_tlb_layout;
 

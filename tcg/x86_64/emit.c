@@ -16,6 +16,7 @@
 #define P_REXB   0x2000   /* byte register operand: force a REX so that
                              4..7 mean spl/bpl/sil/dil, not ah..bh */
 
+#define OPC_ARITH_EbIb 0x80
 #define OPC_ARITH_EvIz 0x81
 #define OPC_ARITH_EvIb 0x83
 #define OPC_ARITH_GvEv 0x03   /* | ARITH_x << 3 */
@@ -744,6 +745,61 @@ void tcg_out_exit_tb(TCGContext *s, uintptr_t val)
 void tcg_out_goto_ptr(TCGContext *s, int reg)
 {
     tcg_out_modrm(s, OPC_GRP5, EXT5_JMPN_Ev, reg);
+}
+
+static void tcg_out_jcc_abs(TCGContext *s, int jcc, const uint8_t *target)
+{
+    tcg_out_opc(s, OPC_JCC_long + jcc, 0, 0, 0);
+    tcg_out32(s, 0);
+    patch_rel32(s->code_ptr - 4, target);
+}
+
+/*
+ * helper_lookup_tb_ptr inline, for indirect jumps and jumps to another
+ * page: the jump cache entry for env->rip, if it is the block for the
+ * current state, is jumped to without leaving generated code; else back to
+ * the loop, which finds or translates the block. All registers are free
+ * here (the globals are synced), rax/rcx/rdx are scratch.
+ */
+void tcg_out_lookup_goto(TCGContext *s)
+{
+    const TCGTLBLayout *L = &tcg_tlb_layout;
+
+    tcg_out_ld64(s, TCG_REG_RAX, TCG_AREG0, L->rip_off);
+    tcg_out_mov(s, TCG_REG_RCX, TCG_REG_RAX);
+    tcg_out_modrm(s, OPC_SHIFT_Ib | P_REXW, SHIFT_SHR, TCG_REG_RCX);
+    tcg_out8(s, (uint8_t)L->jmp_cache_bits);
+    tcg_out_modrm(s, OPC_ARITH_GvEv | (ARITH_XOR << 3), TCG_REG_RCX,
+                  TCG_REG_RAX);
+    tcg_out_modrm(s, OPC_ARITH_EvIz, ARITH_AND, TCG_REG_RCX);
+    tcg_out32(s, (1u << L->jmp_cache_bits) - 1);
+    tcg_out_modrm_sib_offset(s, OPC_MOVL_GvEv | P_REXW, TCG_REG_RCX,
+                             TCG_AREG0, TCG_REG_RCX, 3, L->jmp_cache_off);
+    tcg_out_modrm(s, OPC_TESTL | P_REXW, TCG_REG_RCX, TCG_REG_RCX);
+    tcg_out_jcc_abs(s, JCC_JE, s->code_gen_exit0);
+    tcg_out_modrm_offset(s, OPC_ARITH_GvEv | (ARITH_CMP << 3) | P_REXW,
+                         TCG_REG_RAX, TCG_REG_RCX, L->tb_pc_off);
+    tcg_out_jcc_abs(s, JCC_JNE, s->code_gen_exit0);
+    tcg_out_modrm_offset(s, OPC_MOVL_GvEv, TCG_REG_RDX, TCG_AREG0,
+                         L->hflags_off);
+    tcg_out_modrm_offset(s, OPC_ARITH_GvEv | (ARITH_CMP << 3), TCG_REG_RDX,
+                         TCG_REG_RCX, L->tb_flags_off);
+    tcg_out_jcc_abs(s, JCC_JNE, s->code_gen_exit0);
+    tcg_out_ld64(s, TCG_REG_RDX, TCG_AREG0, L->cs_base_off);
+    tcg_out_modrm_offset(s, OPC_ARITH_GvEv | (ARITH_CMP << 3) | P_REXW,
+                         TCG_REG_RDX, TCG_REG_RCX, L->tb_cs_base_off);
+    tcg_out_jcc_abs(s, JCC_JNE, s->code_gen_exit0);
+    /* cmp byte [rcx + invalid], 0; cmp byte [env + inhibit_irq], 0 */
+    tcg_out_modrm_offset(s, OPC_ARITH_EbIb, ARITH_CMP, TCG_REG_RCX,
+                         L->tb_invalid_off);
+    tcg_out8(s, 0);
+    tcg_out_jcc_abs(s, JCC_JNE, s->code_gen_exit0);
+    tcg_out_modrm_offset(s, OPC_ARITH_EbIb, ARITH_CMP, TCG_AREG0,
+                         L->inhibit_irq_off);
+    tcg_out8(s, 0);
+    tcg_out_jcc_abs(s, JCC_JNE, s->code_gen_exit0);
+    tcg_out_modrm_offset(s, OPC_GRP5, EXT5_JMPN_Ev, TCG_REG_RCX,
+                         L->tb_tc_ptr_off);
 }
 
 static const int callee_saved[] = {

@@ -64,5 +64,6 @@ void tcg_out_tb_finalize(TCGContext *s);
 void tcg_out_goto_tb(TCGContext *s, int n);
 void tcg_out_exit_tb(TCGContext *s, uintptr_t val);
 void tcg_out_goto_ptr(TCGContext *s, int reg);
+void tcg_out_lookup_goto(TCGContext *s);
 
 #endif
