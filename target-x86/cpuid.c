@@ -123,7 +123,14 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t subleaf,
         vendor_regs(ebx, ecx, edx);
         break;
     case 1:
-        *eax = 0x000006fb;   /* family 6, model 15, stepping 11 */
+        /*
+         * Family 6 model 0x1C (the first Atom), stepping 10: an in-order
+         * core, which is what Linux knows as a CPU that does not speculate
+         * (cpu_vuln_whitelist, NO_SPECULATION). The emulated CPU does not,
+         * so Linux rightly runs without retpolines, return thunks, BHB
+         * clearing or swapgs fences, each a block exit or more here.
+         */
+        *eax = 0x000106ca;
         /* initial APIC ID 0 in 31:24, 1 logical processor, CLFLUSH 64 */
         *ebx = 0x00010800;
         *ecx = CPUID_EXT_CX16 | CPUID_EXT_MOVBE | CPUID_EXT_POPCNT |

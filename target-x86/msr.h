@@ -52,13 +52,14 @@
  * IA32_ARCH_CAPABILITIES: the emulated CPU does not speculate, so it has
  * none of the transient-execution weaknesses the kernel would otherwise
  * mitigate (RDCL_NO, SSB_NO, MDS_NO, TAA_NO, the MMIO stale-data and
- * GDS/RFDS/BHI/PBRSB "not affected" bits).
+ * GDS/RFDS/BHI/PBRSB/ITS "not affected" bits; without ITS_NO Linux would
+ * route every return through a thunk).
  */
 #define ARCH_CAPABILITIES_VALUE ((1ull << 0) | (1ull << 3) | (1ull << 4) | \
                                  (1ull << 5) | (1ull << 6) | (1ull << 8) | \
                                  (1ull << 13) | (1ull << 14) | (1ull << 15) | \
                                  (1ull << 20) | (1ull << 24) | (1ull << 26) | \
-                                 (1ull << 27))
+                                 (1ull << 27) | (1ull << 62))
 /* What IA32_BIOS_SIGN_ID reports as the microcode revision */
 #define BT86_MICROCODE_REV    1
 
