@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
     gcc binutils meson ninja-build pkg-config
-    libglib2.0-dev libslirp-dev libcapstone-dev libsdl2-dev
+    libglib2.0-dev libslirp-dev libcapstone-dev libsdl2-dev liblzma-dev
     qemu-system-x86 python3 libc6-dev
 )
 
