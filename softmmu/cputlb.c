@@ -29,6 +29,7 @@ void tlb_init_layout(void)
     L->spill_off = (int)offsetof(CPUX86State, tcg_spill);
     L->jmp_cache_off = (int)offsetof(CPUX86State, tb_jmp_cache);
     L->jmp_cache_bits = TB_JMP_CACHE_BITS;
+    L->jmp_page_bits = TB_JMP_PAGE_BITS;
     L->rip_off = (int)offsetof(CPUX86State, rip);
     L->hflags_off = (int)offsetof(CPUX86State, hflags);
     L->cs_base_off = (int)offsetof(CPUX86State, segs[R_CS].base);
@@ -50,6 +51,7 @@ void tlb_flush(CPUX86State *env)
 {
     memset(env->tlb, 0xff, sizeof(env->tlb));   /* TLB_INVALID everywhere */
     memset(env->tlb_global, 0, sizeof(env->tlb_global));
+    memset(env->tlb_large, 0, sizeof(env->tlb_large));
     env->tlb_has_large_pages = false;
     env->tlb_has_global = false;
     tb_jmp_cache_clear(env);
@@ -81,7 +83,7 @@ void tlb_flush_nonglobal(CPUX86State *env)
             }
         }
     }
-    tb_jmp_cache_clear(env);
+    tb_jmp_cache_clear_nonglobal(env);
 }
 
 static inline bool tlb_entry_is_global(CPUX86State *env, int mmu_idx,
@@ -107,27 +109,68 @@ static void tlb_flush_page_entries(CPUX86State *env, uint64_t vaddr,
             env->tlb_global[m][idx / 64] &= ~(1ull << (idx % 64));
         }
     }
-    tb_jmp_cache_clear(env);
 }
 
-/* A large page is held as 4 KiB entries, any of which may map vaddr's
- * page: then everything goes. */
+/* The page an entry maps, or TLB_INVALID. */
+static uint64_t tlb_entry_page(const CPUTLBEntry *e)
+{
+    uint64_t a = !(e->addr_read & TLB_INVALID) ? e->addr_read
+               : !(e->addr_code & TLB_INVALID) ? e->addr_code : e->addr_write;
+    return (a & TLB_INVALID) ? TLB_INVALID : a & TARGET_PAGE_MASK;
+}
+
+/*
+ * A large page is held as 4 KiB entries, one per 4 KiB page used: INVLPG
+ * of any address in it must drop them all. Those in vaddr's 1 GiB go (a
+ * superset of its 2 MiB or 1 GiB page). True if there were any.
+ */
+static bool tlb_flush_large_entries(CPUX86State *env, uint64_t vaddr,
+                                    bool keep_global)
+{
+    bool any = false;
+
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        for (unsigned w = 0; w < CPU_TLB_SIZE / 64; w++) {
+            uint64_t large = env->tlb_large[m][w];
+            if (keep_global) {
+                large &= ~env->tlb_global[m][w];
+            }
+            for (; large; large &= large - 1) {
+                unsigned idx = w * 64 + (unsigned)__builtin_ctzll(large);
+                CPUTLBEntry *e = &env->tlb[m][idx];
+                uint64_t page = tlb_entry_page(e);
+                if (page != TLB_INVALID && !((page ^ vaddr) >> 30)) {
+                    memset(e, 0xff, sizeof(*e));
+                    env->tlb_global[m][w] &= ~(1ull << (idx % 64));
+                    env->tlb_large[m][w] &= ~(1ull << (idx % 64));
+                    any = true;
+                }
+            }
+        }
+    }
+    return any;
+}
+
+static void tlb_flush_page_common(CPUX86State *env, uint64_t vaddr,
+                                  bool keep_global)
+{
+    tlb_flush_page_entries(env, vaddr, keep_global);
+    if (env->tlb_has_large_pages &&
+        tlb_flush_large_entries(env, vaddr, keep_global)) {
+        tb_jmp_cache_clear(env);    /* blocks of any page of the large one */
+    } else {
+        tb_jmp_cache_clear_page(env, vaddr);
+    }
+}
+
 void tlb_flush_page(CPUX86State *env, uint64_t vaddr)
 {
-    if (env->tlb_has_large_pages) {
-        tlb_flush(env);
-        return;
-    }
-    tlb_flush_page_entries(env, vaddr, false);
+    tlb_flush_page_common(env, vaddr, false);
 }
 
 void tlb_flush_page_nonglobal(CPUX86State *env, uint64_t vaddr)
 {
-    if (env->tlb_has_large_pages) {
-        tlb_flush_nonglobal(env);
-        return;
-    }
-    tlb_flush_page_entries(env, vaddr, true);
+    tlb_flush_page_common(env, vaddr, true);
 }
 
 void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr, int prot,
@@ -143,6 +186,9 @@ void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr, int prot,
 
     if (large) {
         env->tlb_has_large_pages = true;
+        env->tlb_large[mmu_idx][idx / 64] |= gbit;
+    } else {
+        env->tlb_large[mmu_idx][idx / 64] &= ~gbit;
     }
     if (prot & PAGE_GLOBAL) {
         env->tlb_global[mmu_idx][idx / 64] |= gbit;
@@ -340,6 +386,16 @@ void tcg_slow_st(void *opaque, uint64_t addr, uint64_t val, uint32_t memop_idx,
 static int code_mmu_idx(CPUX86State *env)
 {
     return (env->hflags & HF_CPL_MASK) == 3 ? MMU_USER_IDX : MMU_KSMAP_IDX;
+}
+
+bool tlb_code_is_global(CPUX86State *env, uint64_t addr)
+{
+    int mmu_idx = code_mmu_idx(env);
+    unsigned idx = tlb_index(addr);
+
+    return tlb_entry_is_global(env, mmu_idx, idx) &&
+           (env->tlb[mmu_idx][idx].addr_code &
+            (TARGET_PAGE_MASK | TLB_INVALID)) == (addr & TARGET_PAGE_MASK);
 }
 
 uint64_t get_page_addr_code(CPUX86State *env, uint64_t addr)

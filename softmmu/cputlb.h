@@ -20,6 +20,8 @@ void tlb_flush_nonglobal(CPUX86State *env);
 void tlb_flush_page(CPUX86State *env, uint64_t vaddr);
 /* The non-global translations of one page (INVPCID type 0). */
 void tlb_flush_page_nonglobal(CPUX86State *env, uint64_t vaddr);
+/* Is the code TLB entry for addr there, and a global translation? */
+bool tlb_code_is_global(CPUX86State *env, uint64_t addr);
 /* Installs a translation for one 4 KiB page (called by the page walker);
  * PAGE_GLOBAL in prot marks it global. */
 void tlb_set_page(CPUX86State *env, uint64_t vaddr, uint64_t paddr,

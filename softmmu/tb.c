@@ -47,6 +47,30 @@ static unsigned tb_hash(uint64_t phys_pc, uint32_t flags)
 void tb_jmp_cache_clear(CPUX86State *env)
 {
     memset(env->tb_jmp_cache, 0, sizeof(env->tb_jmp_cache));
+    memset(env->tb_jmp_global, 0, sizeof(env->tb_jmp_global));
+    memset(env->tb_jmp_used, 0, sizeof(env->tb_jmp_used));
+}
+
+void tb_jmp_cache_clear_nonglobal(CPUX86State *env)
+{
+    for (unsigned w = 0; w < TB_JMP_CACHE_SIZE / 64; w++) {
+        uint64_t drop = env->tb_jmp_used[w] & ~env->tb_jmp_global[w];
+        for (; drop; drop &= drop - 1) {
+            env->tb_jmp_cache[w * 64 + __builtin_ctzll(drop)] = NULL;
+        }
+        env->tb_jmp_used[w] = env->tb_jmp_global[w];
+    }
+}
+
+void tb_jmp_cache_clear_page(CPUX86State *env, uint64_t vaddr)
+{
+    _Static_assert(TB_JMP_PAGE_BITS == 6, "a group is one word of bits");
+    for (int k = 0; k < 2; k++) {
+        unsigned g = tb_jmp_cache_hash(vaddr - k * TARGET_PAGE_SIZE) / 64;
+        memset(&env->tb_jmp_cache[g * 64], 0, 64 * sizeof(TranslationBlock *));
+        env->tb_jmp_global[g] = 0;
+        env->tb_jmp_used[g] = 0;
+    }
 }
 
 static GHashTable *pages_of(TBCache *tbc)
@@ -396,5 +420,12 @@ TranslationBlock *tb_find(CPUX86State *env, uint64_t pc, uint64_t cs_base,
         tb = tb_gen_code(env, pc, cs_base, flags, phys_pc);
     }
     env->tb_jmp_cache[h] = tb;
+    env->tb_jmp_used[h / 64] |= 1ull << (h % 64);
+    if (tb->page_addr[1] == (uint64_t)-1 &&
+        tlb_code_is_global(env, cs_base + pc)) {
+        env->tb_jmp_global[h / 64] |= 1ull << (h % 64);
+    } else {
+        env->tb_jmp_global[h / 64] &= ~(1ull << (h % 64));
+    }
     return tb;
 }

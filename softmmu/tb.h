@@ -50,7 +50,7 @@ typedef struct TranslationBlock {
     TCGGlobalLoc *ldst_map;
 } TranslationBlock;
 
-#define TB_HASH_BITS 15
+#define TB_HASH_BITS 17
 #define TB_MAX_BLOCKS (1 << 17)
 
 typedef struct TBCache {
@@ -65,10 +65,13 @@ typedef struct TBCache {
     uint64_t flush_count;
 } TBCache;
 
+/* The page picks the group, the offset in the page the entry in it. */
 static inline unsigned tb_jmp_cache_hash(uint64_t pc)
 {
-    return (unsigned)((pc ^ (pc >> TB_JMP_CACHE_BITS)) &
-                      (TB_JMP_CACHE_SIZE - 1));
+    const unsigned in_page = (1u << TB_JMP_PAGE_BITS) - 1;
+    return (unsigned)(((pc >> (TARGET_PAGE_BITS - TB_JMP_PAGE_BITS)) &
+                       (TB_JMP_CACHE_SIZE - 1 - in_page)) |
+                      ((pc ^ (pc >> TB_JMP_PAGE_BITS)) & in_page));
 }
 
 TBCache *tb_cache_new(size_t code_size);
@@ -90,6 +93,11 @@ TranslationBlock *tb_find_by_host_pc(TBCache *tbc, uintptr_t host_pc);
 /* Sets env->rip to the guest instruction whose code contains host_pc. */
 bool cpu_restore_state(CPUX86State *env, uintptr_t host_pc);
 void tb_jmp_cache_clear(CPUX86State *env);
+/* After a CR3 load: the entries found through global translations stay. */
+void tb_jmp_cache_clear_nonglobal(CPUX86State *env);
+/* After INVLPG of vaddr: the entries of its page and of the page before
+ * it (whose blocks may run into it). */
+void tb_jmp_cache_clear_page(CPUX86State *env, uint64_t vaddr);
 
 /* Front end: translate guest code at tb->pc into s's op list. */
 void gen_intermediate_code(CPUX86State *env, TCGContext *s,

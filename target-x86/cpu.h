@@ -254,8 +254,12 @@ typedef struct X86APICOps {
     void (*set_cr8)(void *opaque, uint8_t val);
 } X86APICOps;
 
-#define TB_JMP_CACHE_BITS 12
+/* The jump cache: groups of 64 entries, a group per guest page (mod the
+ * number of groups), so that the entries of one page can be dropped
+ * alone. */
+#define TB_JMP_CACHE_BITS 14
 #define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
+#define TB_JMP_PAGE_BITS 6
 
 typedef struct CPUX86State {
     /* Fields generated code touches often come first (short displacements). */
@@ -305,13 +309,20 @@ typedef struct CPUX86State {
     CPUTLBEntry tlb[NB_MMU_MODES][CPU_TLB_SIZE];
     /* guest-physical page of each entry (for MMIO and code-page writes) */
     uint64_t tlb_paddr[NB_MMU_MODES][CPU_TLB_SIZE];
-    bool tlb_has_large_pages;   /* INVLPG must then flush everything */
+    /* Entries made from a 2 MiB or 1 GiB page, one bit each: INVLPG of
+     * any address in that page drops them all. */
+    uint64_t tlb_large[NB_MMU_MODES][CPU_TLB_SIZE / 64];
+    bool tlb_has_large_pages;
     /* Entries that hold global translations (CR4.PGE and the G bit), one
      * bit each: tlb_flush_nonglobal() keeps them. */
     uint64_t tlb_global[NB_MMU_MODES][CPU_TLB_SIZE / 64];
     bool tlb_has_global;
 
     struct TranslationBlock *tb_jmp_cache[TB_JMP_CACHE_SIZE];
+    /* entries whose code page was reached through a global translation:
+     * a CR3 load keeps them (it keeps global translations) */
+    uint64_t tb_jmp_global[TB_JMP_CACHE_SIZE / 64];
+    uint64_t tb_jmp_used[TB_JMP_CACHE_SIZE / 64];  /* entries set since a clear */
 
     uint64_t mul_hi;     /* high half from helper_mulq/imulq */
     /* scratch operands of x87/MMX/SSE helpers (memory operands) */

@@ -499,10 +499,10 @@ typedef struct TCGTLBLayout {
     int read_off, write_off, addend_off;
     int exit_request_off;  /* int32 checked at every block entry */
     int spill_off;         /* 16 x 64-bit register save area for faults */
-    /* lookup_goto: the jump cache, indexed (pc ^ pc >> bits) & mask, and
+    /* lookup_goto: the jump cache, indexed as tb_jmp_cache_hash(), and
      * what a cached block must match: rip, hflags, CS base, no pending
      * interrupt shadow; the block's fields for those and its code */
-    int jmp_cache_off, jmp_cache_bits;
+    int jmp_cache_off, jmp_cache_bits, jmp_page_bits;
     int rip_off, hflags_off, cs_base_off, inhibit_irq_off;
     int tb_pc_off, tb_cs_base_off, tb_flags_off, tb_invalid_off;
     int tb_tc_ptr_off;

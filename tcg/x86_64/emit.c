@@ -765,14 +765,25 @@ void tcg_out_lookup_goto(TCGContext *s)
 {
     const TCGTLBLayout *L = &tcg_tlb_layout;
 
+    uint32_t in_page = (1u << L->jmp_page_bits) - 1;
+
+    /* rcx = tb_jmp_cache_hash(rax): the group from the page, the entry in
+     * it from the offset */
     tcg_out_ld64(s, TCG_REG_RAX, TCG_AREG0, L->rip_off);
     tcg_out_mov(s, TCG_REG_RCX, TCG_REG_RAX);
     tcg_out_modrm(s, OPC_SHIFT_Ib | P_REXW, SHIFT_SHR, TCG_REG_RCX);
-    tcg_out8(s, (uint8_t)L->jmp_cache_bits);
-    tcg_out_modrm(s, OPC_ARITH_GvEv | (ARITH_XOR << 3), TCG_REG_RCX,
-                  TCG_REG_RAX);
+    tcg_out8(s, (uint8_t)(L->page_bits - L->jmp_page_bits));
     tcg_out_modrm(s, OPC_ARITH_EvIz, ARITH_AND, TCG_REG_RCX);
-    tcg_out32(s, (1u << L->jmp_cache_bits) - 1);
+    tcg_out32(s, ((1u << L->jmp_cache_bits) - 1) & ~in_page);
+    tcg_out_mov(s, TCG_REG_RDX, TCG_REG_RAX);
+    tcg_out_modrm(s, OPC_SHIFT_Ib | P_REXW, SHIFT_SHR, TCG_REG_RDX);
+    tcg_out8(s, (uint8_t)L->jmp_page_bits);
+    tcg_out_modrm(s, OPC_ARITH_GvEv | (ARITH_XOR << 3), TCG_REG_RDX,
+                  TCG_REG_RAX);
+    tcg_out_modrm(s, OPC_ARITH_EvIb, ARITH_AND, TCG_REG_RDX);
+    tcg_out8(s, (uint8_t)in_page);
+    tcg_out_modrm(s, OPC_ARITH_GvEv | (ARITH_OR << 3), TCG_REG_RCX,
+                  TCG_REG_RDX);
     tcg_out_modrm_sib_offset(s, OPC_MOVL_GvEv | P_REXW, TCG_REG_RCX,
                              TCG_AREG0, TCG_REG_RCX, 3, L->jmp_cache_off);
     tcg_out_modrm(s, OPC_TESTL | P_REXW, TCG_REG_RCX, TCG_REG_RCX);

@@ -232,6 +232,74 @@ static void check_accessed_dirty(void)
                "PTE 0x%lx", pt[S_RO]);
 }
 
+/* "mov $v, %eax; ret" at the start of a frame */
+static void put_code(uint8_t *frame, uint32_t v)
+{
+    static const uint8_t code[] = { 0xb8, 0, 0, 0, 0, 0xc3 };
+    memcpy(frame, code, sizeof(code));
+    memcpy(frame + 1, &v, 4);
+}
+
+static uint32_t call_at(uint64_t va)
+{
+    return ((uint32_t (*)(void))va)();
+}
+
+/*
+ * The translated code of a page follows its mapping: after INVLPG or a
+ * CR3 load the same virtual address runs the new frame's code, reached
+ * by an indirect call (the emulator's jump cache is keyed by virtual
+ * address). Also INVLPG of one address of a 2 MiB page drops the
+ * translations of all of it, code and data.
+ */
+static void check_tlb_code(void)
+{
+    uint8_t *big0 = (uint8_t *)PHYS2M, *big1 = (uint8_t *)(PHYS2M + 0x200000);
+
+    put_code(frame_a, 0xA1);
+    put_code(frame_b, 0xB2);
+    set_pte(S_CODE, phys(frame_a) | PTE_P);
+    uint32_t r1 = call_at(VA4K(S_CODE));
+    pt[S_CODE] = phys(frame_b) | PTE_P;
+    invlpg((void *)VA4K(S_CODE));
+    uint32_t r2 = call_at(VA4K(S_CODE));
+    kit_result("invlpg: the code of the new frame runs", r1 == 0xA1 &&
+               r2 == 0xB2, "0x%x then 0x%x", r1, r2);
+    /* with a global translation about, which a CR3 load keeps */
+    uint64_t cr4 = read_cr4();
+    write_cr4(cr4 | CR4_PGE);
+    set_pte(S_GLOBAL, phys(frame_a) | PTE_P | PTE_W | PTE_G);
+    (void)*(volatile uint64_t *)VA4K(S_GLOBAL);
+    r2 = call_at(VA4K(S_CODE));
+    pt[S_CODE] = phys(frame_a) | PTE_P;
+    write_cr3(read_cr3());
+    r1 = call_at(VA4K(S_CODE));
+    kit_result("mov to cr3: the code of the new frame runs",
+               r2 == 0xB2 && r1 == 0xA1, "0x%x then 0x%x", r2, r1);
+    write_cr4(cr4);
+
+    /* 2 MiB page: code at +0x3000, data at +0x5000; INVLPG of +0x1000 */
+    memset(big0 + 0x3000, 0, 0x3000);
+    memset(big1 + 0x3000, 0, 0x3000);
+    put_code(big0 + 0x3000, 0xC3C3);
+    put_code(big1 + 0x3000, 0xD4D4);
+    *(volatile uint64_t *)(big0 + 0x5000) = 0xC0;
+    *(volatile uint64_t *)(big1 + 0x5000) = 0xD1;
+    pd[1] = PHYS2M | PTE_P | PTE_W | PTE_PS;
+    invlpg((void *)VA2M);
+    r1 = call_at(VA2M + 0x3000);
+    uint64_t d1 = *(volatile uint64_t *)(VA2M + 0x5000);
+    pd[1] = (PHYS2M + 0x200000) | PTE_P | PTE_W | PTE_PS;
+    invlpg((void *)(VA2M + 0x1000));
+    r2 = call_at(VA2M + 0x3000);
+    uint64_t d2 = *(volatile uint64_t *)(VA2M + 0x5000);
+    kit_result("invlpg in a 2 MiB page flushes all of it",
+               r1 == 0xC3C3 && d1 == 0xC0 && r2 == 0xD4D4 && d2 == 0xD1,
+               "code 0x%x then 0x%x, data 0x%lx then 0x%lx", r1, r2, d1, d2);
+    pd[1] = PHYS2M | PTE_P | PTE_W | PTE_U | PTE_PS;
+    invlpg((void *)VA2M);
+}
+
 static void check_tlb(void)
 {
     fill(frame_a, 0xA1);
@@ -300,6 +368,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     check_faults(cpu.nx);
     check_accessed_dirty();
     check_tlb();
+    check_tlb_code();
 
     kit_puts("paging: done");
     kit_finish();

@@ -14,6 +14,7 @@
 
 #define PT_UNUSED __attribute__((unused))
 void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
 
 #define MSR_EFER        0xC0000080
 #define EFER_NXE        (1ull << 11)
@@ -49,7 +50,7 @@ void *memset(void *dst, int c, size_t n);
 /* The 4 KiB pages' slots in pt[]. */
 enum {
     S_MAP, S_NP, S_RO, S_SUP, S_URO, S_XD, S_FETCH, S_RSVD, S_XDRSVD,
-    S_AD, S_INVLPG, S_CR3, S_GLOBAL, S_CROSS, S_CROSS_NP, S_WP0,
+    S_AD, S_INVLPG, S_CR3, S_GLOBAL, S_CROSS, S_CROSS_NP, S_WP0, S_CODE,
 };
 
 static PT_UNUSED uint64_t pdpt[512] __attribute__((aligned(4096)));

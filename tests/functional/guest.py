@@ -34,6 +34,11 @@ BAD_LOG = [
 ]
 
 
+# Guests started and not yet waited for: a failing test kills them, so no
+# bt86 outlives it.
+_live = []
+
+
 class Guest:
     def __init__(self, bt86, guest_dir, append, extra=(), no_reboot=True,
                  initrd=None):
@@ -51,6 +56,7 @@ class Guest:
         self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT)
+        _live.append(self.p)
         self.t0 = time.monotonic()
 
     def _read(self, timeout):
@@ -120,6 +126,9 @@ class Guest:
 
 def fail(msg):
     print("\nFAIL: " + msg, flush=True)
+    for p in _live:
+        if p.poll() is None:
+            p.kill()
     sys.exit(1)
 
 
