@@ -504,6 +504,26 @@ static void gen_mmx_written(DisasContext *dc, int r)
     gen_st_env_imm(dc, mmx_off(r) + 8, MO_16, 0xffff);
 }
 
+/*
+ * The 66-prefixed integer operations of the 0F and 0F 38 maps whose
+ * helper is the host's same instruction on the two registers: generated
+ * code runs that instruction itself (tcg_gen_vec_op). Not PBLENDVB and
+ * BLENDVPS/PD (XMM0 is an implicit operand), nor moves and conversions.
+ */
+static bool sse_host_op(unsigned op)
+{
+    unsigned b = op & 0xff;
+    if (op >> 8 == 1) {
+        return (b >= 0x60 && b <= 0x6d) || (b >= 0x74 && b <= 0x76) ||
+               (b >= 0xd1 && b <= 0xd5) || (b >= 0xd8 && b <= 0xdf) ||
+               (b >= 0xe0 && b <= 0xe5) || (b >= 0xe8 && b <= 0xef) ||
+               (b >= 0xf1 && b <= 0xf6) || (b >= 0xf8 && b <= 0xfe);
+    }
+    return op >> 8 == 2 &&
+           (b <= 0x0b || (b >= 0x1c && b <= 0x1e) || b == 0x28 ||
+            b == 0x29 || b == 0x2b || (b >= 0x37 && b <= 0x41));
+}
+
 /* ---- one table row ---- */
 
 static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
@@ -565,6 +585,11 @@ static void gen_sse_row(DisasContext *dc, const SSEInsn *in)
         d = xmm_off(dc->reg);
     }
     if (ctl == 0 && f == F_XX && gen_logic_inline(dc, fn, d, s)) {
+        return;
+    }
+    if (ctl == 0 && f == F_XX && in->pfx == P_66 && sse_host_op(in->op)) {
+        tcg_gen_vec_op(S, (in->op & 0xff) |
+                          (in->op >> 8 == 2 ? TCG_VEC_MAP38 : 0), d, s);
         return;
     }
     TCGv r = gen_helper_sse(dc, fn, d, s, ctl);
@@ -851,6 +876,10 @@ static bool gen_shift_imm(DisasContext *dc, int p)
         return true;
     }
     int d = mmx ? mmx_off(dc->rm) : xmm_off(dc->rm);
+    if (!mmx) {
+        tcg_gen_vec_op(S, dc->b | TCG_VEC_IMM(op, dc->imm & 0xff), d, d);
+        return true;
+    }
     uint32_t ctl = (uint32_t)(dc->imm & 0xff) | (mmx ? MMXOP : 0);
     /* the count goes where the register-count form reads it */
     gen_st_env_imm(dc, ENV_OFF(xmm_t0), MO_64, (int64_t)(dc->imm & 0xff));

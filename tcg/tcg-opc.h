@@ -57,6 +57,10 @@ DEF(deposit, 1, 2, 2, 0)                      /* ret = a with bits [pos, pos+len
 DEF(qemu_ld, 1, 1, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_SYNC_GLOBALS)
 DEF(qemu_st, 0, 2, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_SYNC_GLOBALS)
 
+/* a host SSE integer instruction on two 16-byte env slots: insn, d, s
+ * (tcg_gen_vec_op) */
+DEF(vec_op, 0, 0, 3, TCG_OPF_SIDE_EFFECTS)
+
 /* helper call: outputs/inputs vary; constant args: function, flags, name */
 DEF(call, 0, 0, 3, TCG_OPF_CALL | TCG_OPF_SIDE_EFFECTS)
 

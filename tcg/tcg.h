@@ -448,6 +448,22 @@ static inline void tcg_gen_exit_tb(TCGContext *s, uintptr_t val)
 {
     tcg_gen_op1(s, INDEX_op_exit_tb, val);
 }
+/*
+ * vec_op: env[d, d+16) = the host's own SSE instruction 66 0F op (0F 38 op
+ * with TCG_VEC_MAP38) on env[d, d+16) and env[src, src+16); with
+ * TCG_VEC_IMM(ext, imm), its immediate form 66 0F op /ext ib on env[d]
+ * alone. For integer operations, which neither read MXCSR nor raise
+ * anything: guest and host are the same ISA.
+ */
+#define TCG_VEC_MAP38 0x1000u
+#define TCG_VEC_IMM(ext, imm) (0x2000u | (uint32_t)(ext) << 16 | \
+                               (uint32_t)(imm) << 24)
+
+static inline void tcg_gen_vec_op(TCGContext *s, uint32_t insn, int d, int src)
+{
+    tcg_gen_op3(s, INDEX_op_vec_op, insn, (uint64_t)d, (uint64_t)src);
+}
+
 static inline void tcg_gen_lookup_goto(TCGContext *s)
 {
     tcg_emit_op(s, INDEX_op_lookup_goto);

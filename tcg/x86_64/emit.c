@@ -15,6 +15,8 @@
 #define P_REXW   0x1000   /* REX.W */
 #define P_REXB   0x2000   /* byte register operand: force a REX so that
                              4..7 mean spl/bpl/sil/dil, not ah..bh */
+#define P_SIMDF3 0x4000   /* 0xf3 */
+#define P_EXT38  0x8000   /* 0x0f 0x38 escape */
 
 #define OPC_ARITH_EbIb 0x80
 #define OPC_ARITH_EvIz 0x81
@@ -92,6 +94,9 @@ static void tcg_out_opc(TCGContext *s, int opc, int r, int rm, int x)
     if (opc & P_DATA16) {
         tcg_out8(s, 0x66);
     }
+    if (opc & P_SIMDF3) {
+        tcg_out8(s, 0xf3);
+    }
     rex |= (opc & P_REXW) ? 0x8 : 0;
     rex |= (r & 8) >> 1;
     rex |= (x & 8) >> 2;
@@ -99,8 +104,11 @@ static void tcg_out_opc(TCGContext *s, int opc, int r, int rm, int x)
     if (rex || ((opc & P_REXB) && ((r >= 4 && r < 8) || (rm >= 4 && rm < 8)))) {
         tcg_out8(s, (uint8_t)(0x40 | rex));
     }
-    if (opc & P_EXT) {
+    if (opc & (P_EXT | P_EXT38)) {
         tcg_out8(s, 0x0f);
+    }
+    if (opc & P_EXT38) {
+        tcg_out8(s, 0x38);
     }
     tcg_out8(s, (uint8_t)opc);
 }
@@ -405,9 +413,43 @@ static void tcg_out_deposit(TCGContext *s, int o, int a, int b, int pos,
     tcg_out_mov(s, o, TCG_REG_RCX);
 }
 
+#define OPC_MOVQ_VqWq (0x7e | P_EXT | P_SIMDF3)
+#define OPC_MOVHPS_VqMq (0x16 | P_EXT)
+#define OPC_MOVDQU_WdqVdq (0x7f | P_EXT | P_SIMDF3)
+
+/*
+ * vec_op (tcg_gen_vec_op): the guest register into xmm0 (and the source
+ * into xmm1) in 8-byte halves, as generated code writes them (a 16-byte
+ * load of two 8-byte stores would not be forwarded), the instruction,
+ * and xmm0 back. Generated code keeps nothing in XMM registers.
+ */
+static void tcg_out_vec_op(TCGContext *s, uint32_t insn, int32_t d,
+                           int32_t src)
+{
+    int opc = (int)(insn & 0xff) | P_DATA16 |
+              ((insn & TCG_VEC_MAP38) ? P_EXT38 : P_EXT);
+
+    tcg_out_modrm_offset(s, OPC_MOVQ_VqWq, 0, TCG_AREG0, d);
+    tcg_out_modrm_offset(s, OPC_MOVHPS_VqMq, 0, TCG_AREG0, d + 8);
+    if (insn & 0x2000u) {
+        tcg_out_modrm(s, opc, (insn >> 16) & 7, 0);
+        tcg_out8(s, (uint8_t)(insn >> 24));
+    } else {
+        tcg_out_modrm_offset(s, OPC_MOVQ_VqWq, 1, TCG_AREG0, src);
+        tcg_out_modrm_offset(s, OPC_MOVHPS_VqMq, 1, TCG_AREG0, src + 8);
+        tcg_out_modrm(s, opc, 0, 1);
+    }
+    tcg_out_modrm_offset(s, OPC_MOVDQU_WdqVdq, 0, TCG_AREG0, d);
+}
+
 void tcg_out_op(TCGContext *s, TCGOp *op, const int *oregs,
                 const TCGArgLoc *in, const uint64_t *cargs)
 {
+    if (op->opc == INDEX_op_vec_op) {
+        tcg_out_vec_op(s, (uint32_t)cargs[0], (int32_t)cargs[1],
+                       (int32_t)cargs[2]);
+        return;
+    }
     int o = oregs[0];
     int a = in[0].reg;
 
