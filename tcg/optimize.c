@@ -15,9 +15,19 @@ typedef struct OptState {
      * values that are already zero-extended become plain moves */
     uint64_t z[TCG_MAX_TEMPS];
     /* copy propagation: a normal temp that holds a copy of another temp
-     * (-1: none); uses are rewritten to the source */
+     * (-1: none); uses are rewritten to the source. The copy holds while
+     * the source's write count is the one noted with it, so a write ends
+     * all copies of a temp at once. */
     int16_t copy_of[TCG_MAX_TEMPS];
+    uint32_t copy_gen[TCG_MAX_TEMPS];
+    uint32_t writes[TCG_MAX_TEMPS];
 } OptState;
+
+static int copy_source(const OptState *st, int t)
+{
+    int src = st->copy_of[t];
+    return src >= 0 && st->copy_gen[t] == st->writes[src] ? src : -1;
+}
 
 static TCGTemp *temp_of(uint64_t a)
 {
@@ -50,21 +60,15 @@ static void forget_all(TCGContext *s, OptState *st)
 static void forget_copies_of(TCGContext *s, OptState *st, int i)
 {
     st->copy_of[i] = -1;
-    for (int t = s->nb_globals; t < s->nb_temps; t++) {
-        if (st->copy_of[t] == i) {
-            st->copy_of[t] = -1;
-        }
-    }
+    st->writes[i]++;
 }
 
 static void forget_globals(TCGContext *s, OptState *st)
 {
     memset(st->is_const, 0, sizeof(bool) * (size_t)s->nb_globals);
     memset(st->z, 0xff, sizeof(uint64_t) * (size_t)s->nb_globals);
-    for (int t = s->nb_globals; t < s->nb_temps; t++) {
-        if (st->copy_of[t] >= 0 && st->copy_of[t] < s->nb_globals) {
-            st->copy_of[t] = -1;
-        }
+    for (int g = 0; g < s->nb_globals; g++) {
+        st->writes[g]++;        /* copies of globals end */
     }
 }
 
@@ -73,9 +77,9 @@ static void propagate_copies(TCGContext *s, OptState *st, TCGOp *op)
 {
     for (int k = op->nb_oargs; k < op->nb_oargs + op->nb_iargs; k++) {
         TCGTemp *t = (TCGTemp *)(uintptr_t)op->args[k];
-        if (t->kind == TEMP_NORMAL && st->copy_of[temp_idx(s, t)] >= 0) {
+        if (t->kind == TEMP_NORMAL && copy_source(st, temp_idx(s, t)) >= 0) {
             op->args[k] = (uint64_t)(uintptr_t)
-                          &s->temps[st->copy_of[temp_idx(s, t)]];
+                          &s->temps[copy_source(st, temp_idx(s, t))];
         }
     }
 }
@@ -89,6 +93,7 @@ static void note_write(TCGContext *s, OptState *st, TCGOp *op, int i)
         if (src->kind != TEMP_CONST && src->kind != TEMP_FIXED &&
             src != &s->temps[i]) {
             st->copy_of[i] = (int16_t)temp_idx(s, src);
+            st->copy_gen[i] = st->writes[temp_idx(s, src)];
         }
     }
 }

@@ -43,6 +43,7 @@ TCGv tcg_global_mem_new(TCGContext *s, int offset, const char *name)
 
 void tcg_func_start(TCGContext *s)
 {
+    memset(s->const_slot, 0, sizeof(s->const_slot));
     s->nb_temps = s->nb_globals;
     s->first_free_temp = s->nb_globals;
     s->nb_ops = 0;
@@ -115,14 +116,20 @@ TCGv tcg_temp_new_local(TCGContext *s)
 
 TCGv tcg_constant(TCGContext *s, int64_t val)
 {
-    for (int i = s->nb_globals; i < s->nb_temps; i++) {
-        if (s->temps[i].kind == TEMP_CONST && s->temps[i].val == val) {
+    unsigned h = (unsigned)(((uint64_t)val * 0x9e3779b97f4a7c15ull) >> 54);
+    for (;; h = (h + 1) % TCG_CONST_SLOTS) {
+        int i = s->const_slot[h] - 1;
+        if (i < 0) {
+            break;
+        }
+        if (s->temps[i].val == val) {
             return &s->temps[i];
         }
     }
     TCGTemp *t = tcg_temp_append(s);
     t->kind = TEMP_CONST;
     t->val = val;
+    s->const_slot[h] = (int16_t)(temp_idx(s, t) + 1);
     return t;
 }
 

@@ -169,6 +169,10 @@ typedef struct TCGLdstSlow {
 
 typedef struct TCGContext {
     TCGTemp temps[TCG_MAX_TEMPS];
+    /* the block's constant temps by value: index + 1, 0 for free;
+     * open addressing (a block has far fewer than TCG_CONST_SLOTS) */
+#define TCG_CONST_SLOTS 1024
+    int16_t const_slot[TCG_CONST_SLOTS];
     int nb_globals;       /* globals (and fixed) come first */
     int nb_temps;
     int first_free_temp;  /* reset at each guest instruction */
