@@ -84,6 +84,8 @@ void helper_idivq(CPUX86State *env, uint64_t divisor);
  * (read by the translator right after). */
 uint64_t helper_mulq(CPUX86State *env, uint64_t a, uint64_t b);
 uint64_t helper_imulq(CPUX86State *env, uint64_t a, uint64_t b);
+/* 1 if the signed 128-bit product a * b does not fit in 64 bits (pure) */
+uint64_t helper_imulq_overflow(uint64_t a, uint64_t b);
 
 uint64_t helper_rotate(uint64_t val, uint64_t count, uint32_t op_ot,
                        uint64_t flags);

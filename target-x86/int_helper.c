@@ -153,6 +153,12 @@ uint64_t helper_mulq(CPUX86State *env, uint64_t a, uint64_t b)
     return (uint64_t)r;
 }
 
+uint64_t helper_imulq_overflow(uint64_t a, uint64_t b)
+{
+    int64_t r;
+    return __builtin_mul_overflow((int64_t)a, (int64_t)b, &r);
+}
+
 uint64_t helper_imulq(CPUX86State *env, uint64_t a, uint64_t b)
 {
     __int128 r = (__int128)(int64_t)a * (int64_t)b;

@@ -570,10 +570,47 @@ static uint64_t next_rip_mask(DisasContext *dc, uint64_t rip)
 
 /* ---- lazy flags ---- */
 
+/* Which of cc_dst, cc_src, cc_src2 each CC_OP reads (cc_helper.c, and
+ * gen_prepare_cc: SUB keeps its first operand in cc_src2 for fused
+ * compares). */
+static unsigned cc_op_reads(int op)
+{
+    enum { DST = 1, SRC = 2, SRC2 = 4 };
+    if (op == CC_OP_EFLAGS) {
+        return SRC;
+    } else if (op == CC_OP_CLR) {
+        return 0;
+    } else if (op >= CC_OP_LOGICB && op <= CC_OP_LOGICQ) {
+        return DST;
+    } else if ((op >= CC_OP_ADCB && op <= CC_OP_SBBQ) ||
+               (op >= CC_OP_SARB && op <= CC_OP_SARQ)) {
+        return DST | SRC | SRC2;        /* ADC, SUB, SBB, SAR */
+    } else if (op >= CC_OP_ADDB && op < CC_OP_NB) {
+        return DST | SRC;
+    }
+    return DST | SRC | SRC2;            /* dynamic: any */
+}
+
+/*
+ * The values the new CC_OP does not read are discarded, so that liveness
+ * drops their computations when nothing else reads them (a ROL's CF/OF
+ * before an XOR). Instructions store their results before their flags,
+ * so a fault later in one still sees the flags before it.
+ */
 void set_cc_op(DisasContext *dc, int op)
 {
     if (dc->cc_op != op) {
         tcg_gen_movi(S, cpu_cc_op, op);
+        unsigned reads = cc_op_reads(op);
+        if (!(reads & 1)) {
+            tcg_gen_discard(S, cpu_cc_dst);
+        }
+        if (!(reads & 2)) {
+            tcg_gen_discard(S, cpu_cc_src);
+        }
+        if (!(reads & 4)) {
+            tcg_gen_discard(S, cpu_cc_src2);
+        }
     }
     dc->cc_op = op;
 }
@@ -1334,16 +1371,16 @@ static void gen_mul_group(DisasContext *dc, int op, MemOp ot)
     set_cc_op(dc, CC_OP_MULB + ot);
 }
 
-/* IMUL Gv, Ev[, imm]: the truncated signed product. */
+/* IMUL Gv, Ev[, imm]: the truncated signed product. The 64-bit one is the
+ * host's multiply; its CF/OF come from a pure helper that liveness drops
+ * when the next flag-setting instruction makes them dead. */
 static void gen_imul_reg(DisasContext *dc, MemOp ot, TCGv a, TCGv b)
 {
     TCGv lo = tmp(dc), chk = tmp(dc);
     if (ot == MO_64) {
-        TCGv hi = tmp(dc);
-        tcg_gen_callN(S, helper_imulq, 0, lo, cpu_env, a, b);
-        tcg_gen_ld(S, INDEX_op_ld, hi, cpu_env, ENV_OFF(mul_hi));
-        tcg_gen_sari(S, chk, lo, 63);
-        tcg_gen_setcond(S, TCG_COND_NE, cpu_cc_src, hi, chk);
+        tcg_gen_mul(S, lo, a, b);
+        tcg_gen_callN(S, helper_imulq_overflow, TCG_CALL_PURE, cpu_cc_src,
+                      a, b);
         tcg_gen_mov(S, cpu_cc_dst, lo);
     } else {
         TCGv sa = tmp(dc), sb = tmp(dc), full = tmp(dc);

@@ -355,6 +355,12 @@ void tcg_optimize(TCGContext *s)
             continue;
         }
         note_write(s, &st, op, temp_idx(s, temp_of(op->args[0])));
+        if (op->opc == INDEX_op_discard) {
+            int i = temp_idx(s, temp_of(op->args[0]));
+            st.is_const[i] = false;
+            st.z[i] = ~0ull;
+            continue;
+        }
         int oidx = temp_idx(s, temp_of(op->args[0]));
         if (is_redundant_ext(s, &st, op)) {
             make_mov(s, op, op->args[0], temp_of(op->args[1]));

@@ -10,6 +10,9 @@ DEF(brcond, 0, 2, 2, TCG_OPF_BB_END)          /* cond, label */
 DEF(insn_start, 0, 0, 1, TCG_OPF_NOT_CODE)    /* guest pc of the instruction */
 
 DEF(mov, 1, 1, 0, 0)
+/* the temp's value is not needed any more (TCG's discard): earlier
+ * computations of it that nothing else reads become dead */
+DEF(discard, 1, 0, 0, 0)
 DEF(setcond, 1, 2, 1, 0)                      /* cond */
 DEF(movcond, 1, 4, 1, 0)                      /* ret = (a cond b) ? c : d */
 

@@ -883,6 +883,9 @@ int tcg_gen_code(TCGContext *s)
         case INDEX_op_mov:
             reg_alloc_mov(s, op);
             break;
+        case INDEX_op_discard:
+            temp_dead(s, arg_temp(op->args[0]));
+            break;
         case INDEX_op_call:
             reg_alloc_call(s, op);
             break;

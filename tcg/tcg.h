@@ -468,6 +468,11 @@ static inline void tcg_gen_vec_op(TCGContext *s, uint32_t insn, int d, int src)
     tcg_gen_op3(s, INDEX_op_vec_op, insn, (uint64_t)d, (uint64_t)src);
 }
 
+static inline void tcg_gen_discard(TCGContext *s, TCGv t)
+{
+    tcg_gen_op1(s, INDEX_op_discard, TA(t));
+}
+
 static inline void tcg_gen_lookup_goto(TCGContext *s)
 {
     tcg_emit_op(s, INDEX_op_lookup_goto);
