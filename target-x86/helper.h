@@ -136,6 +136,9 @@ void helper_cpuid(CPUX86State *env);
 void helper_rdtsc(CPUX86State *env);
 uint64_t cpu_get_tsc(CPUX86State *env);
 void helper_cli_sti(CPUX86State *env, uint32_t set);
+/* STI: 1 if it opened an interrupt shadow with an interrupt waiting (the
+ * block must then end and let the loop deliver it after one instruction) */
+uint64_t helper_sti(CPUX86State *env);
 void helper_set_ac(CPUX86State *env, uint32_t on);
 void helper_sysret(CPUX86State *env, uint32_t dflag);
 void helper_sysenter(CPUX86State *env);

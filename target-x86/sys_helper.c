@@ -234,6 +234,24 @@ void helper_out(CPUX86State *env, uint32_t port, uint64_t val, uint32_t size)
     bql_unlock();
 }
 
+/*
+ * STI setting IF delays interrupts until after the next instruction. With
+ * none waiting the shadow needs no bookkeeping: the block goes on through
+ * the next instruction (translate.c sees to that) and an interrupt that
+ * comes meanwhile is taken at a later block entry.
+ */
+uint64_t helper_sti(CPUX86State *env)
+{
+    bool was_set = env->eflags & IF_MASK;
+    helper_cli_sti(env, 1);
+    if (was_set || !(env->interrupt_request &
+                     (CPU_INTERRUPT_HARD | CPU_INTERRUPT_NMI))) {
+        env->inhibit_irq = false;
+        return 0;
+    }
+    return 1;
+}
+
 /* CLI/STI: IOPL-sensitive in protected mode. STI delays interrupts until
  * after the next instruction. */
 void helper_cli_sti(CPUX86State *env, uint32_t set)

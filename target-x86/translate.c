@@ -2328,13 +2328,22 @@ static void disas_one_byte(DisasContext *dc)
             tcg_gen_ori(S, cpu_cc_src, cpu_cc_src, CC_C);
         }
         break;
-    case 0xfa: case 0xfb: /* cli/sti */
+    case 0xfa: /* cli */
         gen_sync_rip(dc);
-        tcg_gen_callN(S, helper_cli_sti, 0, NULL, cpu_env, cst(dc, b == 0xfb));
-        if (b == 0xfb) {
-            gen_end_block_exit(dc, dc->pc);
-        }
+        tcg_gen_callN(S, helper_cli_sti, 0, NULL, cpu_env, cst(dc, 0));
         break;
+    case 0xfb: { /* sti */
+        TCGLabel *go_on = gen_new_label(S);
+        gen_sync_rip(dc);
+        t = tmp(dc);
+        tcg_gen_callN(S, helper_sti, 0, t, cpu_env);
+        tcg_gen_brcond(S, TCG_COND_EQ, t, cst(dc, 0), go_on);
+        gen_end_block_exit(dc, dc->pc);
+        tcg_gen_set_label(S, go_on);
+        dc->is_jmp = false;
+        dc->sti_shadow = true;
+        break;
+    }
     case 0xfc: case 0xfd: { /* cld/std */
         TCGv fl = tmp(dc);
         tcg_gen_ld(S, INDEX_op_ld, fl, cpu_env, ENV_OFF(eflags));
@@ -3757,6 +3766,14 @@ static void disas_insn(DisasContext *dc)
 
 /* ---- the block ---- */
 
+/* The block ends between an STI and the instruction in its shadow: the
+ * loop runs that one alone before it takes interrupts (as after MOV SS). */
+static void gen_end_in_sti_shadow(DisasContext *dc)
+{
+    tcg_gen_st(S, INDEX_op_st8, cst(dc, 1), cpu_env, ENV_OFF(inhibit_irq));
+    gen_end_block_exit(dc, dc->pc);
+}
+
 static void init_disas_context(DisasContext *dc, CPUX86State *env,
                                TCGContext *s, TranslationBlock *tb)
 {
@@ -3796,6 +3813,8 @@ void gen_intermediate_code(CPUX86State *env, TCGContext *s,
         int saved_nb_ops = s->nb_ops;
         int saved_nb_labels = s->nb_labels;
         int saved_nb_temps = s->nb_temps;
+        bool after_sti = dc->sti_shadow;
+        dc->sti_shadow = false;
         dc->pc_start = dc->pc;
         tcg_temp_reset(s);
         tcg_gen_insn_start(s, dc->pc_start);
@@ -3810,7 +3829,11 @@ void gen_intermediate_code(CPUX86State *env, TCGContext *s,
             s->nb_labels = saved_nb_labels;
             s->nb_temps = saved_nb_temps;
             dc->pc = dc->pc_start;
-            gen_jmp_tb(dc, dc->pc, 0);
+            if (after_sti) {
+                gen_end_in_sti_shadow(dc);
+            } else {
+                gen_jmp_tb(dc, dc->pc, 0);
+            }
             break;
         } else {
             /* longer than 15 bytes */
@@ -3831,7 +3854,9 @@ void gen_intermediate_code(CPUX86State *env, TCGContext *s,
             s->nb_ops > TCG_MAX_OPS - 400 ||
             s->nb_temps > TCG_MAX_TEMPS - 64 ||
             s->nb_labels > TCG_MAX_LABELS - 16) {
-            if (max_insns == 1) {
+            if (dc->sti_shadow) {
+                gen_end_in_sti_shadow(dc);
+            } else if (max_insns == 1) {
                 gen_end_block_exit(dc, dc->pc);
             } else {
                 gen_jmp_tb(dc, dc->pc, 0);

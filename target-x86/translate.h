@@ -76,6 +76,9 @@ typedef struct DisasContext {
     bool vex;               /* VEX-encoded: vex_v is the extra register */
     int vex_v, vex_l, vex_pp;
     bool is_jmp;            /* the block ends after this instruction */
+    /* the last instruction was an STI that went on in the block: the next
+     * must be in it too (its interrupt shadow) */
+    bool sti_shadow;
     int nb_insns;
     sigjmp_buf fetch_fail;
     uint64_t first_page;

@@ -14,11 +14,13 @@
 static volatile unsigned ticks;
 static volatile unsigned spurious;
 static volatile uint64_t irq_rflags;
+static volatile uint32_t marker, marker_at_irq;
 
 static void on_irq0(struct kit_frame *frame)
 {
     ticks++;
     irq_rflags = frame->rflags;
+    marker_at_irq = marker;
     outb(PIC1, 0x20);                   /* non-specific EOI */
 }
 
@@ -40,6 +42,41 @@ static void pic_init(void)
     outb(PIC2 + 1, 0x01);
     outb(PIC1 + 1, 0xFE);               /* IRQ 0 only */
     outb(PIC2 + 1, 0xFF);
+}
+
+/* With IF clear, until the 8259 has IRQ 0 waiting (IRR bit 0). */
+static void wait_irq0_pending(void)
+{
+    do {
+        outb(PIC1, 0x0A);
+    } while (!(inb(PIC1) & 1));
+}
+
+/*
+ * STI's interrupt shadow (SDM Vol. 2B STI): with IRQ 0 waiting, the
+ * instruction after STI runs before the interrupt is taken, the next one
+ * does not; and a window of STI; NOP; CLI lets a waiting interrupt in.
+ */
+static void check_sti_shadow(void)
+{
+    wait_irq0_pending();
+    marker = 0;
+    marker_at_irq = 99;
+    __asm__ volatile("sti; movl $1, %0; movl $2, %0; cli"
+                     : "+m"(marker) : : "memory");
+    kit_result("the instruction after STI runs before the interrupt",
+               marker_at_irq == 1, "marker %u at the interrupt",
+               marker_at_irq);
+
+    unsigned taken = 0;
+    for (int i = 0; i < 10; i++) {
+        wait_irq0_pending();
+        unsigned before = ticks;
+        __asm__ volatile("sti; nop; cli" ::: "memory");
+        taken += ticks - before;
+    }
+    kit_result("STI; NOP; CLI lets a waiting interrupt in", taken == 10,
+               "%u of 10", taken);
 }
 
 void kmain(uint32_t mb_magic, uint64_t mb_info)
@@ -79,6 +116,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     kit_result("ISR clear after EOI", inb(PIC1) == 0, "ISR 0x%x",
                inb(PIC1));
     kit_result("no spurious IRQ 7", spurious == 0, "%u", spurious);
+    check_sti_shadow();
 
     /* Masked: no more ticks even with IF set. */
     outb(PIC1 + 1, 0xFF);
