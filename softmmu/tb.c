@@ -64,12 +64,15 @@ void tb_jmp_cache_clear_nonglobal(CPUX86State *env)
 
 void tb_jmp_cache_clear_page(CPUX86State *env, uint64_t vaddr)
 {
-    _Static_assert(TB_JMP_PAGE_BITS == 6, "a group is one word of bits");
+    const unsigned group = 1u << TB_JMP_PAGE_BITS;
+    _Static_assert(TB_JMP_PAGE_BITS >= 6, "a group is whole words of bits");
     for (int k = 0; k < 2; k++) {
-        unsigned g = tb_jmp_cache_hash(vaddr - k * TARGET_PAGE_SIZE) / 64;
-        memset(&env->tb_jmp_cache[g * 64], 0, 64 * sizeof(TranslationBlock *));
-        env->tb_jmp_global[g] = 0;
-        env->tb_jmp_used[g] = 0;
+        unsigned first = tb_jmp_cache_hash(vaddr - k * TARGET_PAGE_SIZE) &
+                         ~(group - 1);
+        memset(&env->tb_jmp_cache[first], 0,
+               group * sizeof(TranslationBlock *));
+        memset(&env->tb_jmp_global[first / 64], 0, group / 8);
+        memset(&env->tb_jmp_used[first / 64], 0, group / 8);
     }
 }
 

@@ -257,9 +257,9 @@ typedef struct X86APICOps {
 /* The jump cache: groups of 64 entries, a group per guest page (mod the
  * number of groups), so that the entries of one page can be dropped
  * alone. */
-#define TB_JMP_CACHE_BITS 14
+#define TB_JMP_CACHE_BITS 16
 #define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
-#define TB_JMP_PAGE_BITS 6
+#define TB_JMP_PAGE_BITS 8
 
 typedef struct CPUX86State {
     /* Fields generated code touches often come first (short displacements). */

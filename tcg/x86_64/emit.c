@@ -822,8 +822,8 @@ void tcg_out_lookup_goto(TCGContext *s)
     tcg_out8(s, (uint8_t)L->jmp_page_bits);
     tcg_out_modrm(s, OPC_ARITH_GvEv | (ARITH_XOR << 3), TCG_REG_RDX,
                   TCG_REG_RAX);
-    tcg_out_modrm(s, OPC_ARITH_EvIb, ARITH_AND, TCG_REG_RDX);
-    tcg_out8(s, (uint8_t)in_page);
+    tcg_out_modrm(s, OPC_ARITH_EvIz, ARITH_AND, TCG_REG_RDX);
+    tcg_out32(s, in_page);
     tcg_out_modrm(s, OPC_ARITH_GvEv | (ARITH_OR << 3), TCG_REG_RCX,
                   TCG_REG_RDX);
     tcg_out_modrm_sib_offset(s, OPC_MOVL_GvEv | P_REXW, TCG_REG_RCX,
