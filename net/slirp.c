@@ -37,6 +37,7 @@ typedef struct SlirpBackend {
     NetPort *port;
     GSource *source;
     GArray *pollfds;    /* GPollFD, each also registered with source */
+    GArray *pollfds_new;    /* what slirp_pollfds_fill asks for now */
     /* prepare() ran and dispatch() has not: the main loop may be asleep
      * with an fd set and a timeout that a new frame makes stale. The
      * first frame after prepare() wakes it, the next ones need not. */
@@ -157,10 +158,16 @@ static void slirp_cb_unregister_poll_fd(int fd, void *opaque)
 {
 }
 
-/* A socket may take more data now: let prepare() ask slirp again. */
+/* A socket may take more data now: let prepare() ask slirp again (one
+ * wakeup until it has: libslirp notifies for every segment it queues). */
 static void slirp_cb_notify(void *opaque)
 {
-    g_main_context_wakeup(NULL);
+    SlirpBackend *s = opaque;
+
+    if (s->loop_may_sleep) {
+        s->loop_may_sleep = false;
+        g_main_context_wakeup(NULL);
+    }
 }
 
 static const SlirpCb slirp_callbacks = {
@@ -199,8 +206,8 @@ static int slirp_glue_add_poll(int fd, int events, void *opaque)
             pfd.events |= poll_events[i].glib;
         }
     }
-    g_array_append_val(s->pollfds, pfd);
-    return (int)s->pollfds->len - 1;
+    g_array_append_val(s->pollfds_new, pfd);
+    return (int)s->pollfds_new->len - 1;
 }
 
 static int slirp_glue_get_revents(int idx, void *opaque)
@@ -224,19 +231,42 @@ static int slirp_glue_get_revents(int idx, void *opaque)
  * The fds to watch and the longest sleep, from slirp. The GPollFDs are
  * unregistered before the array may move, and registered again after.
  */
+static bool pollfds_same(GArray *a, GArray *b)
+{
+    if (a->len != b->len) {
+        return false;
+    }
+    for (unsigned i = 0; i < a->len; i++) {
+        GPollFD *x = &g_array_index(a, GPollFD, i);
+        GPollFD *y = &g_array_index(b, GPollFD, i);
+        if (x->fd != y->fd || x->events != y->events) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static gboolean slirp_glue_prepare(GSource *source, gint *timeout)
 {
     SlirpBackend *s = ((SlirpSource *)source)->s;
     uint32_t ms = UINT32_MAX;
 
     bql_lock();
-    for (unsigned i = 0; i < s->pollfds->len; i++) {
-        g_source_remove_poll(source, &g_array_index(s->pollfds, GPollFD, i));
-    }
-    g_array_set_size(s->pollfds, 0);
+    g_array_set_size(s->pollfds_new, 0);
     slirp_pollfds_fill(s->slirp, &ms, slirp_glue_add_poll, s);
-    for (unsigned i = 0; i < s->pollfds->len; i++) {
-        g_source_add_poll(source, &g_array_index(s->pollfds, GPollFD, i));
+    /* Registered again only when it changed: every g_source_add_poll
+     * wakes the loop, which would then never sleep. */
+    if (!pollfds_same(s->pollfds, s->pollfds_new)) {
+        for (unsigned i = 0; i < s->pollfds->len; i++) {
+            g_source_remove_poll(source,
+                                 &g_array_index(s->pollfds, GPollFD, i));
+        }
+        g_array_set_size(s->pollfds, s->pollfds_new->len);
+        for (unsigned i = 0; i < s->pollfds->len; i++) {
+            GPollFD *pfd = &g_array_index(s->pollfds, GPollFD, i);
+            *pfd = g_array_index(s->pollfds_new, GPollFD, i);
+            g_source_add_poll(source, pfd);
+        }
     }
     s->loop_may_sleep = true;
     bql_unlock();
@@ -738,6 +768,7 @@ static void slirp_backend_free(SlirpBackend *s)
         slirp_cleanup(s->slirp);
     }
     g_array_free(s->pollfds, TRUE);
+    g_array_free(s->pollfds_new, TRUE);
     /* a chardev cannot be closed alone: it stays, unused, until exit */
     for (unsigned i = 0; i < s->guestfwds->len; i++) {
         SlirpGuestFwd *f = s->guestfwds->pdata[i];
@@ -787,6 +818,7 @@ NetPort *slirp_backend_create(const char *id, const NetdevProp *props,
 
     s = g_new0(SlirpBackend, 1);
     s->pollfds = g_array_new(FALSE, TRUE, sizeof(GPollFD));
+    s->pollfds_new = g_array_new(FALSE, TRUE, sizeof(GPollFD));
     s->guestfwds = g_ptr_array_new();
     s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
     if (!s->slirp) {
@@ -807,6 +839,10 @@ NetPort *slirp_backend_create(const char *id, const NetdevProp *props,
     s->source = g_source_new(&slirp_glue_funcs, sizeof(SlirpSource));
     ((SlirpSource *)s->source)->s = s;
     g_source_set_name(s->source, "bt86-slirp");
+    /* GLib blocks a source while it dispatches, taking its fds out of
+     * the poll set and putting them back: each of those wakes the loop,
+     * which then never sleeps. This one does not recurse anyway. */
+    g_source_set_can_recurse(s->source, TRUE);
     g_source_attach(s->source, NULL);
     port = s->port;
 out:

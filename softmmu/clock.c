@@ -2,10 +2,13 @@
  * The virtual clock and its timers (see clock.h).
  *
  * Armed timers sit on one list sorted by deadline. In host-clock mode a
- * GSource's ready time is kept at the earliest deadline, so the main loop
- * wakes exactly when something is due; a timer armed from the vCPU thread
- * moves the ready time, which wakes the main loop (GLib does that for
- * g_source_set_ready_time on an attached source, from any thread).
+ * GSource's ready time is kept at or before the earliest deadline, so the
+ * main loop wakes when something is due; a timer armed from the vCPU
+ * thread earlier than that moves the ready time, which wakes the main loop
+ * (GLib does that for g_source_set_ready_time on an attached source, from
+ * any thread). A later deadline or a deleted timer leaves it: the loop
+ * wakes early, finds nothing due, and sets the next one. (A guest re-arms
+ * its timer thousands of times a second; each wake-up is a syscall.)
  */
 #include <time.h>
 
@@ -28,6 +31,7 @@ static int64_t clock_manual_ns;
 static gsize clock_origin_ns;
 static Timer *timer_list;
 static GSource *timer_source;
+static int64_t timer_source_us = -1;    /* its ready time, -1 for none */
 
 static int64_t host_monotonic_ns(void)
 {
@@ -61,18 +65,17 @@ int64_t clock_deadline_ns(void)
 
 static void timer_source_update(void)
 {
-    if (!timer_source) {
-        return;
-    }
-    if (!timer_list) {
-        g_source_set_ready_time(timer_source, -1);
+    if (!timer_source || !timer_list) {
         return;
     }
     /* GLib's ready time is CLOCK_MONOTONIC in microseconds (as
      * g_get_monotonic_time); round up: waking early would find nothing
      * due. */
     int64_t us = (clock_origin() + timer_list->deadline + 999) / 1000;
-    g_source_set_ready_time(timer_source, us);
+    if (timer_source_us < 0 || us < timer_source_us) {
+        timer_source_us = us;
+        g_source_set_ready_time(timer_source, us);
+    }
 }
 
 static void timer_unlink(Timer *t)
@@ -172,6 +175,7 @@ static gboolean timer_source_dispatch(GSource *source, GSourceFunc cb,
 {
     bql_lock();
     g_source_set_ready_time(source, -1);
+    timer_source_us = -1;
     timers_run_due(clock_get_ns());
     timer_source_update();
     bql_unlock();
