@@ -1046,6 +1046,11 @@ static void gen_alu_st(DisasContext *dc, int op, MemOp ot, TCGv d, TCGv s1,
         tcg_gen_xor(S, r, s1, s2);
         break;
     }
+    if (ot == MO_32 && op != OP_AND && op != OP_OR && op != OP_XOR) {
+        /* once, for the flags and the register alike: the optimiser
+         * then makes add + ext32u one host 32-bit add */
+        tcg_gen_ext32u(S, r, r);
+    }
     if (a0) {
         gen_op_st_v(dc, ot, r, a0);
     }

@@ -159,6 +159,8 @@ static uint64_t z_result(TCGContext *s, OptState *st, TCGOp *op)
         return (za & 0x80000000) ? ~0ull : za & 0x7fffffff;
     case INDEX_op_bswap16:
         return 0xffff;
+    case INDEX_op_add32: case INDEX_op_sub32: case INDEX_op_and32:
+    case INDEX_op_or32: case INDEX_op_xor32:
     case INDEX_op_bswap32:
     case INDEX_op_rotl32:
     case INDEX_op_rotr32:
@@ -238,6 +240,11 @@ static bool eval_op(TCGOpcode opc, uint64_t a, uint64_t b, const uint64_t *c,
     case INDEX_op_or: *r = a | b; return true;
     case INDEX_op_xor: *r = a ^ b; return true;
     case INDEX_op_mul: *r = a * b; return true;
+    case INDEX_op_add32: *r = (uint32_t)(a + b); return true;
+    case INDEX_op_sub32: *r = (uint32_t)(a - b); return true;
+    case INDEX_op_and32: *r = (uint32_t)(a & b); return true;
+    case INDEX_op_or32: *r = (uint32_t)(a | b); return true;
+    case INDEX_op_xor32: *r = (uint32_t)(a ^ b); return true;
     case INDEX_op_shl: *r = a << (b & 63); return true;
     case INDEX_op_shr: *r = a >> (b & 63); return true;
     case INDEX_op_sar: *r = (uint64_t)((int64_t)a >> (b & 63)); return true;
@@ -297,6 +304,121 @@ static void make_mov(TCGContext *s, TCGOp *op, uint64_t dst, TCGTemp *src)
     op->nb_iargs = 1;
     op->args[0] = dst;
     op->args[1] = (uint64_t)(uintptr_t)src;
+}
+
+/*
+ * 32-bit guest arithmetic comes as the 64-bit op and an ext32u of its
+ * result: ext32u(d, add(a, b)) becomes add32(d, a, b), a host 32-bit add
+ * that zero-extends itself (the 64-bit add usually dies), and an op32's
+ * input that is ext32u(x) reads x (only its low half counts). A def is
+ * used while neither it nor its inputs were written again since.
+ */
+static TCGOpcode op32_of(TCGOpcode opc)
+{
+    switch (opc) {
+    case INDEX_op_add: return INDEX_op_add32;
+    case INDEX_op_sub: return INDEX_op_sub32;
+    case INDEX_op_and: return INDEX_op_and32;
+    case INDEX_op_or: return INDEX_op_or32;
+    case INDEX_op_xor: return INDEX_op_xor32;
+    default: return INDEX_op_insn_start;    /* none */
+    }
+}
+
+static bool is_op32(TCGOpcode opc)
+{
+    return opc >= INDEX_op_add32 && opc <= INDEX_op_xor32;
+}
+
+typedef struct NarrowState {
+    int def[TCG_MAX_TEMPS];         /* op that last wrote the temp, -1 */
+    uint32_t writes[TCG_MAX_TEMPS];
+    uint32_t in_writes[TCG_MAX_TEMPS][2];  /* its inputs' then */
+} NarrowState;
+
+/* The op that defined temp t (a normal or global one), if its inputs are
+ * unchanged since; else NULL. */
+static TCGOp *narrow_def(TCGContext *s, NarrowState *ns, TCGTemp *t)
+{
+    if (t->kind == TEMP_CONST || t->kind == TEMP_FIXED) {
+        return NULL;
+    }
+    int i = temp_idx(s, t);
+    if (ns->def[i] < 0) {
+        return NULL;
+    }
+    TCGOp *d = &s->ops[ns->def[i]];
+    for (int k = 0; k < d->nb_iargs && k < 2; k++) {
+        TCGTemp *in = temp_of(d->args[d->nb_oargs + k]);
+        if (in->kind != TEMP_CONST && in->kind != TEMP_FIXED &&
+            ns->writes[temp_idx(s, in)] != ns->in_writes[i][k]) {
+            return NULL;
+        }
+    }
+    return d;
+}
+
+static void narrow_ext32(TCGContext *s)
+{
+    static NarrowState ns;
+
+    memset(ns.def, 0xff, sizeof(int) * (size_t)s->nb_temps);
+    for (int oi = 0; oi < s->nb_ops; oi++) {
+        TCGOp *op = &s->ops[oi];
+        const TCGOpDef *def = &tcg_op_defs[op->opc];
+        int nb_o = op->nb_oargs;
+
+        if (op->opc == INDEX_op_ext32u) {
+            TCGOp *d = narrow_def(s, &ns, temp_of(op->args[1]));
+            if (d && op32_of(d->opc) != INDEX_op_insn_start) {
+                op->opc = op32_of(d->opc);
+                op->nb_iargs = 2;
+                op->args[1] = d->args[1];
+                op->args[2] = d->args[2];
+            }
+        }
+        if (is_op32(op->opc)) {
+            for (int k = 1; k <= 2; k++) {
+                TCGOp *d = narrow_def(s, &ns, temp_of(op->args[k]));
+                if (d && d->opc == INDEX_op_ext32u) {
+                    op->args[k] = d->args[1];
+                }
+            }
+        }
+        if (def->flags & TCG_OPF_BB_END) {
+            memset(ns.def, 0xff, sizeof(int) * (size_t)s->nb_temps);
+            continue;
+        }
+        if (op->opc == INDEX_op_call) {
+            unsigned flags = (unsigned)op->args[nb_o + op->nb_iargs + 1];
+            if (!(flags & TCG_CALL_NO_WRITE_GLOBALS)) {
+                for (int g = 0; g < s->nb_globals; g++) {
+                    ns.writes[g]++;
+                    ns.def[g] = -1;
+                }
+            }
+        }
+        /* the inputs' write counts before this op's own writes (an
+         * output may be an input too) */
+        uint32_t in_w[2] = { 0, 0 };
+        for (int k = 0; k < op->nb_iargs && k < 2; k++) {
+            TCGTemp *in = temp_of(op->args[nb_o + k]);
+            if (in->kind != TEMP_CONST && in->kind != TEMP_FIXED) {
+                in_w[k] = ns.writes[temp_idx(s, in)];
+            }
+        }
+        for (int k = 0; k < nb_o; k++) {
+            int i = temp_idx(s, temp_of(op->args[k]));
+            ns.writes[i]++;
+            ns.def[i] = -1;
+        }
+        if (nb_o == 1 && op->opc != INDEX_op_call && op->nb_iargs <= 2) {
+            int i = temp_idx(s, temp_of(op->args[0]));
+            ns.def[i] = oi;
+            ns.in_writes[i][0] = in_w[0];
+            ns.in_writes[i][1] = in_w[1];
+        }
+    }
 }
 
 void tcg_optimize(TCGContext *s)
@@ -431,4 +553,5 @@ void tcg_optimize(TCGContext *s)
             }
         }
     }
+    narrow_ext32(s);
 }

@@ -41,6 +41,13 @@ DEF(shr, 1, 2, 0, 0)
 DEF(sar, 1, 2, 0, 0)
 DEF(rotl, 1, 2, 0, 0)
 DEF(rotr, 1, 2, 0, 0)
+/* of the low 32 bits, zero-extended: what the optimiser makes of
+ * ext32u(add(a, b)) and the like, host 32-bit instructions */
+DEF(add32, 1, 2, 0, 0)
+DEF(sub32, 1, 2, 0, 0)
+DEF(and32, 1, 2, 0, 0)
+DEF(or32, 1, 2, 0, 0)
+DEF(xor32, 1, 2, 0, 0)
 DEF(rotl32, 1, 2, 0, 0)                       /* of the low 32 bits, zero-extended */
 DEF(rotr32, 1, 2, 0, 0)
 DEF(neg, 1, 1, 0, 0)

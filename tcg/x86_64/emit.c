@@ -245,15 +245,22 @@ void tcg_out_br(TCGContext *s, TCGLabel *l)
     tcg_out_label_ref(s, l);
 }
 
-static void tcg_out_arith_imm(TCGContext *s, int sub, int reg, int64_t val)
+/* reg OP= val; rexw is P_REXW or 0 (a 32-bit op, zero-extending) */
+static void tcg_out_arith_imm_w(TCGContext *s, int sub, int rexw, int reg,
+                                int64_t val)
 {
     if (val == (int8_t)val) {
-        tcg_out_modrm(s, OPC_ARITH_EvIb | P_REXW, sub, reg);
+        tcg_out_modrm(s, OPC_ARITH_EvIb | rexw, sub, reg);
         tcg_out8(s, (uint8_t)val);
     } else {
-        tcg_out_modrm(s, OPC_ARITH_EvIz | P_REXW, sub, reg);
+        tcg_out_modrm(s, OPC_ARITH_EvIz | rexw, sub, reg);
         tcg_out32(s, (uint32_t)val);
     }
+}
+
+static void tcg_out_arith_imm(TCGContext *s, int sub, int reg, int64_t val)
+{
+    tcg_out_arith_imm_w(s, sub, P_REXW, reg, val);
 }
 
 /* Sets the host flags for `cond` applied to (a, b); returns the jcc code. */
@@ -310,6 +317,11 @@ bool tcg_target_const_ok(TCGOpcode opc, int k, int64_t val)
     case INDEX_op_or:
     case INDEX_op_xor:
     case INDEX_op_mul:
+    case INDEX_op_add32:
+    case INDEX_op_sub32:
+    case INDEX_op_and32:
+    case INDEX_op_or32:
+    case INDEX_op_xor32:
         return k == 1 && val == (int32_t)val;
     case INDEX_op_setcond:
     case INDEX_op_brcond:
@@ -333,28 +345,35 @@ bool tcg_target_const_ok(TCGOpcode opc, int k, int64_t val)
     }
 }
 
-/* o = a OP b for the two-operand x86 forms, whatever registers alias. */
-static void tcg_out_binop(TCGContext *s, int sub, bool commutative, int o,
-                          int a, TCGArgLoc b)
+/* o = a OP b for the two-operand x86 forms, whatever registers alias;
+ * rexw is P_REXW, or 0 for the 32-bit op (which zero-extends). */
+static void tcg_out_binop_w(TCGContext *s, int sub, int rexw,
+                            bool commutative, int o, int a, TCGArgLoc b)
 {
     if (b.is_const) {
         tcg_out_mov(s, o, a);
-        tcg_out_arith_imm(s, sub, o, b.val);
+        tcg_out_arith_imm_w(s, sub, rexw, o, b.val);
     } else if (o == a) {
-        tcg_out_modrm(s, OPC_ARITH_GvEv | (sub << 3) | P_REXW, o, b.reg);
+        tcg_out_modrm(s, OPC_ARITH_GvEv | (sub << 3) | rexw, o, b.reg);
     } else if (o == b.reg) {
         if (commutative) {
-            tcg_out_modrm(s, OPC_ARITH_GvEv | (sub << 3) | P_REXW, o, a);
+            tcg_out_modrm(s, OPC_ARITH_GvEv | (sub << 3) | rexw, o, a);
         } else {
             tcg_out_mov(s, TCG_REG_TMP1, a);
-            tcg_out_modrm(s, OPC_ARITH_GvEv | (sub << 3) | P_REXW,
+            tcg_out_modrm(s, OPC_ARITH_GvEv | (sub << 3) | rexw,
                           TCG_REG_TMP1, b.reg);
             tcg_out_mov(s, o, TCG_REG_TMP1);
         }
     } else {
         tcg_out_mov(s, o, a);
-        tcg_out_modrm(s, OPC_ARITH_GvEv | (sub << 3) | P_REXW, o, b.reg);
+        tcg_out_modrm(s, OPC_ARITH_GvEv | (sub << 3) | rexw, o, b.reg);
     }
+}
+
+static void tcg_out_binop(TCGContext *s, int sub, bool commutative, int o,
+                          int a, TCGArgLoc b)
+{
+    tcg_out_binop_w(s, sub, P_REXW, commutative, o, a, b);
 }
 
 /* 64-bit shifts and rotates; with w32, 32-bit ones (zero-extending). */
@@ -366,7 +385,9 @@ static void tcg_out_shift_w(TCGContext *s, int sub, bool w32, int o, int a,
         tcg_out_mov(s, TCG_REG_RCX, b.reg);   /* before o may overwrite it */
     }
     if (w32) {
-        tcg_out_modrm(s, OPC_MOVL_GvEv, o, a);
+        if (o != a) {       /* the 32-bit op ignores, then clears, 63:32 */
+            tcg_out_modrm(s, OPC_MOVL_GvEv, o, a);
+        }
     } else {
         tcg_out_mov(s, o, a);
     }
@@ -465,6 +486,27 @@ void tcg_out_op(TCGContext *s, TCGOp *op, const int *oregs,
         break;
     case INDEX_op_sub:
         tcg_out_binop(s, ARITH_SUB, false, o, a, in[1]);
+        break;
+    case INDEX_op_add32:
+        if (!in[1].is_const && o != a && o != in[1].reg) {
+            tcg_out_modrm_sib_offset(s, OPC_LEA, o, a, in[1].reg, 0, 0);
+        } else if (in[1].is_const && o != a) {
+            tcg_out_modrm_offset(s, OPC_LEA, o, a, (int32_t)in[1].val);
+        } else {
+            tcg_out_binop_w(s, ARITH_ADD, 0, true, o, a, in[1]);
+        }
+        break;
+    case INDEX_op_sub32:
+        tcg_out_binop_w(s, ARITH_SUB, 0, false, o, a, in[1]);
+        break;
+    case INDEX_op_and32:
+        tcg_out_binop_w(s, ARITH_AND, 0, true, o, a, in[1]);
+        break;
+    case INDEX_op_or32:
+        tcg_out_binop_w(s, ARITH_OR, 0, true, o, a, in[1]);
+        break;
+    case INDEX_op_xor32:
+        tcg_out_binop_w(s, ARITH_XOR, 0, true, o, a, in[1]);
         break;
     case INDEX_op_and:
         if (in[1].is_const && in[1].val == 0xff) {

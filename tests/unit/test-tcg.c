@@ -230,6 +230,11 @@ static uint64_t ref_alu(TCGOpcode opc, const uint64_t *v, int64_t k0,
     case INDEX_op_or: return a | b;
     case INDEX_op_xor: return a ^ b;
     case INDEX_op_mul: return a * b;
+    case INDEX_op_add32: return (uint32_t)(a + b);
+    case INDEX_op_sub32: return (uint32_t)(a - b);
+    case INDEX_op_and32: return (uint32_t)(a & b);
+    case INDEX_op_or32: return (uint32_t)(a | b);
+    case INDEX_op_xor32: return (uint32_t)(a ^ b);
     case INDEX_op_shl: return a << n;
     case INDEX_op_shr: return a >> n;
     case INDEX_op_sar: return (uint64_t)((int64_t)a >> n);
@@ -707,6 +712,10 @@ static void gen_spec(TCGContext *s, const OpSpec *sp, TCGv o, TCGv a, TCGv b)
     case INDEX_op_or: tcg_gen_or(s, o, a, b); break;
     case INDEX_op_xor: tcg_gen_xor(s, o, a, b); break;
     case INDEX_op_mul: tcg_gen_mul(s, o, a, b); break;
+    case INDEX_op_add32: case INDEX_op_sub32: case INDEX_op_and32:
+    case INDEX_op_or32: case INDEX_op_xor32:
+        tcg_gen_op3(s, sp->opc, TA(o), TA(a), TA(b));
+        break;
     case INDEX_op_shl: tcg_gen_shl(s, o, a, b); break;
     case INDEX_op_shr: tcg_gen_shr(s, o, a, b); break;
     case INDEX_op_sar: tcg_gen_sar(s, o, a, b); break;
@@ -928,7 +937,8 @@ static void test_e2e_binops(void)
     static const TCGOpcode ops[] = {
         INDEX_op_add, INDEX_op_sub, INDEX_op_and, INDEX_op_or, INDEX_op_xor,
         INDEX_op_mul, INDEX_op_shl, INDEX_op_shr, INDEX_op_sar, INDEX_op_rotl,
-        INDEX_op_rotr,
+        INDEX_op_rotr, INDEX_op_add32, INDEX_op_sub32, INDEX_op_and32,
+        INDEX_op_or32, INDEX_op_xor32,
     };
     for (size_t i = 0; i < G_N_ELEMENTS(ops); i++) {
         OpSpec sp = { ops[i], 0, 0 };
@@ -939,7 +949,9 @@ static void test_e2e_binops(void)
     static const int64_t imms[] = { 0xff, 0xffff, 0x7f, -128, 0x80, INT32_MAX,
                                     INT32_MIN, 0x80000000ll };
     static const TCGOpcode iops[] = { INDEX_op_and, INDEX_op_add, INDEX_op_sub,
-                                      INDEX_op_mul, INDEX_op_or, INDEX_op_xor };
+                                      INDEX_op_mul, INDEX_op_or, INDEX_op_xor,
+                                      INDEX_op_add32, INDEX_op_sub32,
+                                      INDEX_op_and32, INDEX_op_xor32 };
     for (size_t o = 0; o < G_N_ELEMENTS(iops); o++) {
         for (int opt = 0; opt < 2; opt++) {
             TCGContext *s = ctx_init();
