@@ -457,38 +457,28 @@ static TCGv gen_helper_sse(DisasContext *dc, SSEFunc *fn, int d, int s,
     return r;
 }
 
-/* PAND, PANDN, POR, PXOR and their PS/PD twins, register to register:
- * two 64-bit IR operations (PXOR/XORPS of a register with itself is the
- * usual way to zero it). */
+/* PAND, PANDN, POR, PXOR and their PS/PD twins: the host's PAND, PANDN,
+ * POR, PXOR (the same bits). PXOR/XORPS of a register with itself, the
+ * usual way to zero it, is two stores of 0. */
 static bool gen_logic_inline(DisasContext *dc, SSEFunc *fn, int d, int s)
 {
-    TCGOpcode op;
-    bool not_d = false;
+    uint32_t host_op;
     if (fn == sse_pand || fn == sse_andps) {
-        op = INDEX_op_and;
+        host_op = 0xdb;
     } else if (fn == sse_pandn || fn == sse_andnps) {
-        op = INDEX_op_and;
-        not_d = true;
+        host_op = 0xdf;
     } else if (fn == sse_por || fn == sse_orps) {
-        op = INDEX_op_or;
+        host_op = 0xeb;
     } else if (fn == sse_pxor || fn == sse_xorps) {
-        op = INDEX_op_xor;
+        host_op = 0xef;
     } else {
         return false;
     }
-    for (int i = 0; i < 16; i += 8) {
-        if (d == s && op == INDEX_op_xor) {
-            gen_st_env_imm(dc, d + i, MO_64, 0);
-            continue;
-        }
-        TCGv a = tmp(dc), b = tmp(dc);
-        tcg_gen_ld(S, INDEX_op_ld, a, cpu_env, d + i);
-        tcg_gen_ld(S, INDEX_op_ld, b, cpu_env, s + i);
-        if (not_d) {
-            tcg_gen_not(S, a, a);
-        }
-        tcg_gen_op3(S, op, TA(a), TA(a), TA(b));
-        tcg_gen_st(S, INDEX_op_st, a, cpu_env, d + i);
+    if (d == s && host_op == 0xef) {
+        gen_st_env_imm(dc, d, MO_64, 0);
+        gen_st_env_imm(dc, d + 8, MO_64, 0);
+    } else {
+        tcg_gen_vec_op(S, host_op, d, s);
     }
     return true;
 }
@@ -618,9 +608,9 @@ static void gen_movo(DisasContext *dc, bool store, bool align)
     }
     if (dc->mod == 3) {
         if (store) {
-            gen_mov_env(dc, xmm_off(dc->rm), r, 16);
+            tcg_gen_vec_op(S, TCG_VEC_MOV, xmm_off(dc->rm), r);
         } else {
-            gen_mov_env(dc, r, xmm_off(dc->rm), 16);
+            tcg_gen_vec_op(S, TCG_VEC_MOV, r, xmm_off(dc->rm));
         }
     } else if (store) {
         gen_st_mem(dc, r, 16, align);

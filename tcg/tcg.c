@@ -854,11 +854,15 @@ int tcg_gen_code(TCGContext *s)
     s->code_ptr = s->code_buf;
 
     tcg_out_tb_start(s);
+    tcg_out_vec_forget(s);
     for (int oi = 0; oi < s->nb_ops; oi++) {
         TCGOp *op = &s->ops[oi];
         /* leave room for the longest single op plus the slow paths */
         if (s->code_ptr + 256 + s->nb_ldst * 96 > s->code_end) {
             return -1;
+        }
+        if (op->opc != INDEX_op_vec_op && op->opc != INDEX_op_insn_start) {
+            tcg_out_vec_forget(s);
         }
         switch (op->opc) {
         case INDEX_op_insn_start:

@@ -195,6 +195,11 @@ typedef struct TCGContext {
     TCGGlobalLoc ldst_map[TCG_MAX_LDST_MAP];
     int nb_ldst_map;
     int exit_check_off;   /* rel32 of the block-entry exit check */
+    /* vec_op: which env slot each host XMM register holds a copy of (-1:
+     * none). Valid only across consecutive vec_ops: any other op may
+     * write those slots or clobber the registers. */
+    int32_t vec_reg_slot[16];
+    int vec_next_reg;
 
     /* results for the translation block */
     uint16_t jmp_insn_offset[2];   /* offset of each goto_tb's rel32 */
@@ -460,6 +465,7 @@ static inline void tcg_gen_exit_tb(TCGContext *s, uintptr_t val)
  * anything: guest and host are the same ISA.
  */
 #define TCG_VEC_MAP38 0x1000u
+#define TCG_VEC_MOV 0x4000u     /* env[d] = env[src]: a register move */
 #define TCG_VEC_IMM(ext, imm) (0x2000u | (uint32_t)(ext) << 16 | \
                                (uint32_t)(imm) << 24)
 

@@ -437,30 +437,96 @@ static void tcg_out_deposit(TCGContext *s, int o, int a, int b, int pos,
 #define OPC_MOVQ_VqWq (0x7e | P_EXT | P_SIMDF3)
 #define OPC_MOVHPS_VqMq (0x16 | P_EXT)
 #define OPC_MOVDQU_WdqVdq (0x7f | P_EXT | P_SIMDF3)
+#define OPC_MOVDQA_VdqWdq (0x6f | P_EXT | P_DATA16)
 
 /*
- * vec_op (tcg_gen_vec_op): the guest register into xmm0 (and the source
- * into xmm1) in 8-byte halves, as generated code writes them (a 16-byte
- * load of two 8-byte stores would not be forwarded), the instruction,
- * and xmm0 back. Generated code keeps nothing in XMM registers.
+ * vec_op (tcg_gen_vec_op): the host instruction on XMM registers, the
+ * result stored back to the guest register's env slot. Within a run of
+ * vec_ops the registers keep copies of the slots they loaded or wrote
+ * (xmm2-xmm15, taken in turn), so a chain of SSE instructions reads its
+ * operands from registers, not through store-to-load forwarding; env
+ * stays up to date all along, and any other op forgets the copies.
+ * Operands not held are loaded in 8-byte halves, as the rest of
+ * generated code writes registers (a 16-byte load of two 8-byte stores
+ * would not be forwarded).
  */
+#define VEC_FIRST_REG 2
+
+void tcg_out_vec_forget(TCGContext *s)
+{
+    for (int r = 0; r < 16; r++) {
+        s->vec_reg_slot[r] = -1;
+    }
+    s->vec_next_reg = VEC_FIRST_REG;
+}
+
+static int vec_reg_of(TCGContext *s, int32_t slot)
+{
+    for (int r = VEC_FIRST_REG; r < 16; r++) {
+        if (s->vec_reg_slot[r] == slot) {
+            return r;
+        }
+    }
+    return -1;
+}
+
+/* A register for a new value, not holding `keep` (the source operand). */
+static int vec_new_reg(TCGContext *s, int keep)
+{
+    int r = s->vec_next_reg;
+    if (r == keep) {
+        r = r + 1 < 16 ? r + 1 : VEC_FIRST_REG;
+    }
+    s->vec_next_reg = r + 1 < 16 ? r + 1 : VEC_FIRST_REG;
+    return r;
+}
+
+static void tcg_out_vec_load(TCGContext *s, int reg, int32_t slot)
+{
+    tcg_out_modrm_offset(s, OPC_MOVQ_VqWq, reg, TCG_AREG0, slot);
+    tcg_out_modrm_offset(s, OPC_MOVHPS_VqMq, reg, TCG_AREG0, slot + 8);
+}
+
 static void tcg_out_vec_op(TCGContext *s, uint32_t insn, int32_t d,
                            int32_t src)
 {
     int opc = (int)(insn & 0xff) | P_DATA16 |
               ((insn & TCG_VEC_MAP38) ? P_EXT38 : P_EXT);
+    bool imm_form = insn & 0x2000u, mov = insn & TCG_VEC_MOV;
+    int rs = -1, rd;
 
-    tcg_out_modrm_offset(s, OPC_MOVQ_VqWq, 0, TCG_AREG0, d);
-    tcg_out_modrm_offset(s, OPC_MOVHPS_VqMq, 0, TCG_AREG0, d + 8);
-    if (insn & 0x2000u) {
-        tcg_out_modrm(s, opc, (insn >> 16) & 7, 0);
-        tcg_out8(s, (uint8_t)(insn >> 24));
-    } else {
-        tcg_out_modrm_offset(s, OPC_MOVQ_VqWq, 1, TCG_AREG0, src);
-        tcg_out_modrm_offset(s, OPC_MOVHPS_VqMq, 1, TCG_AREG0, src + 8);
-        tcg_out_modrm(s, opc, 0, 1);
+    if (!imm_form) {
+        rs = vec_reg_of(s, src);
+        if (rs < 0) {
+            rs = vec_new_reg(s, -1);
+            tcg_out_vec_load(s, rs, src);
+            s->vec_reg_slot[rs] = src;
+        }
     }
-    tcg_out_modrm_offset(s, OPC_MOVDQU_WdqVdq, 0, TCG_AREG0, d);
+    if (mov) {
+        rd = rs;
+    } else {
+        int held = vec_reg_of(s, d);
+        rd = vec_new_reg(s, rs);
+        if (held >= 0) {
+            tcg_out_modrm(s, OPC_MOVDQA_VdqWdq, rd, held);
+        } else {
+            tcg_out_vec_load(s, rd, d);
+        }
+        if (imm_form) {
+            tcg_out_modrm(s, opc, (insn >> 16) & 7, rd);
+            tcg_out8(s, (uint8_t)(insn >> 24));
+        } else {
+            tcg_out_modrm(s, opc, rd, rs);
+        }
+    }
+    tcg_out_modrm_offset(s, OPC_MOVDQU_WdqVdq, rd, TCG_AREG0, d);
+    for (int r = VEC_FIRST_REG; r < 16; r++) {
+        if (s->vec_reg_slot[r] == d) {
+            s->vec_reg_slot[r] = -1;
+        }
+    }
+    s->vec_reg_slot[rd] = d;
 }
 
 void tcg_out_op(TCGContext *s, TCGOp *op, const int *oregs,

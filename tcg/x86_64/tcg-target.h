@@ -65,5 +65,7 @@ void tcg_out_goto_tb(TCGContext *s, int n);
 void tcg_out_exit_tb(TCGContext *s, uintptr_t val);
 void tcg_out_goto_ptr(TCGContext *s, int reg);
 void tcg_out_lookup_goto(TCGContext *s);
+/* The XMM registers hold no copies of env slots any more (vec_op). */
+void tcg_out_vec_forget(TCGContext *s);
 
 #endif

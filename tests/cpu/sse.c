@@ -984,6 +984,45 @@ static void gen_invalid(S *s)
     }
 }
 
+/*
+ * Long register-only chains of integer SSE instructions over all sixteen
+ * XMM registers (the table's 66-prefixed ones, MOVDQA, shifts by imm8):
+ * bt86 keeps copies of guest registers in host ones across such a run,
+ * with more registers in play than it has for them.
+ */
+static void gen_chains(S *s)
+{
+    for (int k = 0; k < 400; k++) {
+        if (!begin(s, "sse: integer chain%s%s", "", "")) {
+            return;
+        }
+        s->tc.fx_set = true;
+        random_fx(s, &s->tc.fx);
+        for (int n = 0; n < 40; n++) {
+            int d = (int)rv(s, 16), src = (int)rv(s, 16);
+            int pick = (int)rv(s, 8);
+            if (pick == 0) {
+                emit(s, 0x66, false, 1, 0x6f, d, src, 0, -1, 0);  /* movdqa */
+            } else if (pick == 1) {
+                static const uint8_t sh[][2] = { { 0x71, 2 }, { 0x72, 4 },
+                    { 0x72, 6 }, { 0x73, 2 }, { 0x73, 3 }, { 0x73, 7 } };
+                int i = (int)rv(s, 6);
+                emit(s, 0x66, false, 1, sh[i][0], sh[i][1], d, 0,
+                     (int)rv(s, 40), 0);
+            } else {
+                const SseOp *o = &ops[rv(s, NB_OPS)];
+                if (o->pfx != 0x66 || o->kind != K_X || o->vals != V_INT ||
+                    o->imm || o->flags || o->map == 3) {
+                    n--;
+                    continue;
+                }
+                emit(s, 0x66, false, o->map, o->op, d, src, 0, -1, 0);
+            }
+        }
+        end(s);
+    }
+}
+
 void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
 {
     S *s = calloc(1, sizeof(*s));
@@ -996,6 +1035,7 @@ void sse_directed_generate(TestSink sink, void *opaque, const char *filter)
     gen_fxsave(s);
     gen_invalid(s);
     gen_mmx_transition(s);
+    gen_chains(s);
     free(s);
 }
 
