@@ -835,11 +835,12 @@ static void gen_lookup_and_goto(DisasContext *dc)
 {
     if (!tcg_tuning.indirect) {
         tcg_gen_exit_tb(S, 0);   /* -accel tcg,indirect=off: the run loop */
-    } else if (tcg_tuning.jmp_cache) {
+    } else if (tcg_tuning.jmp_cache && tcg_tuning.inline_lookup) {
         tcg_gen_lookup_goto(S);
     } else {
-        /* jmp-cache=off: the inline lookup reads only the jump cache;
-         * the helper searches the hash table instead */
+        /* inline-lookup=off: the same lookup in C; jmp-cache=off: the
+         * helper searches the hash table (the inline lookup reads only
+         * the jump cache) */
         TCGv ptr = tmp(dc);
         tcg_gen_callN(S, helper_lookup_tb_ptr, 0, ptr, cpu_env);
         tcg_gen_goto_ptr(S, ptr);

@@ -21,6 +21,8 @@ static const struct {
       "indirect branches go through the run loop" },
     { "jmp-cache", offsetof(TCGTuning, jmp_cache),
       "block lookups search the hash table, no jump cache" },
+    { "inline-lookup", offsetof(TCGTuning, inline_lookup),
+      "indirect branches call a helper to read the jump cache" },
     { "inline-tlb", offsetof(TCGTuning, inline_tlb),
       "every guest memory access calls the slow path" },
     { "flag-fusion", offsetof(TCGTuning, flag_fusion),

@@ -15,6 +15,7 @@ typedef struct TCGTuning {
     bool chain;            /* direct jumps between blocks are patched */
     bool indirect;         /* indirect branches find their target in code */
     bool jmp_cache;        /* per-vCPU jump cache in front of the hash table */
+    bool inline_lookup;    /* indirect branches read the jump cache inline */
     bool inline_tlb;       /* guest memory accesses probe the TLB inline */
     bool flag_fusion;      /* Jcc/SETcc/CMOVcc compare the lazy operands */
     bool regcache;         /* guest registers stay in host registers across
@@ -24,7 +25,10 @@ typedef struct TCGTuning {
 } TCGTuning;
 
 #define TCG_TUNING_DEFAULT                                                    \
-    ((TCGTuning){ true, true, true, true, true, true, true, true })
+    ((TCGTuning){ .chain = true, .indirect = true, .jmp_cache = true,        \
+                  .inline_lookup = true, .inline_tlb = true,                 \
+                  .flag_fusion = true, .regcache = true, .optimize = true,   \
+                  .inline_irq_check = true })
 
 extern TCGTuning tcg_tuning;
 
