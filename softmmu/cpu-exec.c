@@ -8,6 +8,7 @@
 #include "softmmu/log.h"
 #include "softmmu/tb.h"
 #include "target-x86/helper.h"
+#include "tcg/tuning.h"
 
 static bool cpu_handle_interrupt(CPUX86State *env)
 {
@@ -90,7 +91,7 @@ int cpu_exec(CPUX86State *env)
             flush_count = env->tbc->flush_count;
             last_tb = NULL;
         }
-        if (last_tb && !inhibited && !single) {
+        if (last_tb && !inhibited && !single && tcg_tuning.chain) {
             tb_add_jump(last_tb, last_slot, tb);
         }
         if (log_enabled(LOG_EXEC)) {
@@ -119,6 +120,14 @@ int cpu_exec(CPUX86State *env)
  */
 const void *helper_lookup_tb_ptr(CPUX86State *env)
 {
+    if (!tcg_tuning.jmp_cache) {
+        /* -accel tcg,jmp-cache=off: the hash table, if the code TLB
+         * holds the page (a page walk here could fault) */
+        TranslationBlock *tb = env->inhibit_irq ? NULL
+            : tb_lookup_nofill(env, env->rip, env->segs[R_CS].base,
+                               env->hflags);
+        return tb ? tb->tc_ptr : env->tbc->tcg.code_gen_exit0;
+    }
     TranslationBlock *tb = env->tb_jmp_cache[tb_jmp_cache_hash(env->rip)];
     if (tb && tb->pc == env->rip && tb->cs_base == env->segs[R_CS].base &&
         tb->flags == env->hflags && !env->inhibit_irq && !tb->invalid) {

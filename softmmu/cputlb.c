@@ -405,6 +405,17 @@ uint64_t get_page_addr_code(CPUX86State *env, uint64_t addr)
     return env->tlb_paddr[mmu_idx][tlb_index(addr)] | (addr & ~TARGET_PAGE_MASK);
 }
 
+uint64_t get_page_addr_code_nofill(CPUX86State *env, uint64_t addr)
+{
+    int mmu_idx = code_mmu_idx(env);
+    CPUTLBEntry *e = &env->tlb[mmu_idx][tlb_index(addr)];
+    if ((e->addr_code & (TARGET_PAGE_MASK | TLB_INVALID)) !=
+        (addr & TARGET_PAGE_MASK)) {
+        return (uint64_t)-1;
+    }
+    return env->tlb_paddr[mmu_idx][tlb_index(addr)] | (addr & ~TARGET_PAGE_MASK);
+}
+
 bool cpu_fetch_code_byte(CPUX86State *env, uint64_t addr, uint8_t *out,
                          bool nofault)
 {

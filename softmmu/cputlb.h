@@ -54,5 +54,7 @@ bool cpu_fetch_code_byte(CPUX86State *env, uint64_t addr, uint8_t *out,
                          bool nofault);
 /* Physical address of the code at addr (fills the TLB; may raise #PF). */
 uint64_t get_page_addr_code(CPUX86State *env, uint64_t addr);
+/* The same from the TLB alone: -1 when it does not hold the page. */
+uint64_t get_page_addr_code_nofill(CPUX86State *env, uint64_t addr);
 
 #endif

@@ -27,6 +27,7 @@
 #include "softmmu/log.h"
 #include "softmmu/perfmap.h"
 #include "softmmu/qtest.h"
+#include "tcg/tuning.h"
 
 #define RAM_SIZE_DEFAULT (128ull << 20)
 #define RAM_SIZE_MAX     (64ull << 30)
@@ -43,6 +44,7 @@ typedef struct Options {
     unsigned log_mask;
     const char *log_path;
     const char *accel;          /* "tcg" or "qtest"; NULL: not given */
+    TCGTuning tcg;              /* -accel tcg,PROP=on|off */
     const char *qtest;          /* -qtest chardev */
     const char *objects[8];     /* -object specs, made once all -netdevs are */
     int nr_objects;
@@ -264,9 +266,20 @@ static void opt_accel(Options *o, const char *name, const char *arg)
 
     split_prop(item, &key, &value);
     set_accel(o, name, value && strcmp(key, "accel") == 0 ? value : item);
-    if (rest) {
-        split_prop(rest, &key, &value);
-        die("-%s: property '%s' is not supported", name, key);
+    /* tcg's properties switch the JIT's techniques off, to measure them */
+    while ((item = strsep(&rest, ","))) {
+        split_prop(item, &key, &value);
+        if (strcmp(o->accel, "tcg") != 0) {
+            die("-%s: property '%s' is not supported", name, key);
+        }
+        if (strcmp(key, "help") == 0 && !value) {
+            tcg_tuning_help(stdout);
+            exit(0);
+        }
+        g_autofree char *err = NULL;
+        if (!tcg_tuning_set(&o->tcg, key, value, &err)) {
+            die("-%s: %s", name, err);
+        }
     }
 }
 
@@ -564,8 +577,9 @@ static const OptionDef options[] = {
       "write /tmp/perf-PID.map so that perf names translated code" },
     { "no-reboot", NULL, opt_no_reboot,
       "exit instead of rebooting on a guest reset" },
-    { "accel", "tcg|qtest", opt_accel,
-      "accelerator: tcg, or qtest (no guest runs; needs -qtest)" },
+    { "accel", "tcg[,PROP=off]|qtest", opt_accel,
+      "accelerator: tcg, or qtest (no guest runs; needs -qtest); "
+      "'-accel tcg,help' lists tcg's properties" },
     { "machine", "TYPE[,accel=ACCEL][,kernel-unpack=on|off]", opt_machine,
       "machine: pc; kernel-unpack=off: a bzImage decompresses itself" },
     { "qtest", "DEV", opt_qtest,
@@ -678,6 +692,7 @@ static void options_finish(Options *o)
         die("-D: could not open '%s': %s", o->log_path, g_strerror(errno));
     }
     log_mask = o->log_mask;
+    tcg_tuning = o->tcg;
 }
 
 /* SIGINT/SIGTERM/SIGHUP end bt86 as QEMU does: a word and status 0, after
@@ -692,7 +707,8 @@ static gboolean on_signal(gpointer opaque)
 
 int main(int argc, char **argv)
 {
-    Options o = { .pc.ram_size = RAM_SIZE_DEFAULT };
+    Options o = { .pc.ram_size = RAM_SIZE_DEFAULT,
+                  .tcg = TCG_TUNING_DEFAULT };
     char *err = NULL;
 
     options_parse(&o, argc, argv);

@@ -16,6 +16,7 @@
 #include "softmmu/perfmap.h"
 #include "softmmu/tb.h"
 #include "target-x86/helper.h"
+#include "tcg/tuning.h"
 
 TBCache *tb_cache_new(size_t code_size)
 {
@@ -340,7 +341,9 @@ static TranslationBlock *tb_gen_code(CPUX86State *env, uint64_t pc,
             tcg_dump_ops(s, log_file());
             log_printf("\n");
         }
-        tcg_optimize(s);
+        if (tcg_tuning.optimize) {
+            tcg_optimize(s);
+        }
         tcg_liveness(s);
         if (log_enabled(LOG_OP_OPT)) {
             log_printf("OP after optimization and liveness analysis:\n");
@@ -397,6 +400,44 @@ static TranslationBlock *tb_gen_code(CPUX86State *env, uint64_t pc,
     }
 }
 
+/*
+ * The block in the hash table, or NULL. With `nofill`, a code page the
+ * TLB does not hold is a miss rather than a page walk (which may fault).
+ */
+static TranslationBlock *tb_hash_lookup(CPUX86State *env, uint64_t pc,
+                                        uint64_t cs_base, uint32_t flags,
+                                        uint64_t phys_pc, bool nofill)
+{
+    TranslationBlock *tb;
+    for (tb = env->tbc->hash[tb_hash(phys_pc, flags)]; tb; tb = tb->hash_next) {
+        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->cs_base == cs_base &&
+            tb->flags == flags && !tb->invalid) {
+            /* a block spanning two pages must still see the same second
+             * page through the current mapping */
+            if (tb->page_addr[1] == (uint64_t)-1) {
+                return tb;
+            }
+            uint64_t page = (cs_base + pc + tb->size - 1) & TARGET_PAGE_MASK;
+            uint64_t paddr = nofill ? get_page_addr_code_nofill(env, page)
+                                    : get_page_addr_code(env, page);
+            if (paddr == tb->page_addr[1]) {
+                return tb;
+            }
+        }
+    }
+    return NULL;
+}
+
+TranslationBlock *tb_lookup_nofill(CPUX86State *env, uint64_t pc,
+                                   uint64_t cs_base, uint32_t flags)
+{
+    uint64_t phys_pc = get_page_addr_code_nofill(env, cs_base + pc);
+    if (phys_pc == (uint64_t)-1) {
+        return NULL;
+    }
+    return tb_hash_lookup(env, pc, cs_base, flags, phys_pc, true);
+}
+
 TranslationBlock *tb_find(CPUX86State *env, uint64_t pc, uint64_t cs_base,
                           uint32_t flags)
 {
@@ -407,20 +448,13 @@ TranslationBlock *tb_find(CPUX86State *env, uint64_t pc, uint64_t cs_base,
         return tb;
     }
     uint64_t phys_pc = get_page_addr_code(env, cs_base + pc);
-    for (tb = env->tbc->hash[tb_hash(phys_pc, flags)]; tb; tb = tb->hash_next) {
-        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->cs_base == cs_base &&
-            tb->flags == flags && !tb->invalid) {
-            /* a block spanning two pages must still see the same second
-             * page through the current mapping */
-            if (tb->page_addr[1] == (uint64_t)-1 ||
-                get_page_addr_code(env, (cs_base + pc + tb->size - 1) &
-                                   TARGET_PAGE_MASK) == tb->page_addr[1]) {
-                break;
-            }
-        }
-    }
+    tb = tb_hash_lookup(env, pc, cs_base, flags, phys_pc, false);
     if (!tb) {
         tb = tb_gen_code(env, pc, cs_base, flags, phys_pc);
+    }
+    /* -accel tcg,jmp-cache=off: the cache stays empty */
+    if (!tcg_tuning.jmp_cache) {
+        return tb;
     }
     env->tb_jmp_cache[h] = tb;
     env->tb_jmp_used[h / 64] |= 1ull << (h % 64);

@@ -79,6 +79,10 @@ TBCache *tb_cache_new(size_t code_size);
  * guest exception while fetching code). */
 TranslationBlock *tb_find(CPUX86State *env, uint64_t pc, uint64_t cs_base,
                           uint32_t flags);
+/* The translated block at that state in the hash table, or NULL; never
+ * translates and never walks the page tables (for generated code). */
+TranslationBlock *tb_lookup_nofill(CPUX86State *env, uint64_t pc,
+                                   uint64_t cs_base, uint32_t flags);
 void tb_add_jump(TranslationBlock *tb, int n, TranslationBlock *next);
 /* Invalidates blocks whose code overlaps guest-physical [paddr, paddr+len).
  * Returns true if the page still holds code. */

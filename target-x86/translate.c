@@ -19,6 +19,7 @@
 #include "target-x86/msr.h"
 #include "target-x86/translate.h"
 #include "tcg/tcg.h"
+#include "tcg/tuning.h"
 
 #include <glib.h>
 
@@ -688,7 +689,8 @@ static CCPrepare gen_prepare_cc(DisasContext *dc, int b)
 {
     int jcc = (b >> 1) & 7;
     bool inv = b & 1;
-    int op = dc->cc_op;
+    /* -accel tcg,flag-fusion=off: only the general case below */
+    int op = tcg_tuning.flag_fusion ? dc->cc_op : CC_OP_DYNAMIC;
     CCPrepare p = { TCG_COND_NEVER, NULL, NULL };
 
     if (cc_op_in(op, CC_OP_SUBB)) {
@@ -831,7 +833,18 @@ static void gen_brcc(DisasContext *dc, int b, TCGLabel *l)
 
 static void gen_lookup_and_goto(DisasContext *dc)
 {
-    tcg_gen_lookup_goto(S);
+    if (!tcg_tuning.indirect) {
+        tcg_gen_exit_tb(S, 0);   /* -accel tcg,indirect=off: the run loop */
+    } else if (tcg_tuning.jmp_cache && tcg_tuning.inline_lookup) {
+        tcg_gen_lookup_goto(S);
+    } else {
+        /* inline-lookup=off: the same lookup in C; jmp-cache=off: the
+         * helper searches the hash table (the inline lookup reads only
+         * the jump cache) */
+        TCGv ptr = tmp(dc);
+        tcg_gen_callN(S, helper_lookup_tb_ptr, 0, ptr, cpu_env);
+        tcg_gen_goto_ptr(S, ptr);
+    }
 }
 
 static bool use_goto_tb(DisasContext *dc, uint64_t dest)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tcg/tcg.h"
+#include "tcg/tuning.h"
 #include "tcg/x86_64/tcg-target.h"
 
 const TCGOpDef tcg_op_defs[NB_OPS] = {
@@ -365,7 +366,9 @@ void tcg_liveness(TCGContext *s)
             unsigned cflags = (unsigned)op->args[nb_o + nb_i + 1];
             side_effects = (cflags & TCG_CALL_PURE) != TCG_CALL_PURE;
         }
-        if (!side_effects && nb_o > 0) {
+        /* -accel tcg,optimize=off: dead ops stay (liveness is still
+         * computed: it drives the register allocator) */
+        if (!side_effects && nb_o > 0 && tcg_tuning.optimize) {
             bool any_live = false;
             for (int k = 0; k < nb_o; k++) {
                 any_live |= live[temp_idx(s, arg_temp(op->args[k]))];
@@ -868,6 +871,13 @@ int tcg_gen_code(TCGContext *s)
         case INDEX_op_insn_start:
             if (op->args[0] == UINT64_MAX) {
                 break;          /* an op liveness removed */
+            }
+            if (!tcg_tuning.regcache) {
+                /* -accel tcg,regcache=off: each guest instruction starts
+                 * with its guest registers in memory */
+                for (int i = 0; i < s->nb_globals; i++) {
+                    temp_save(s, &s->temps[i]);
+                }
             }
             record_insn_end(s);
             assert(s->nb_insns < TCG_MAX_INSNS);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "tcg/tuning.h"
 #include "tcg/x86_64/tcg-target.h"
 
 /* prefix bits above the opcode byte(s) */
@@ -759,7 +760,15 @@ void tcg_out_qemu_ldst(TCGContext *s, bool is_ld, int data_reg, int addr_reg,
     int mmu_idx = (int)(memop_idx >> 8);
     int size = 1 << (mop & MO_SIZE);
     int32_t ent = L->tlb_offset + mmu_idx * L->mode_stride;
+    int jne_off;
 
+    if (!tcg_tuning.inline_tlb) {
+        /* -accel tcg,inline-tlb=off: straight to the slow path */
+        tcg_out8(s, OPC_JMP_long);
+        jne_off = (int)(s->code_ptr - s->code_buf);
+        tcg_out32(s, 0);
+        goto slow_path;
+    }
     tcg_out_mov(s, TCG_REG_RCX, addr_reg);
     tcg_out_modrm(s, OPC_SHIFT_Ib | P_REXW, SHIFT_SHR, TCG_REG_RCX);
     tcg_out8(s, (uint8_t)(L->page_bits - L->entry_bits));
@@ -774,7 +783,7 @@ void tcg_out_qemu_ldst(TCGContext *s, bool is_ld, int data_reg, int addr_reg,
                              ent + (is_ld && !(mop & MO_WRITE_INTENT)
                                     ? L->read_off : L->write_off));
     tcg_out_opc(s, OPC_JCC_long + JCC_JNE, 0, 0, 0);
-    int jne_off = (int)(s->code_ptr - s->code_buf);
+    jne_off = (int)(s->code_ptr - s->code_buf);
     tcg_out32(s, 0);
     tcg_out_modrm_sib_offset(s, OPC_MOVL_GvEv | P_REXW, TCG_REG_R11,
                              TCG_AREG0, TCG_REG_RCX, 0, ent + L->addend_off);
@@ -794,6 +803,7 @@ void tcg_out_qemu_ldst(TCGContext *s, bool is_ld, int data_reg, int addr_reg,
         tcg_out_modrm_sib_offset(s, st_opc[mop & MO_SIZE], data_reg, addr_reg,
                                  TCG_REG_R11, 0, 0);
     }
+slow_path:
     /* the register allocator filled in the unsynced-globals part */
     assert(s->nb_ldst < TCG_MAX_LDST);
     TCGLdstSlow *l = &s->ldst[s->nb_ldst++];
@@ -855,11 +865,26 @@ static void tcg_out_ldst_slow_path(TCGContext *s, TCGLdstSlow *l)
 
 /* Every block starts by checking for an exit request (interrupts, stop). */
 
+/* The check as a call, for -accel tcg,inline-irq-check=off. */
+static int32_t tcg_exit_requested(void *env)
+{
+    return __atomic_load_n((int32_t *)((char *)env +
+                                       tcg_tlb_layout.exit_request_off),
+                           __ATOMIC_ACQUIRE);
+}
+
 void tcg_out_tb_start(TCGContext *s)
 {
-    tcg_out_modrm_offset(s, 0x83, ARITH_CMP, TCG_AREG0,
-                         tcg_tlb_layout.exit_request_off);
-    tcg_out8(s, 0);
+    if (tcg_tuning.inline_irq_check) {
+        tcg_out_modrm_offset(s, 0x83, ARITH_CMP, TCG_AREG0,
+                             tcg_tlb_layout.exit_request_off);
+        tcg_out8(s, 0);
+    } else {
+        /* nothing is live in registers at a block's entry */
+        tcg_out_mov(s, TCG_REG_RDI, TCG_AREG0);
+        tcg_out_call(s, (const void *)tcg_exit_requested);
+        tcg_out_modrm(s, OPC_TESTL, TCG_REG_RAX, TCG_REG_RAX);
+    }
     tcg_out_opc(s, OPC_JCC_long + JCC_JNE, 0, 0, 0);
     s->exit_check_off = (int)(s->code_ptr - s->code_buf);
     tcg_out32(s, 0);

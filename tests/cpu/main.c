@@ -11,7 +11,8 @@
  * --max-reports K (distinct failures reported in full, default 200),
  * --list (directed: print the forms and test counts, run nothing),
  * --tb-flush (flush bt86's whole translation cache before each test instead
- * of invalidating the test pages), -v (progress).
+ * of invalidating the test pages), -v (progress), --tcg PROP=off[,...]
+ * (the JIT's techniques switched off as by bt86's -accel tcg,PROP=off).
  * Exit status: 0 when every test matched, 1 otherwise, 2 on harness errors.
  */
 #include <capstone/capstone.h>
@@ -25,6 +26,7 @@
 #include <glib.h>
 
 #include "cputest.h"
+#include "tcg/tuning.h"
 
 typedef struct Failure {
     char *sig;
@@ -695,7 +697,8 @@ static void usage(void)
             "       ... [--mode 32|16]  (32-bit or 16-bit code segments)\n"
             "       ... --sse           (MMX and SSE instructions)\n"
             "       cputest --atomic    (LOCK against a concurrent host thread)\n"
-            "options: --show K  --max-reports K  --tb-flush  -v\n");
+            "options: --show K  --max-reports K  --tb-flush  -v\n"
+            "         --tcg PROP=off[,...]  (bt86's -accel tcg properties)\n");
     exit(2);
 }
 
@@ -740,6 +743,21 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--max-reports") && v) {
             opt.max_reports = atoi(v);
+            i++;
+        } else if (!strcmp(a, "--tcg") && v) {
+            /* as bt86's -accel tcg,PROP=off,...: techniques switched off */
+            g_auto(GStrv) props = g_strsplit(v, ",", -1);
+            for (int k = 0; props[k]; k++) {
+                g_autofree char *err = NULL;
+                char *eq = strchr(props[k], '=');
+                if (eq) {
+                    *eq++ = '\0';
+                }
+                if (!tcg_tuning_set(&tcg_tuning, props[k], eq, &err)) {
+                    fprintf(stderr, "cputest: --tcg: %s\n", err);
+                    return 2;
+                }
+            }
             i++;
         } else {
             usage();

@@ -25,6 +25,7 @@
 
 #include "softmmu/disas.h"
 #include "tcg/tcg.h"
+#include "tcg/tuning.h"
 
 #define NG 20            /* more globals than the 12 allocatable registers */
 #define SCRATCH 64
@@ -2519,6 +2520,55 @@ static void test_random(void)
     }
 }
 
+/*
+ * The technique switches that act in tcg/ (tcg/tuning.h): with each one
+ * off, random blocks still compute what the reference does, and an exit
+ * request still leaves a block before it changes anything.
+ */
+static void test_tuning(void)
+{
+    static RProg p;
+    static const struct {
+        const char *name;
+        size_t offset;
+    } sw[] = {
+        { "regcache", offsetof(TCGTuning, regcache) },
+        { "optimize", offsetof(TCGTuning, optimize) },
+        { "inline-irq-check", offsetof(TCGTuning, inline_irq_check) },
+    };
+    uint64_t seed = env_u64("BT86_TCG_SEED", 0x5eed0002);
+    int nblocks = (int)env_u64("BT86_TCG_BLOCKS", 2000) / 4;
+    Rng r = { seed ? seed : 1 };
+
+    for (size_t k = 0; k < G_N_ELEMENTS(sw); k++) {
+        tcg_tuning = TCG_TUNING_DEFAULT;
+        *(bool *)((char *)&tcg_tuning + sw[k].offset) = false;
+        test_exit_request();
+    }
+    ctx_init();
+    int failures = 0;
+    for (int b = 0; b < nblocks; b++) {
+        gen_prog(&r, &p);
+        RState ref;
+        g_assert_true(interp(&p, &ref));
+        for (size_t k = 0; k < G_N_ELEMENTS(sw); k++) {
+            tcg_tuning = TCG_TUNING_DEFAULT;
+            *(bool *)((char *)&tcg_tuning + sw[k].offset) = false;
+            RunOut jit;
+            jit_run(&p, tcg_tuning.optimize, &jit);
+            if (!states_equal(&ref, &jit.st) && failures++ < 5) {
+                g_test_message("%s=off: block %d of seed %#" PRIx64
+                               " mismatched", sw[k].name, b, seed);
+            }
+        }
+    }
+    tcg_tuning = TCG_TUNING_DEFAULT;
+    if (failures) {
+        g_test_message("%d mismatches", failures);
+        g_test_fail();
+    }
+}
+
 typedef struct TestCase {
     const char *path;
     void (*fn)(void);
@@ -2544,6 +2594,7 @@ static const TestCase tests[] = {
     { "/tcg/e2e/local-reuse", test_local_reuse },
     { "/tcg/e2e/many-spilled-locals", test_many_spilled_locals },
     { "/tcg/random/differential", test_random },
+    { "/tcg/random/tuning", test_tuning },
 };
 
 /* Each case gets its own budget of printed mismatches. */
