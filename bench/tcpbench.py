@@ -32,23 +32,6 @@ def fail(msg):
 guestlib.fail = fail        # a failed emulator must not end the others
 
 
-def wait_carrier(g):
-    c = "$(cat /sys/class/net/eth0/carrier)"
-    st, out = g.run('i=0; while [ "%s" != 1 ] && [ $i -lt 100 ]; do '
-                    'i=$((i+1)); usleep 100000; done; [ "%s" = 1 ]' % (c, c),
-                    30)
-    if st != 0:
-        fail("eth0: no carrier after 10 s: %s" % out)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def connect_retry(port, timeout=30):
     """Connects to a hostfwd port whose guest listener may not be up yet:
     slirp accepts at once, then closes when the guest refuses."""
@@ -111,7 +94,7 @@ def guest_to_host(g, port, nbytes):
 
 def bench(emu, guest_dir, runs, nbytes):
     """Seconds of each run: ([host -> guest], [guest -> host])."""
-    p_in, p_out = free_port(), free_port()
+    p_in, p_out = guestlib.free_port(), guestlib.free_port()
     # the guest's console is not shown: only the results are
     saved = sys.stdout
     sys.stdout = open(os.devnull, "w")
@@ -128,7 +111,7 @@ def bench(emu, guest_dir, runs, nbytes):
             fail("net-up: %s" % out)
         # the e1000's link comes up ~2 s after ifup; until then the
         # guest drops what it sends, and TCP backs off
-        wait_carrier(g)
+        guestlib.wait_carrier(g)
         h2g, g2h = [], []
         for _ in range(runs):
             h2g.append(host_to_guest(g, p_in, nbytes))

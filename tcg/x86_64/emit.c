@@ -377,6 +377,18 @@ static void tcg_out_binop(TCGContext *s, int sub, bool commutative, int o,
     tcg_out_binop_w(s, sub, P_REXW, commutative, o, a, b);
 }
 
+/* o = a + b, by LEA when o is a third register (64- or 32-bit, rexw) */
+static void tcg_out_add_w(TCGContext *s, int rexw, int o, int a, TCGArgLoc b)
+{
+    if (!b.is_const && o != a && o != b.reg) {
+        tcg_out_modrm_sib_offset(s, OPC_LEA | rexw, o, a, b.reg, 0, 0);
+    } else if (b.is_const && o != a) {
+        tcg_out_modrm_offset(s, OPC_LEA | rexw, o, a, (int32_t)b.val);
+    } else {
+        tcg_out_binop_w(s, ARITH_ADD, rexw, true, o, a, b);
+    }
+}
+
 /* 64-bit shifts and rotates; with w32, 32-bit ones (zero-extending). */
 static void tcg_out_shift_w(TCGContext *s, int sub, bool w32, int o, int a,
                             TCGArgLoc b)
@@ -543,25 +555,13 @@ void tcg_out_op(TCGContext *s, TCGOp *op, const int *oregs,
 
     switch (op->opc) {
     case INDEX_op_add:
-        if (!in[1].is_const && o != a && o != in[1].reg) {
-            tcg_out_modrm_sib_offset(s, OPC_LEA | P_REXW, o, a, in[1].reg, 0, 0);
-        } else if (in[1].is_const && o != a) {
-            tcg_out_modrm_offset(s, OPC_LEA | P_REXW, o, a, (int32_t)in[1].val);
-        } else {
-            tcg_out_binop(s, ARITH_ADD, true, o, a, in[1]);
-        }
+        tcg_out_add_w(s, P_REXW, o, a, in[1]);
         break;
     case INDEX_op_sub:
         tcg_out_binop(s, ARITH_SUB, false, o, a, in[1]);
         break;
     case INDEX_op_add32:
-        if (!in[1].is_const && o != a && o != in[1].reg) {
-            tcg_out_modrm_sib_offset(s, OPC_LEA, o, a, in[1].reg, 0, 0);
-        } else if (in[1].is_const && o != a) {
-            tcg_out_modrm_offset(s, OPC_LEA, o, a, (int32_t)in[1].val);
-        } else {
-            tcg_out_binop_w(s, ARITH_ADD, 0, true, o, a, in[1]);
-        }
+        tcg_out_add_w(s, 0, o, a, in[1]);
         break;
     case INDEX_op_sub32:
         tcg_out_binop_w(s, ARITH_SUB, 0, false, o, a, in[1]);

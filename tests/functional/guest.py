@@ -18,6 +18,7 @@ import os
 import re
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -130,6 +131,25 @@ def fail(msg):
         if p.poll() is None:
             p.kill()
     sys.exit(1)
+
+
+def wait_carrier(g):
+    """Waits (10 s at most) for the guest's eth0 to have its link up."""
+    c = "$(cat /sys/class/net/eth0/carrier)"
+    st, out = g.run('i=0; while [ "%s" != 1 ] && [ $i -lt 100 ]; do '
+                    'i=$((i+1)); usleep 100000; done; [ "%s" = 1 ]' % (c, c),
+                    30)
+    if st != 0:
+        fail("eth0: no carrier after 10 s: %s" % out)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 free just now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def check_log(g):

@@ -28,29 +28,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guest  # noqa: E402
-from guest import Guest, fail, check_log, CMD_TIMEOUT  # noqa
+from guest import (Guest, fail, check_log, CMD_TIMEOUT,  # noqa: E402
+                   wait_carrier, free_port)
 
 BIG = 16 << 20
 CLIENTS = 20
 CLIENT_BYTES = 256 << 10
 IO_TIMEOUT = 300
-
-
-def wait_carrier(g):
-    c = "$(cat /sys/class/net/eth0/carrier)"
-    st, out = g.run('i=0; while [ "%s" != 1 ] && [ $i -lt 100 ]; do '
-                    'i=$((i+1)); usleep 100000; done; [ "%s" = 1 ]' % (c, c),
-                    30)
-    if st != 0:
-        fail("eth0: no carrier after 10 s: %s" % out)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def sockserv_sum(data):
