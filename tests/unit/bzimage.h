@@ -14,6 +14,8 @@
 
 #include <glib.h>
 
+#include "hw/loader.h"      /* st16_le, st32_le, st64_le */
+
 #define BZ_SETUP_SECTS   5
 #define BZ_SETUP_SIZE    ((BZ_SETUP_SECTS + 1) * 512)   /* 0xc00 */
 #define BZ_PAYLOAD_SIZE  0x3000
@@ -37,24 +39,6 @@ enum {
     BZ_PAYLOAD_LENGTH = 0x24c, BZ_SETUP_DATA = 0x250, BZ_PREF_ADDRESS_OFF = 0x258,
     BZ_INIT_SIZE_OFF = 0x260, BZ_HANDOVER_OFFSET = 0x264,
 };
-
-static inline void bz_put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void bz_put32(uint8_t *p, uint32_t v)
-{
-    bz_put16(p, (uint16_t)v);
-    bz_put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static inline void bz_put64(uint8_t *p, uint64_t v)
-{
-    bz_put32(p, (uint32_t)v);
-    bz_put32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* The pattern of the image's bytes that no field claims. */
 static inline uint8_t bz_pattern(size_t i)
@@ -86,31 +70,31 @@ static inline uint8_t *bz_make(void)
         img[i] = bz_pattern(i);
     }
     img[BZ_SETUP_SECTS_OFF] = BZ_SETUP_SECTS;
-    bz_put16(img + BZ_BOOT_FLAG, 0xAA55);
+    st16_le(img + BZ_BOOT_FLAG, 0xAA55);
     img[BZ_JUMP] = 0xeb;
     img[BZ_JUMP + 1] = BZ_HDR_END - (BZ_JUMP + 2);
     memcpy(img + BZ_MAGIC, "HdrS", 4);
-    bz_put16(img + BZ_VERSION, 0x020f);
+    st16_le(img + BZ_VERSION, 0x020f);
     img[BZ_TYPE_OF_LOADER] = 0;
     img[BZ_LOADFLAGS] = 0x80;                 /* CAN_USE_HEAP, not LOADED_HIGH */
-    bz_put32(img + BZ_CODE32_START, 0x100000);
-    bz_put32(img + BZ_RAMDISK_IMAGE, 0);
-    bz_put32(img + BZ_RAMDISK_SIZE, 0);
-    bz_put32(img + 0x220, 0);                 /* bootsect_kludge */
+    st32_le(img + BZ_CODE32_START, 0x100000);
+    st32_le(img + BZ_RAMDISK_IMAGE, 0);
+    st32_le(img + BZ_RAMDISK_SIZE, 0);
+    st32_le(img + 0x220, 0);                 /* bootsect_kludge */
     img[0x226] = 0;                           /* ext_loader_ver */
     img[0x227] = 0;                           /* ext_loader_type */
-    bz_put32(img + BZ_CMD_LINE_PTR, 0);
-    bz_put32(img + BZ_INITRD_ADDR_MAX, 0x7fffffff);
-    bz_put32(img + BZ_KERNEL_ALIGNMENT, BZ_ALIGN);
+    st32_le(img + BZ_CMD_LINE_PTR, 0);
+    st32_le(img + BZ_INITRD_ADDR_MAX, 0x7fffffff);
+    st32_le(img + BZ_KERNEL_ALIGNMENT, BZ_ALIGN);
     img[BZ_RELOCATABLE] = 1;
     img[BZ_MIN_ALIGNMENT] = 21;
-    bz_put16(img + BZ_XLOADFLAGS, 0x0003);    /* KERNEL_64, CAN_BE_LOADED_ABOVE_4G */
-    bz_put32(img + BZ_CMDLINE_SIZE_OFF, BZ_CMDLINE_SIZE);
-    bz_put32(img + 0x23c, 0);                 /* hardware_subarch */
-    bz_put64(img + 0x240, 0);                 /* hardware_subarch_data */
-    bz_put64(img + BZ_SETUP_DATA, 0);
-    bz_put64(img + BZ_PREF_ADDRESS_OFF, BZ_PREF_ADDRESS);
-    bz_put32(img + BZ_INIT_SIZE_OFF, BZ_INIT_SIZE);
+    st16_le(img + BZ_XLOADFLAGS, 0x0003);    /* KERNEL_64, CAN_BE_LOADED_ABOVE_4G */
+    st32_le(img + BZ_CMDLINE_SIZE_OFF, BZ_CMDLINE_SIZE);
+    st32_le(img + 0x23c, 0);                 /* hardware_subarch */
+    st64_le(img + 0x240, 0);                 /* hardware_subarch_data */
+    st64_le(img + BZ_SETUP_DATA, 0);
+    st64_le(img + BZ_PREF_ADDRESS_OFF, BZ_PREF_ADDRESS);
+    st32_le(img + BZ_INIT_SIZE_OFF, BZ_INIT_SIZE);
     /* payload_offset/length, handover_offset, heap_end_ptr keep the
      * pattern: they are only copied. */
 

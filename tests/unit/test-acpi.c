@@ -15,6 +15,7 @@
 
 #include "hw/acpi/aml.h"
 #include "hw/i386/acpi-build.h"
+#include "hw/loader.h"
 
 #define BIOS_BASE   0xC0000ull
 #define BIOS_END    0x100000ull
@@ -69,21 +70,6 @@ static AddressSpace test_as;
 static uint8_t *test_rom;
 static uint64_t rsdp_addr;
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 static uint8_t sum8(const uint8_t *p, size_t len)
 {
     uint8_t s = 0;
@@ -107,7 +93,7 @@ static const uint8_t *acpi_ptr(uint64_t addr, uint64_t len)
 static const uint8_t *acpi_table(uint64_t addr, const char *sig)
 {
     const uint8_t *t = acpi_ptr(addr, HDR_SIZE);
-    uint32_t len = get32(t + HDR_LENGTH);
+    uint32_t len = ld32_le(t + HDR_LENGTH);
 
     g_assert_cmpmem(t + HDR_SIGNATURE, 4, sig, 4);
     g_assert_cmpuint(len, >=, HDR_SIZE);
@@ -118,18 +104,18 @@ static const uint8_t *acpi_table(uint64_t addr, const char *sig)
 
 static uint64_t rsdp_xsdt(void)
 {
-    return get64(acpi_ptr(rsdp_addr, RSDP_SIZE) + RSDP_XSDT);
+    return ld64_le(acpi_ptr(rsdp_addr, RSDP_SIZE) + RSDP_XSDT);
 }
 
 /* The one table the XSDT lists with this signature. */
 static uint64_t xsdt_find(const char *sig)
 {
     const uint8_t *x = acpi_table(rsdp_xsdt(), "XSDT");
-    uint32_t n = (get32(x + HDR_LENGTH) - HDR_SIZE) / 8;
+    uint32_t n = (ld32_le(x + HDR_LENGTH) - HDR_SIZE) / 8;
     uint64_t found = 0;
 
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t a = get64(x + HDR_SIZE + 8 * i);
+        uint64_t a = ld64_le(x + HDR_SIZE + 8 * i);
         if (!memcmp(acpi_ptr(a, 4), sig, 4)) {
             g_assert_cmpuint(found, ==, 0);
             found = a;
@@ -146,9 +132,9 @@ static const uint8_t *fadt(void)
 
 static const uint8_t *dsdt(uint32_t *len)
 {
-    const uint8_t *t = acpi_table(get64(fadt() + FADT_X_DSDT), "DSDT");
+    const uint8_t *t = acpi_table(ld64_le(fadt() + FADT_X_DSDT), "DSDT");
 
-    *len = get32(t + HDR_LENGTH);
+    *len = ld32_le(t + HDR_LENGTH);
     return t;
 }
 
@@ -266,9 +252,9 @@ static void test_rsdp(void)
     g_assert_cmpmem(r, 8, "RSD PTR ", 8);
     g_assert_cmpuint(r[RSDP_REVISION], ==, 2);
     g_assert_cmpuint(sum8(r, RSDP_V1_SIZE), ==, 0);
-    g_assert_cmpuint(get32(r + RSDP_LENGTH), ==, RSDP_SIZE);
+    g_assert_cmpuint(ld32_le(r + RSDP_LENGTH), ==, RSDP_SIZE);
     g_assert_cmpuint(sum8(r, RSDP_SIZE), ==, 0);
-    uint64_t xsdt = get64(r + RSDP_XSDT);
+    uint64_t xsdt = ld64_le(r + RSDP_XSDT);
     g_assert_cmpuint(xsdt, >=, ACPI_TABLES_BASE);
     g_assert_cmpuint(xsdt + HDR_SIZE, <=, ACPI_TABLES_BASE + ACPI_TABLES_SIZE);
     /* An OS finds the RSDP by scanning 0xE0000-0xFFFFF (5.2.5.1). */
@@ -298,7 +284,7 @@ static void test_tables(void)
 {
     uint64_t xsdt_addr = rsdp_xsdt();
     const uint8_t *x = acpi_table(xsdt_addr, "XSDT");
-    uint32_t xlen = get32(x + HDR_LENGTH);
+    uint32_t xlen = ld32_le(x + HDR_LENGTH);
     Span spans[8];
     int nspans = 0;
 
@@ -311,29 +297,29 @@ static void test_tables(void)
     bool have_facp = false, have_apic = false;
     g_assert_cmpuint(n, ==, 2);
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t a = get64(x + HDR_SIZE + 8 * i);
+        uint64_t a = ld64_le(x + HDR_SIZE + 8 * i);
         const uint8_t *t = acpi_ptr(a, HDR_SIZE);
         char sig[5] = { 0 };
         memcpy(sig, t, 4);
         acpi_table(a, sig);
         have_facp |= !strcmp(sig, "FACP");
         have_apic |= !strcmp(sig, "APIC");
-        spans[nspans++] = (Span){ a, get32(t + HDR_LENGTH) };
+        spans[nspans++] = (Span){ a, ld32_le(t + HDR_LENGTH) };
     }
     g_assert_true(have_facp && have_apic);
 
     /* The DSDT and FACS come from the FADT, not the XSDT (5.2.8). */
     const uint8_t *f = fadt();
-    uint64_t dsdt_addr = get64(f + FADT_X_DSDT);
+    uint64_t dsdt_addr = ld64_le(f + FADT_X_DSDT);
     const uint8_t *d = acpi_table(dsdt_addr, "DSDT");
     g_assert_cmpuint(d[HDR_REVISION], >=, 2);     /* 64-bit integers */
-    spans[nspans++] = (Span){ dsdt_addr, get32(d + HDR_LENGTH) };
+    spans[nspans++] = (Span){ dsdt_addr, ld32_le(d + HDR_LENGTH) };
 
     /* The FACS has no checksum (table 5.12). */
-    uint64_t facs_addr = get64(f + FADT_X_FIRMWARE_CTRL);
+    uint64_t facs_addr = ld64_le(f + FADT_X_FIRMWARE_CTRL);
     const uint8_t *facs = acpi_ptr(facs_addr, 64);
     g_assert_cmpmem(facs + FACS_SIGNATURE, 4, "FACS", 4);
-    g_assert_cmpuint(get32(facs + FACS_LENGTH), ==, 64);
+    g_assert_cmpuint(ld32_le(facs + FACS_LENGTH), ==, 64);
     g_assert_cmpuint(facs_addr % 64, ==, 0);
     g_assert_cmpuint(facs[FACS_VERSION], >=, 1);
     spans[nspans++] = (Span){ facs_addr, 64 };
@@ -348,40 +334,40 @@ static void test_fadt(void)
     uint64_t dsdt_addr = (uint64_t)(dsdt(&dlen) - test_rom) + BIOS_BASE;
 
     g_assert_cmpuint(f[HDR_REVISION], ==, 3);
-    g_assert_cmpuint(get32(f + HDR_LENGTH), >=, FADT_REV3_SIZE);
+    g_assert_cmpuint(ld32_le(f + HDR_LENGTH), >=, FADT_REV3_SIZE);
 
-    g_assert_cmpuint(get16(f + FADT_SCI_INT), ==, 9);
-    g_assert_cmpuint(get32(f + FADT_SMI_CMD), ==, 0);
-    g_assert_cmphex(get32(f + FADT_PM1A_EVT_BLK), ==, 0x600);
+    g_assert_cmpuint(ld16_le(f + FADT_SCI_INT), ==, 9);
+    g_assert_cmpuint(ld32_le(f + FADT_SMI_CMD), ==, 0);
+    g_assert_cmphex(ld32_le(f + FADT_PM1A_EVT_BLK), ==, 0x600);
     g_assert_cmpuint(f[FADT_PM1_EVT_LEN], ==, 4);
-    g_assert_cmphex(get32(f + FADT_PM1A_CNT_BLK), ==, 0x604);
+    g_assert_cmphex(ld32_le(f + FADT_PM1A_CNT_BLK), ==, 0x604);
     g_assert_cmpuint(f[FADT_PM1_CNT_LEN], ==, 2);
-    g_assert_cmphex(get32(f + FADT_PM_TMR_BLK), ==, 0x608);
+    g_assert_cmphex(ld32_le(f + FADT_PM_TMR_BLK), ==, 0x608);
     g_assert_cmpuint(f[FADT_PM_TMR_LEN], ==, 4);
-    g_assert_cmphex(get32(f + FADT_GPE0_BLK), ==, 0x60C);
+    g_assert_cmphex(ld32_le(f + FADT_GPE0_BLK), ==, 0x60C);
     g_assert_cmpuint(f[FADT_GPE0_BLK_LEN], ==, 4);
     /* Blocks the machine does not have are 0, lengths with them. */
-    g_assert_cmpuint(get32(f + FADT_PM1B_EVT_BLK), ==, 0);
-    g_assert_cmpuint(get32(f + FADT_PM1B_CNT_BLK), ==, 0);
-    g_assert_cmpuint(get32(f + FADT_PM2_CNT_BLK), ==, 0);
+    g_assert_cmpuint(ld32_le(f + FADT_PM1B_EVT_BLK), ==, 0);
+    g_assert_cmpuint(ld32_le(f + FADT_PM1B_CNT_BLK), ==, 0);
+    g_assert_cmpuint(ld32_le(f + FADT_PM2_CNT_BLK), ==, 0);
     g_assert_cmpuint(f[FADT_PM2_CNT_LEN], ==, 0);
-    g_assert_cmpuint(get32(f + FADT_GPE1_BLK), ==, 0);
+    g_assert_cmpuint(ld32_le(f + FADT_GPE1_BLK), ==, 0);
     g_assert_cmpuint(f[FADT_GPE1_BLK_LEN], ==, 0);
 
     const uint8_t *rr = f + FADT_RESET_REG;
     g_assert_cmpuint(rr[GAS_SPACE], ==, GAS_SYSTEM_IO);
     g_assert_cmpuint(rr[GAS_BIT_WIDTH], ==, 8);
     g_assert_cmpuint(rr[GAS_BIT_OFFSET], ==, 0);
-    g_assert_cmphex(get64(rr + GAS_ADDRESS), ==, 0xCF9);
+    g_assert_cmphex(ld64_le(rr + GAS_ADDRESS), ==, 0xCF9);
     g_assert_cmphex(f[FADT_RESET_VALUE], ==, 6);
-    g_assert_true(get32(f + FADT_FLAGS) & FADT_FLAG_RESET_REG_SUP);
-    g_assert_true(get16(f + FADT_IAPC_BOOT_ARCH) & IAPC_BOOT_ARCH_8042);
+    g_assert_true(ld32_le(f + FADT_FLAGS) & FADT_FLAG_RESET_REG_SUP);
+    g_assert_true(ld16_le(f + FADT_IAPC_BOOT_ARCH) & IAPC_BOOT_ARCH_8042);
 
-    g_assert_cmphex(get64(f + FADT_X_DSDT), ==, dsdt_addr);
+    g_assert_cmphex(ld64_le(f + FADT_X_DSDT), ==, dsdt_addr);
     /* Where both are set they must agree (5.2.9). */
-    g_assert_cmphex(get32(f + FADT_DSDT), ==, dsdt_addr);
-    g_assert_cmphex(get32(f + FADT_FIRMWARE_CTRL), ==,
-                    get64(f + FADT_X_FIRMWARE_CTRL));
+    g_assert_cmphex(ld32_le(f + FADT_DSDT), ==, dsdt_addr);
+    g_assert_cmphex(ld32_le(f + FADT_FIRMWARE_CTRL), ==,
+                    ld64_le(f + FADT_X_FIRMWARE_CTRL));
 
     /* The extended blocks say the same as the 32-bit ones. */
     static const struct {
@@ -396,19 +382,19 @@ static void test_fadt(void)
         const uint8_t *g = f + xblk[i].x;
         g_assert_cmpuint(g[GAS_SPACE], ==, GAS_SYSTEM_IO);
         g_assert_cmpuint(g[GAS_BIT_WIDTH], ==, f[xblk[i].len] * 8);
-        g_assert_cmphex(get64(g + GAS_ADDRESS), ==, get32(f + xblk[i].blk));
+        g_assert_cmphex(ld64_le(g + GAS_ADDRESS), ==, ld32_le(f + xblk[i].blk));
     }
 }
 
 static void test_madt(void)
 {
     const uint8_t *m = acpi_table(xsdt_find("APIC"), "APIC");
-    uint32_t len = get32(m + HDR_LENGTH);
+    uint32_t len = ld32_le(m + HDR_LENGTH);
     unsigned lapics = 0, ioapics = 0, nmis = 0;
     bool irq0 = false, irq9 = false;
 
-    g_assert_cmphex(get32(m + MADT_LAPIC_ADDR), ==, 0xFEE00000);
-    g_assert_true(get32(m + MADT_FLAGS) & MADT_PCAT_COMPAT);
+    g_assert_cmphex(ld32_le(m + MADT_LAPIC_ADDR), ==, 0xFEE00000);
+    g_assert_true(ld32_le(m + MADT_FLAGS) & MADT_PCAT_COMPAT);
 
     uint32_t off = MADT_ENTRIES;
     while (off < len) {
@@ -420,26 +406,26 @@ static void test_madt(void)
         case MADT_TYPE_LAPIC:
             g_assert_cmpuint(e[1], ==, 8);
             g_assert_cmpuint(e[3], ==, 0);              /* APIC ID */
-            g_assert_true(get32(e + 4) & 1);            /* enabled */
+            g_assert_true(ld32_le(e + 4) & 1);            /* enabled */
             lapics++;
             break;
         case MADT_TYPE_IOAPIC:
             g_assert_cmpuint(e[1], ==, 12);
-            g_assert_cmphex(get32(e + 4), ==, 0xFEC00000);
-            g_assert_cmpuint(get32(e + 8), ==, 0);      /* GSI base */
+            g_assert_cmphex(ld32_le(e + 4), ==, 0xFEC00000);
+            g_assert_cmpuint(ld32_le(e + 8), ==, 0);      /* GSI base */
             ioapics++;
             break;
         case MADT_TYPE_ISO:
             g_assert_cmpuint(e[1], ==, 10);
             g_assert_cmpuint(e[2], ==, 0);              /* bus: ISA */
             if (e[3] == 0) {
-                g_assert_cmpuint(get32(e + 4), ==, 2);
+                g_assert_cmpuint(ld32_le(e + 4), ==, 2);
                 g_assert_false(irq0);
                 irq0 = true;
             } else if (e[3] == 9) {
-                g_assert_cmpuint(get32(e + 4), ==, 9);
+                g_assert_cmpuint(ld32_le(e + 4), ==, 9);
                 /* polarity 01 active high, trigger 11 level */
-                g_assert_cmphex(get16(e + 8), ==, 0xD);
+                g_assert_cmphex(ld16_le(e + 8), ==, 0xD);
                 g_assert_false(irq9);
                 irq9 = true;
             } else {

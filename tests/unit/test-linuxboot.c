@@ -82,21 +82,6 @@ static void fixture_fini(Fixture *f, gconstpointer data)
     g_free(f->high);
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 /* Guest RAM below the end of RAM, as the test sees it. */
 static uint8_t *guest(Fixture *f, uint64_t addr)
 {
@@ -222,27 +207,27 @@ static void check_zero_page(Fixture *f, const ZeroPageWant *w)
     memcpy(want + BP_HDR, w->img + BP_HDR, BZ_HDR_END - BP_HDR);
     want[BZ_TYPE_OF_LOADER] = 0xff;
     want[BZ_LOADFLAGS] = w->img[BZ_LOADFLAGS] | 0x01;     /* LOADED_HIGH */
-    bz_put32(want + BZ_CODE32_START, BZ_PREF_ADDRESS);
-    bz_put32(want + BZ_RAMDISK_IMAGE, w->ramdisk_image);
-    bz_put32(want + BZ_RAMDISK_SIZE, w->ramdisk_size);
-    bz_put64(want + BP_ACPI_RSDP_ADDR, w->rsdp);
+    st32_le(want + BZ_CODE32_START, BZ_PREF_ADDRESS);
+    st32_le(want + BZ_RAMDISK_IMAGE, w->ramdisk_image);
+    st32_le(want + BZ_RAMDISK_SIZE, w->ramdisk_size);
+    st64_le(want + BP_ACPI_RSDP_ADDR, w->rsdp);
     want[BP_E820_ENTRIES] = (uint8_t)w->e820_n;
     for (unsigned i = 0; i < w->e820_n; i++) {
         uint8_t *e = want + BP_E820_TABLE + 20 * i;
-        bz_put64(e, w->e820[i].base);
-        bz_put64(e + 8, w->e820[i].len);
-        bz_put32(e + 16, w->e820[i].type);
+        st64_le(e, w->e820[i].base);
+        st64_le(e + 8, w->e820[i].len);
+        st32_le(e + 16, w->e820[i].type);
     }
 
     /* The command line: anywhere in low RAM, intact after the load. */
-    uint32_t cmd = get32(bp + BZ_CMD_LINE_PTR);
-    g_assert_cmphex(get32(bp + BP_EXT_CMD_LINE_PTR), ==, 0);
+    uint32_t cmd = ld32_le(bp + BZ_CMD_LINE_PTR);
+    g_assert_cmphex(ld32_le(bp + BP_EXT_CMD_LINE_PTR), ==, 0);
     g_assert_cmphex(cmd, !=, 0);
     g_assert_cmphex(cmd + strlen(w->cmdline) + 1, <=, LOW_RAM_END);
     g_assert_cmpstr((const char *)guest(f, cmd), ==, w->cmdline);
     g_assert_false(cmd + strlen(w->cmdline) >= ZERO_PAGE &&
                    cmd < ZERO_PAGE + 0x1000);
-    bz_put32(want + BZ_CMD_LINE_PTR, cmd);
+    st32_le(want + BZ_CMD_LINE_PTR, cmd);
 
     for (unsigned i = 0; i < sizeof(want); i++) {
         if (bp[i] != want[i]) {
@@ -260,7 +245,7 @@ static uint64_t walk(Fixture *f, uint64_t va)
 
     for (int level = 4; level >= 1; level--) {
         unsigned shift = 12 + 9 * (level - 1);
-        uint64_t e = get64(guest(f, table + 8 * ((va >> shift) & 511)));
+        uint64_t e = ld64_le(guest(f, table + 8 * ((va >> shift) & 511)));
         if (!(e & 1) || !(e & 2)) {
             g_error("va %#" G_GINT64_MODIFIER "x: level-%d entry %#"
                     G_GINT64_MODIFIER "x is not present and writable",
@@ -335,8 +320,8 @@ static void check_cpu(Fixture *f, uint64_t load_addr)
 
     /* The GDT in guest memory agrees with the segment caches. */
     g_assert_cmpuint(env->gdt.limit, >=, 0x1f);
-    uint64_t cs = get64(guest(f, env->gdt.base + 0x10));
-    uint64_t ds = get64(guest(f, env->gdt.base + 0x18));
+    uint64_t cs = ld64_le(guest(f, env->gdt.base + 0x10));
+    uint64_t ds = ld64_le(guest(f, env->gdt.base + 0x18));
     g_assert_cmphex(desc_base(cs), ==, 0);
     g_assert_cmphex(desc_limit(cs), ==, 0xfffff);
     g_assert_cmphex((cs >> 40) & 0xfe, ==, 0x9a);   /* P, DPL 0, code, R */
@@ -372,20 +357,20 @@ static uint8_t *vm_make_elf(void)
     e[4] = 2;                                   /* 64-bit */
     e[5] = 1;                                   /* little endian */
     e[6] = 1;
-    bz_put16(e + 16, 2);                        /* ET_EXEC */
-    bz_put16(e + 18, 62);                       /* x86-64 */
-    bz_put64(e + 24, VM_ENTRY);
-    bz_put64(e + 32, 64);                       /* phoff */
-    bz_put16(e + 54, 56);
-    bz_put16(e + 56, G_N_ELEMENTS(ph));
+    st16_le(e + 16, 2);                        /* ET_EXEC */
+    st16_le(e + 18, 62);                       /* x86-64 */
+    st64_le(e + 24, VM_ENTRY);
+    st64_le(e + 32, 64);                       /* phoff */
+    st16_le(e + 54, 56);
+    st16_le(e + 56, G_N_ELEMENTS(ph));
     for (size_t i = 0; i < G_N_ELEMENTS(ph); i++) {
         uint8_t *p = e + 64 + 56 * i;
-        bz_put32(p, ph[i].type);
-        bz_put64(p + 8, ph[i].off);
-        bz_put64(p + 16, 0xffffffff81000000ull + ph[i].paddr);   /* vaddr */
-        bz_put64(p + 24, ph[i].paddr);
-        bz_put64(p + 32, ph[i].filesz);
-        bz_put64(p + 40, ph[i].memsz);
+        st32_le(p, ph[i].type);
+        st64_le(p + 8, ph[i].off);
+        st64_le(p + 16, 0xffffffff81000000ull + ph[i].paddr);   /* vaddr */
+        st64_le(p + 24, ph[i].paddr);
+        st64_le(p + 32, ph[i].filesz);
+        st64_le(p + 40, ph[i].memsz);
     }
     for (size_t i = 0x1000; i < VM_ELF_SIZE; i++) {
         e[i] = (uint8_t)(i * 13 + 5);
@@ -408,9 +393,9 @@ static uint8_t *vm_make_image(const uint8_t *elf, size_t elf_len,
     uint8_t *img = g_malloc0(*size);
     memcpy(img, bz, BZ_SETUP_SIZE + 0x300);
     memcpy(img + BZ_SETUP_SIZE + 0x300, xz, xz_len);
-    bz_put32(img + *size - 4, (uint32_t)elf_len);
-    bz_put32(img + BZ_PAYLOAD_OFFSET, 0x300);
-    bz_put32(img + BZ_PAYLOAD_LENGTH, (uint32_t)(xz_len + 4));
+    st32_le(img + *size - 4, (uint32_t)elf_len);
+    st32_le(img + BZ_PAYLOAD_OFFSET, 0x300);
+    st32_le(img + BZ_PAYLOAD_LENGTH, (uint32_t)(xz_len + 4));
     g_free(xz);
     return img;
 }
@@ -455,12 +440,12 @@ static void test_unpack_other_format(Fixture *f, gconstpointer data)
     g_autofree uint8_t *img = bz_make();
 
     f->unpack = true;
-    bz_put32(img + BZ_PAYLOAD_OFFSET, 0x400);
-    bz_put32(img + BZ_PAYLOAD_LENGTH, 0x1000);
+    st32_le(img + BZ_PAYLOAD_OFFSET, 0x400);
+    st32_le(img + BZ_PAYLOAD_LENGTH, 0x1000);
     memcpy(img + BZ_SETUP_SIZE + 0x400, "\x1f\x8b\x08", 3);    /* gzip */
     g_assert_true(load(f, img, BZ_SIZE, NULL, NULL));
     check_cpu(f, BZ_PREF_ADDRESS);
-    bz_put32(img + BZ_PAYLOAD_LENGTH, BZ_PAYLOAD_SIZE);       /* past the end */
+    st32_le(img + BZ_PAYLOAD_LENGTH, BZ_PAYLOAD_SIZE);       /* past the end */
     memcpy(img + BZ_SETUP_SIZE + 0x400, "\xfd" "7zXZ", 6);
     g_assert_true(load(f, img, BZ_SIZE, NULL, NULL));
     check_cpu(f, BZ_PREF_ADDRESS);
@@ -488,9 +473,9 @@ static void test_unpack_reject(Fixture *f, gconstpointer data)
     assert_unpack_rejected(f, img, size, "xz payload");
     g_free(img);
     img = vm_make_image(elf, VM_ELF_SIZE, &size);
-    bz_put32(img + size - 4, VM_ELF_SIZE + 1);
+    st32_le(img + size - 4, VM_ELF_SIZE + 1);
     assert_unpack_rejected(f, img, size, "xz payload");
-    bz_put32(img + size - 4, 0xfffffff0u);
+    st32_le(img + size - 4, 0xfffffff0u);
     assert_unpack_rejected(f, img, size, "MiB kernel");
     g_free(img);
 
@@ -502,11 +487,11 @@ static void test_unpack_reject(Fixture *f, gconstpointer data)
     elf[18] = 62;
 
     /* Program headers past the end */
-    bz_put16(elf + 56, 0x4000);
+    st16_le(elf + 56, 0x4000);
     img = vm_make_image(elf, VM_ELF_SIZE, &size);
     assert_unpack_rejected(f, img, size, "program headers");
     g_free(img);
-    bz_put16(elf + 56, 3);
+    st16_le(elf + 56, 3);
 
     /* Segments outside [pref_address, + init_size), or past the file */
     static const struct { unsigned field; uint64_t v; } bad[] = {
@@ -520,14 +505,14 @@ static void test_unpack_reject(Fixture *f, gconstpointer data)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree uint8_t *e = dup_bytes(elf, VM_ELF_SIZE);
-        bz_put64(e + 64 + bad[i].field, bad[i].v);
+        st64_le(e + 64 + bad[i].field, bad[i].v);
         img = vm_make_image(e, VM_ELF_SIZE, &size);
         assert_unpack_rejected(f, img, size, "payload segment");
         g_free(img);
     }
 
     /* The entry point in no loaded segment (in the bss) */
-    bz_put64(elf + 24, VM_SEG0 + 0x180);
+    st64_le(elf + 24, VM_SEG0 + 0x180);
     img = vm_make_image(elf, VM_ELF_SIZE, &size);
     assert_unpack_rejected(f, img, size, "entry point");
     g_free(img);
@@ -589,7 +574,7 @@ static void test_load_protocol_2_12(Fixture *f, gconstpointer data)
     g_autofree uint8_t *img = bz_make();
     E820Want e820[3];
 
-    bz_put16(img + BZ_VERSION, 0x020c);
+    st16_le(img + BZ_VERSION, 0x020c);
     g_assert_true(load(f, img, BZ_SIZE, "x", NULL));
     ZeroPageWant w = {
         .img = img, .cmdline = "x", .rsdp = 0, .e820 = e820,
@@ -615,13 +600,13 @@ static void test_load_other_address(Fixture *f, gconstpointer data)
     /* A kernel built for 2 MiB, without a kernel_alignment. */
     g_autofree uint8_t *img = bz_make();
 
-    bz_put64(img + BZ_PREF_ADDRESS_OFF, 0x200000);
-    bz_put32(img + BZ_KERNEL_ALIGNMENT, 0);
+    st64_le(img + BZ_PREF_ADDRESS_OFF, 0x200000);
+    st32_le(img + BZ_KERNEL_ALIGNMENT, 0);
     g_assert_true(load(f, img, BZ_SIZE, "", NULL));
     g_assert_cmpmem(guest(f, 0x200000), BZ_PAYLOAD_SIZE,
                     img + BZ_SETUP_SIZE, BZ_PAYLOAD_SIZE);
     g_assert_cmphex(f->env->rip, ==, 0x200200);
-    g_assert_cmphex(get32(guest(f, ZERO_PAGE + BZ_CODE32_START)), ==,
+    g_assert_cmphex(ld32_le(guest(f, ZERO_PAGE + BZ_CODE32_START)), ==,
                     0x200000);
 }
 
@@ -651,10 +636,10 @@ static void check_initrd(Fixture *f, const uint8_t *img, size_t len,
 
     g_assert_true(load(f, img, BZ_SIZE, "initrd=x", path));
     const uint8_t *bp = guest(f, ZERO_PAGE);
-    g_assert_cmphex(get32(bp + BZ_RAMDISK_IMAGE), ==, want);
-    g_assert_cmphex(get32(bp + BZ_RAMDISK_SIZE), ==, len);
-    g_assert_cmphex(get32(bp + BP_EXT_RAMDISK_IMAGE), ==, 0);
-    g_assert_cmphex(get32(bp + BP_EXT_RAMDISK_SIZE), ==, 0);
+    g_assert_cmphex(ld32_le(bp + BZ_RAMDISK_IMAGE), ==, want);
+    g_assert_cmphex(ld32_le(bp + BZ_RAMDISK_SIZE), ==, len);
+    g_assert_cmphex(ld32_le(bp + BP_EXT_RAMDISK_IMAGE), ==, 0);
+    g_assert_cmphex(ld32_le(bp + BP_EXT_RAMDISK_SIZE), ==, 0);
     g_assert_cmpmem(guest(f, want), len, contents, len);
     g_assert_cmphex(want + len, <=, top);
     g_assert_cmphex(want, >=, KERNEL_END);
@@ -675,7 +660,7 @@ static void test_initrd(Fixture *f, gconstpointer data)
 
     /* initrd_addr_max above RAM: the top of RAM. */
     check_initrd(f, img, 0x2345, RAM_SIZE);
-    bz_put32(img + BZ_INITRD_ADDR_MAX, 0xffffffff);
+    st32_le(img + BZ_INITRD_ADDR_MAX, 0xffffffff);
     check_initrd(f, img, 0x2345, RAM_SIZE);
     /* Exactly the room between the kernel and the end of RAM. */
     check_initrd(f, img, RAM_SIZE - KERNEL_END, RAM_SIZE);
@@ -686,10 +671,10 @@ static void test_initrd_addr_max(Fixture *f, gconstpointer data)
     g_autofree uint8_t *img = bz_make();
 
     /* initrd_addr_max is the last byte the initrd may take. */
-    bz_put32(img + BZ_INITRD_ADDR_MAX, 24 * MIB - 1);
+    st32_le(img + BZ_INITRD_ADDR_MAX, 24 * MIB - 1);
     check_initrd(f, img, 0x2345, 24 * MIB);
     check_initrd(f, img, 0x3000, 24 * MIB);
-    bz_put32(img + BZ_INITRD_ADDR_MAX, 0x17ffabc);
+    st32_le(img + BZ_INITRD_ADDR_MAX, 0x17ffabc);
     check_initrd(f, img, 0x2345, 0x17ffabd);
     check_initrd(f, img, 0x1000, 0x17ffabd);
 }
@@ -700,7 +685,7 @@ static void test_cmdline_limits(Fixture *f, gconstpointer data)
     E820Want e820[3];
 
     /* cmdline_size excludes the terminating zero. */
-    bz_put32(img + BZ_CMDLINE_SIZE_OFF, 16);
+    st32_le(img + BZ_CMDLINE_SIZE_OFF, 16);
     g_assert_true(load(f, img, BZ_SIZE, "0123456789abcdef", NULL));
     ZeroPageWant w = {
         .img = img, .cmdline = "0123456789abcdef", .rsdp = RSDP,
@@ -711,7 +696,7 @@ static void test_cmdline_limits(Fixture *f, gconstpointer data)
 
     /* A kernel that takes anything: the longest the loader has room for
      * loads whole; a line of 64 KiB is refused, not written over RAM. */
-    bz_put32(img + BZ_CMDLINE_SIZE_OFF, 0xffffffff);
+    st32_le(img + BZ_CMDLINE_SIZE_OFF, 0xffffffff);
     g_autofree char *longest = g_strnfill(0x6fff, 'L');
     g_assert_true(load(f, img, BZ_SIZE, longest, NULL));
     w.img = img;
@@ -743,7 +728,7 @@ static void test_reject_boot_flag(Fixture *f, gconstpointer data)
 {
     g_autofree uint8_t *img = bz_make();
 
-    bz_put16(img + BZ_BOOT_FLAG, 0x55AA);
+    st16_le(img + BZ_BOOT_FLAG, 0x55AA);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "boot flag");
 }
 
@@ -759,9 +744,9 @@ static void test_reject_version(Fixture *f, gconstpointer data)
 {
     g_autofree uint8_t *img = bz_make();
 
-    bz_put16(img + BZ_VERSION, 0x020b);
+    st16_le(img + BZ_VERSION, 0x020b);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "2.11");
-    bz_put16(img + BZ_VERSION, 0x0100);
+    st16_le(img + BZ_VERSION, 0x0100);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "2.12");
 }
 
@@ -769,7 +754,7 @@ static void test_reject_no_64bit(Fixture *f, gconstpointer data)
 {
     g_autofree uint8_t *img = bz_make();
 
-    bz_put16(img + BZ_XLOADFLAGS, 0x0002);
+    st16_le(img + BZ_XLOADFLAGS, 0x0002);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "64-bit");
 }
 
@@ -793,13 +778,13 @@ static void test_reject_pref_address(Fixture *f, gconstpointer data)
     g_autofree uint8_t *img = bz_make();
 
     /* Not a multiple of kernel_alignment */
-    bz_put64(img + BZ_PREF_ADDRESS_OFF, BZ_PREF_ADDRESS + 0x1000);
+    st64_le(img + BZ_PREF_ADDRESS_OFF, BZ_PREF_ADDRESS + 0x1000);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "load address");
     /* Below 1 MiB: over the loader's own structures */
-    bz_put64(img + BZ_PREF_ADDRESS_OFF, 0);
+    st64_le(img + BZ_PREF_ADDRESS_OFF, 0);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "load address");
-    bz_put32(img + BZ_KERNEL_ALIGNMENT, 0x1000);
-    bz_put64(img + BZ_PREF_ADDRESS_OFF, 0x9000);
+    st32_le(img + BZ_KERNEL_ALIGNMENT, 0x1000);
+    st64_le(img + BZ_PREF_ADDRESS_OFF, 0x9000);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "load address");
     /* Addresses at and past 4 GiB, where the loader maps nothing; at the
      * very top, address + init_size wraps to a small number. */
@@ -807,9 +792,9 @@ static void test_reject_pref_address(Fixture *f, gconstpointer data)
         1ull << 32, 1ull << 40, 0x8000000000000000ull,
         0xffffffffffe00000ull, 0xfffffffffff00000ull,
     };
-    bz_put32(img + BZ_KERNEL_ALIGNMENT, 0x100000);
+    st32_le(img + BZ_KERNEL_ALIGNMENT, 0x100000);
     for (size_t i = 0; i < G_N_ELEMENTS(high); i++) {
-        bz_put64(img + BZ_PREF_ADDRESS_OFF, high[i]);
+        st64_le(img + BZ_PREF_ADDRESS_OFF, high[i]);
         assert_rejected(f, img, BZ_SIZE, "", NULL, NULL);
     }
     g_assert_cmpuint(*guest(f, BZ_PREF_ADDRESS), ==, 0xAA);
@@ -820,11 +805,11 @@ static void test_reject_ram(Fixture *f, gconstpointer data)
     g_autofree uint8_t *img = bz_make();
 
     /* init_size to the last byte of RAM is fine, one more is not. */
-    bz_put32(img + BZ_INIT_SIZE_OFF, RAM_SIZE - BZ_PREF_ADDRESS);
+    st32_le(img + BZ_INIT_SIZE_OFF, RAM_SIZE - BZ_PREF_ADDRESS);
     g_assert_true(load(f, img, BZ_SIZE, "", NULL));
-    bz_put32(img + BZ_INIT_SIZE_OFF, RAM_SIZE - BZ_PREF_ADDRESS + 1);
+    st32_le(img + BZ_INIT_SIZE_OFF, RAM_SIZE - BZ_PREF_ADDRESS + 1);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "-m");
-    bz_put32(img + BZ_INIT_SIZE_OFF, 0xffffffff);
+    st32_le(img + BZ_INIT_SIZE_OFF, 0xffffffff);
     assert_rejected(f, img, BZ_SIZE, "", NULL, "-m");
 }
 
@@ -853,24 +838,24 @@ static void test_reject_initrd_too_big(Fixture *f, gconstpointer data)
     /* The initrd may not take even the last byte of the kernel's
      * init_size (here not a multiple of a page). */
     g_autofree char *fit = make_initrd(RAM_SIZE - KERNEL_END, NULL);
-    bz_put32(img + BZ_INIT_SIZE_OFF, BZ_INIT_SIZE + 1);
+    st32_le(img + BZ_INIT_SIZE_OFF, BZ_INIT_SIZE + 1);
     assert_rejected(f, img, BZ_SIZE, "", fit, "-initrd");
-    bz_put32(img + BZ_INIT_SIZE_OFF, BZ_INIT_SIZE);
+    st32_le(img + BZ_INIT_SIZE_OFF, BZ_INIT_SIZE);
     g_assert_true(load(f, img, BZ_SIZE, "", fit));
 
     /* initrd_addr_max leaves less room than RAM would. */
     g_autofree char *two = make_initrd(2 * MIB, NULL);
-    bz_put32(img + BZ_INITRD_ADDR_MAX, KERNEL_END + 2 * MIB - 1);
+    st32_le(img + BZ_INITRD_ADDR_MAX, KERNEL_END + 2 * MIB - 1);
     g_assert_true(load(f, img, BZ_SIZE, "", two));         /* just fits */
-    bz_put32(img + BZ_INITRD_ADDR_MAX, KERNEL_END + 2 * MIB - 2);
+    st32_le(img + BZ_INITRD_ADDR_MAX, KERNEL_END + 2 * MIB - 2);
     assert_rejected(f, img, BZ_SIZE, "", two, "-initrd");
-    bz_put32(img + BZ_INITRD_ADDR_MAX, KERNEL_END + MIB);
+    st32_le(img + BZ_INITRD_ADDR_MAX, KERNEL_END + MIB);
     assert_rejected(f, img, BZ_SIZE, "", two, "-initrd");
     /* initrd_addr_max below the kernel: not even a byte fits. */
     g_autofree char *one = make_initrd(1, NULL);
-    bz_put32(img + BZ_INITRD_ADDR_MAX, 0xfffff);
+    st32_le(img + BZ_INITRD_ADDR_MAX, 0xfffff);
     assert_rejected(f, img, BZ_SIZE, "", one, "-initrd");
-    bz_put32(img + BZ_INITRD_ADDR_MAX, 0);
+    st32_le(img + BZ_INITRD_ADDR_MAX, 0);
     assert_rejected(f, img, BZ_SIZE, "", one, "-initrd");
 
     g_unlink(big);
@@ -955,14 +940,14 @@ static void test_fuzz(Fixture *f, gconstpointer data)
 
         if (load(f, exact, size, cl, rd)) {
             loaded++;
-            uint64_t pref = get64(img + BZ_PREF_ADDRESS_OFF);
+            uint64_t pref = ld64_le(img + BZ_PREF_ADDRESS_OFF);
             g_assert_cmphex(f->env->rip, ==, pref + 0x200);
-            g_assert_cmphex(pref + get32(img + BZ_INIT_SIZE_OFF), <=,
+            g_assert_cmphex(pref + ld32_le(img + BZ_INIT_SIZE_OFF), <=,
                             RAM_SIZE);
             g_assert_cmpuint(*guest(f, ZERO_PAGE + BZ_TYPE_OF_LOADER), ==,
                              0xff);
             g_assert_cmpstr((const char *)guest(f,
-                            get32(guest(f, ZERO_PAGE + BZ_CMD_LINE_PTR))),
+                            ld32_le(guest(f, ZERO_PAGE + BZ_CMD_LINE_PTR))),
                             ==, cl);
         }
     }

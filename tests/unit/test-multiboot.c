@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "hw/i386/multiboot.h"
+#include "hw/loader.h"
 
 #define MB_MAGIC      0x1BADB002u
 #define MB_AOUT       (1u << 16)
@@ -74,30 +75,6 @@ static void fixture_fini(Fixture *f, gconstpointer data)
     g_free(f->high);
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-    p[2] = v >> 16;
-    p[3] = v >> 24;
-}
-
 /* Guest RAM below 16 MiB, as the test sees it. */
 static uint8_t *guest(Fixture *f, uint32_t addr)
 {
@@ -116,9 +93,9 @@ static uint8_t *dup_bytes(const uint8_t *src, size_t len)
 
 static void put_mb_header(uint8_t *p, uint32_t flags)
 {
-    put32(p, MB_MAGIC);
-    put32(p + 4, flags);
-    put32(p + 8, -(MB_MAGIC + flags));
+    st32_le(p, MB_MAGIC);
+    st32_le(p + 4, flags);
+    st32_le(p + 8, -(MB_MAGIC + flags));
 }
 
 /*
@@ -139,11 +116,11 @@ static uint8_t *make_aout(const AoutSpec *s)
     }
     uint8_t *h = img + s->hdr_off;
     put_mb_header(h, MB_AOUT | 0x3);
-    put32(h + 12, HIGH_RAM + s->hdr_off);   /* header_addr */
-    put32(h + 16, HIGH_RAM);                /* load_addr */
-    put32(h + 20, s->load_end);
-    put32(h + 24, s->bss_end);
-    put32(h + 28, s->entry);
+    st32_le(h + 12, HIGH_RAM + s->hdr_off);   /* header_addr */
+    st32_le(h + 16, HIGH_RAM);                /* load_addr */
+    st32_le(h + 20, s->load_end);
+    st32_le(h + 24, s->bss_end);
+    st32_le(h + 28, s->entry);
     return img;
 }
 
@@ -166,14 +143,14 @@ static uint8_t *make_elf(unsigned elf_class, uint32_t mb_flags)
     img[4] = elf_class;
     img[5] = 1;                     /* little-endian */
     img[6] = 1;                     /* EV_CURRENT */
-    put16(img + 16, 2);             /* ET_EXEC */
-    put16(img + 18, 3);             /* EM_386 */
-    put32(img + 20, 1);
-    put32(img + 24, ELF_ENTRY);
-    put32(img + 28, 52);            /* e_phoff */
-    put16(img + 40, 52);            /* e_ehsize */
-    put16(img + 42, 32);            /* e_phentsize */
-    put16(img + 44, 3);             /* e_phnum */
+    st16_le(img + 16, 2);             /* ET_EXEC */
+    st16_le(img + 18, 3);             /* EM_386 */
+    st32_le(img + 20, 1);
+    st32_le(img + 24, ELF_ENTRY);
+    st32_le(img + 28, 52);            /* e_phoff */
+    st16_le(img + 40, 52);            /* e_ehsize */
+    st16_le(img + 42, 32);            /* e_phentsize */
+    st16_le(img + 44, 3);             /* e_phnum */
 
     static const uint32_t ph[3][8] = {
         /* type, offset, vaddr, paddr, filesz, memsz, flags, align */
@@ -184,7 +161,7 @@ static uint8_t *make_elf(unsigned elf_class, uint32_t mb_flags)
     };
     for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 8; j++) {
-            put32(img + 52 + i * 32 + j * 4, ph[i][j]);
+            st32_le(img + 52 + i * 32 + j * 4, ph[i][j]);
         }
     }
     for (int i = 0x1000; i < ELF_SIZE; i++) {
@@ -196,7 +173,7 @@ static uint8_t *make_elf(unsigned elf_class, uint32_t mb_flags)
 
 static void set_phdr(uint8_t *img, int i, int field, uint32_t v)
 {
-    put32(img + 52 + i * 32 + field * 4, v);
+    st32_le(img + 52 + i * 32 + field * 4, v);
 }
 
 static bool load(Fixture *f, const uint8_t *img, size_t size,
@@ -251,7 +228,7 @@ static void test_probe(Fixture *f, gconstpointer data)
     put_mb_header(junk + 2, 0);
     g_assert_false(multiboot_probe(junk, sizeof(junk)));
     /* A stray magic with a wrong checksum is not a header. */
-    put32(aout + 8, 0);
+    st32_le(aout + 8, 0);
     g_assert_false(multiboot_probe(aout, s.size));
 }
 
@@ -333,17 +310,17 @@ static void test_info(Fixture *f, gconstpointer data)
     g_assert_true(load(f, img, ELF_SIZE, "/boot/k console=ttyS0", NULL));
     const uint8_t *mbi = guest(f, f->env->regs[R_EBX]);
 
-    uint32_t flags = get32(mbi + MBI_FLAGS);
+    uint32_t flags = ld32_le(mbi + MBI_FLAGS);
     g_assert_cmphex(flags, ==, (1u << 0) | (1u << 2) | (1u << 3) | (1u << 6) |
                                (1u << 9));
-    g_assert_cmpuint(get32(mbi + MBI_MEM_LOWER), ==, 640);
-    g_assert_cmpuint(get32(mbi + MBI_MEM_UPPER), ==,
+    g_assert_cmpuint(ld32_le(mbi + MBI_MEM_LOWER), ==, 640);
+    g_assert_cmpuint(ld32_le(mbi + MBI_MEM_UPPER), ==,
                      (RAM_SIZE - HIGH_RAM) / KIB);
-    g_assert_cmpstr((const char *)guest(f, get32(mbi + MBI_CMDLINE)), ==,
+    g_assert_cmpstr((const char *)guest(f, ld32_le(mbi + MBI_CMDLINE)), ==,
                     "/boot/k console=ttyS0");
-    g_assert_cmpstr((const char *)guest(f, get32(mbi + MBI_BOOT_LOADER_NAME)),
+    g_assert_cmpstr((const char *)guest(f, ld32_le(mbi + MBI_BOOT_LOADER_NAME)),
                     ==, "bt86");
-    g_assert_cmpuint(get32(mbi + MBI_MODS_COUNT), ==, 0);
+    g_assert_cmpuint(ld32_le(mbi + MBI_MODS_COUNT), ==, 0);
 
     /* [0,640K) RAM, [640K,1M) reserved, [1M,16M) RAM */
     static const struct { uint64_t base, len; uint32_t type; } want[] = {
@@ -351,13 +328,13 @@ static void test_info(Fixture *f, gconstpointer data)
         { LOW_RAM_END, HIGH_RAM - LOW_RAM_END, 2 },
         { HIGH_RAM, RAM_SIZE - HIGH_RAM, 1 },
     };
-    g_assert_cmpuint(get32(mbi + MBI_MMAP_LENGTH), ==, 3 * 24);
-    const uint8_t *e = guest(f, get32(mbi + MBI_MMAP_ADDR));
+    g_assert_cmpuint(ld32_le(mbi + MBI_MMAP_LENGTH), ==, 3 * 24);
+    const uint8_t *e = guest(f, ld32_le(mbi + MBI_MMAP_ADDR));
     for (size_t i = 0; i < G_N_ELEMENTS(want); i++, e += 24) {
-        g_assert_cmpuint(get32(e), ==, 20);
-        g_assert_cmphex(get64(e + 4), ==, want[i].base);
-        g_assert_cmphex(get64(e + 12), ==, want[i].len);
-        g_assert_cmpuint(get32(e + 20), ==, want[i].type);
+        g_assert_cmpuint(ld32_le(e), ==, 20);
+        g_assert_cmphex(ld64_le(e + 4), ==, want[i].base);
+        g_assert_cmphex(ld64_le(e + 12), ==, want[i].len);
+        g_assert_cmpuint(ld32_le(e + 20), ==, want[i].type);
     }
 }
 
@@ -371,13 +348,13 @@ static void test_info_high_ram(Fixture *f, gconstpointer data)
 
     const uint8_t *mbi = guest(f, f->env->regs[R_EBX]);
     /* mem_upper stops at the first hole; the map has the high RAM. */
-    g_assert_cmpuint(get32(mbi + MBI_MEM_UPPER), ==,
+    g_assert_cmpuint(ld32_le(mbi + MBI_MEM_UPPER), ==,
                      (RAM_SIZE - HIGH_RAM) / KIB);
-    g_assert_cmpuint(get32(mbi + MBI_MMAP_LENGTH), ==, 4 * 24);
-    const uint8_t *e = guest(f, get32(mbi + MBI_MMAP_ADDR)) + 3 * 24;
-    g_assert_cmphex(get64(e + 4), ==, 4ull << 30);
-    g_assert_cmphex(get64(e + 12), ==, MIB);
-    g_assert_cmpuint(get32(e + 20), ==, 1);
+    g_assert_cmpuint(ld32_le(mbi + MBI_MMAP_LENGTH), ==, 4 * 24);
+    const uint8_t *e = guest(f, ld32_le(mbi + MBI_MMAP_ADDR)) + 3 * 24;
+    g_assert_cmphex(ld64_le(e + 4), ==, 4ull << 30);
+    g_assert_cmphex(ld64_le(e + 12), ==, MIB);
+    g_assert_cmpuint(ld32_le(e + 20), ==, 1);
 }
 
 static char *write_temp(const char *contents, size_t len)
@@ -404,11 +381,11 @@ static void test_modules(Fixture *f, gconstpointer data)
 
     g_assert_true(load(f, img, ELF_SIZE, "k", initrd));
     const uint8_t *mbi = guest(f, f->env->regs[R_EBX]);
-    g_assert_cmpuint(get32(mbi + MBI_MODS_COUNT), ==, 2);
-    const uint8_t *mod = guest(f, get32(mbi + MBI_MODS_ADDR));
+    g_assert_cmpuint(ld32_le(mbi + MBI_MODS_COUNT), ==, 2);
+    const uint8_t *mod = guest(f, ld32_le(mbi + MBI_MODS_ADDR));
 
-    uint32_t start1 = get32(mod), end1 = get32(mod + 4);
-    uint32_t start2 = get32(mod + 16), end2 = get32(mod + 20);
+    uint32_t start1 = ld32_le(mod), end1 = ld32_le(mod + 4);
+    uint32_t start2 = ld32_le(mod + 16), end2 = ld32_le(mod + 20);
     /* Page-aligned, after the kernel's bss, one after the other. */
     g_assert_cmphex(start1, ==, ELF_DATA + ELF_DATA_MEM);
     g_assert_cmphex(end1, ==, start1 + 12);
@@ -416,8 +393,8 @@ static void test_modules(Fixture *f, gconstpointer data)
     g_assert_cmphex(end2, ==, start2 + 1);
     g_assert_cmpmem(guest(f, start1), 12, "first module", 12);
     g_assert_cmpmem(guest(f, start2), 1, "2", 1);
-    g_assert_cmpstr((const char *)guest(f, get32(mod + 8)), ==, str1);
-    g_assert_cmpstr((const char *)guest(f, get32(mod + 24)), ==, m2);
+    g_assert_cmpstr((const char *)guest(f, ld32_le(mod + 8)), ==, str1);
+    g_assert_cmpstr((const char *)guest(f, ld32_le(mod + 24)), ==, m2);
     /* The info structure comes after the last module. */
     g_assert_cmphex(f->env->regs[R_EBX], ==, start2 + 0x1000);
 
@@ -432,7 +409,7 @@ static void test_reject_checksum(Fixture *f, gconstpointer data)
     AoutSpec s = { .size = 0x1000, .entry = HIGH_RAM };
     g_autofree uint8_t *img = make_aout(&s);
 
-    put32(img + 8, get32(img + 8) + 1);
+    st32_le(img + 8, ld32_le(img + 8) + 1);
     assert_rejected(f, img, s.size, NULL, "checksum");
 }
 
@@ -447,7 +424,7 @@ static void test_reject_truncated(Fixture *f, gconstpointer data)
     /* a.out: load_addr asks for bytes before the file's start */
     s = (AoutSpec){ .size = 0x1000, .hdr_off = 0x10, .entry = HIGH_RAM };
     g_autofree uint8_t *aout2 = make_aout(&s);
-    put32(aout2 + 0x10 + 16, HIGH_RAM - 0x100);
+    st32_le(aout2 + 0x10 + 16, HIGH_RAM - 0x100);
     assert_rejected(f, aout2, s.size, NULL, NULL);
 
     /* ELF cut inside the data segment's file bytes */
@@ -455,7 +432,7 @@ static void test_reject_truncated(Fixture *f, gconstpointer data)
     assert_rejected(f, elf, 0x1108, NULL, "truncated");
 
     /* ELF program headers past the end */
-    put16(elf + 44, 0xFFFF);
+    st16_le(elf + 44, 0xFFFF);
     assert_rejected(f, elf, ELF_SIZE, NULL, "truncated");
 
     /* Every prefix that cuts into the last segment's file bytes is
