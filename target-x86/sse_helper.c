@@ -292,38 +292,20 @@ void sse_pclmulqdq(XMMReg *d, const XMMReg *s, uint32_t imm,
 
 /* ---- conversions with a general register or an MMX operand ---- */
 
-/* CVTSI2SS/SD: s->q[0] holds the integer (the translator put it there) */
-void sse_cvtsi2ss_l(XMMReg *d, const XMMReg *s, uint32_t imm,
-                    CPUX86State *env)
-{
-    V2 a = vld(d);
-    asm volatile("cvtsi2ssl %1, %0" : "+x"(a) : "r"(s->l[0]));
-    vst(d, a);
-}
+/* CVTSI2SS/SD: s->l[0] or s->q[0] holds the integer (the translator put
+ * it there) */
+#define SSE_FROM_INT(name, insn, field)                                       \
+    void name(XMMReg *d, const XMMReg *s, uint32_t imm, CPUX86State *env)     \
+    {                                                                         \
+        V2 a = vld(d);                                                        \
+        asm volatile(insn " %1, %0" : "+x"(a) : "r"(s->field[0]));            \
+        vst(d, a);                                                            \
+    }
 
-void sse_cvtsi2ss_q(XMMReg *d, const XMMReg *s, uint32_t imm,
-                    CPUX86State *env)
-{
-    V2 a = vld(d);
-    asm volatile("cvtsi2ssq %1, %0" : "+x"(a) : "r"(s->q[0]));
-    vst(d, a);
-}
-
-void sse_cvtsi2sd_l(XMMReg *d, const XMMReg *s, uint32_t imm,
-                    CPUX86State *env)
-{
-    V2 a = vld(d);
-    asm volatile("cvtsi2sdl %1, %0" : "+x"(a) : "r"(s->l[0]));
-    vst(d, a);
-}
-
-void sse_cvtsi2sd_q(XMMReg *d, const XMMReg *s, uint32_t imm,
-                    CPUX86State *env)
-{
-    V2 a = vld(d);
-    asm volatile("cvtsi2sdq %1, %0" : "+x"(a) : "r"(s->q[0]));
-    vst(d, a);
-}
+SSE_FROM_INT(sse_cvtsi2ss_l, "cvtsi2ssl", l)
+SSE_FROM_INT(sse_cvtsi2ss_q, "cvtsi2ssq", q)
+SSE_FROM_INT(sse_cvtsi2sd_l, "cvtsi2sdl", l)
+SSE_FROM_INT(sse_cvtsi2sd_q, "cvtsi2sdq", q)
 
 /* Float to integer: the result goes to d->q[0] (returned to a GPR). */
 #define SSE_TO_INT(name, insn, type)                                          \

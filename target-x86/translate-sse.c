@@ -291,11 +291,10 @@ static int mmx_off(int r)
     return ENV_OFF(fx.st[0]) + 16 * (r & 7);
 }
 
-/* SSE: CR0.EM or no CR4.OSFXSR is #UD, CR0.TS #NM (SDM Vol. 3A 13.1).
- * True if it raised. */
-static bool sse_unavailable(DisasContext *dc)
+/* #UD if ud, else #NM with CR0.TS; true if it raised. */
+static bool gen_unavailable(DisasContext *dc, bool ud)
 {
-    if ((dc->flags & HF_EM) || !(dc->flags & HF_OSFXSR)) {
+    if (ud) {
         gen_illegal_opcode(dc);
         return true;
     }
@@ -306,18 +305,17 @@ static bool sse_unavailable(DisasContext *dc)
     return false;
 }
 
+/* SSE: CR0.EM or no CR4.OSFXSR is #UD, CR0.TS #NM (SDM Vol. 3A 13.1) */
+static bool sse_unavailable(DisasContext *dc)
+{
+    return gen_unavailable(dc, (dc->flags & HF_EM) ||
+                               !(dc->flags & HF_OSFXSR));
+}
+
 /* MMX: CR0.EM is #UD, CR0.TS #NM */
 static bool mmx_unavailable(DisasContext *dc)
 {
-    if (dc->flags & HF_EM) {
-        gen_illegal_opcode(dc);
-        return true;
-    }
-    if (dc->flags & HF_TS) {
-        gen_exception(dc, EXCP07_PREX);
-        return true;
-    }
-    return false;
+    return gen_unavailable(dc, dc->flags & HF_EM);
 }
 
 /* The address of the memory operand plus off bytes */
@@ -885,15 +883,7 @@ static bool gen_shift_imm(DisasContext *dc, int p)
 /* XSAVE*, XRSTOR: #UD without CR4.OSXSAVE, #NM with CR0.TS */
 static bool xsave_unavailable(DisasContext *dc)
 {
-    if (!(dc->flags & HF_OSXSAVE)) {
-        gen_illegal_opcode(dc);
-        return true;
-    }
-    if (dc->flags & HF_TS) {
-        gen_exception(dc, EXCP07_PREX);
-        return true;
-    }
-    return false;
+    return gen_unavailable(dc, !(dc->flags & HF_OSXSAVE));
 }
 
 static bool gen_grp15(DisasContext *dc, int p)
