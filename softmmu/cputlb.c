@@ -92,6 +92,16 @@ static inline bool tlb_entry_is_global(CPUX86State *env, int mmu_idx,
     return (env->tlb_global[mmu_idx][idx / 64] >> (idx % 64)) & 1;
 }
 
+/* Entry idx of mode m invalid, and neither global nor large any more. */
+static void tlb_entry_drop(CPUX86State *env, int m, unsigned idx)
+{
+    uint64_t bit = 1ull << (idx % 64);
+
+    memset(&env->tlb[m][idx], 0xff, sizeof(CPUTLBEntry));
+    env->tlb_global[m][idx / 64] &= ~bit;
+    env->tlb_large[m][idx / 64] &= ~bit;
+}
+
 static void tlb_flush_page_entries(CPUX86State *env, uint64_t vaddr,
                                    bool keep_global)
 {
@@ -105,8 +115,7 @@ static void tlb_flush_page_entries(CPUX86State *env, uint64_t vaddr,
         if ((e->addr_read & TARGET_PAGE_MASK) == page ||
             (e->addr_write & TARGET_PAGE_MASK) == page ||
             (e->addr_code & TARGET_PAGE_MASK) == page) {
-            memset(e, 0xff, sizeof(*e));
-            env->tlb_global[m][idx / 64] &= ~(1ull << (idx % 64));
+            tlb_entry_drop(env, m, idx);
         }
     }
 }
@@ -137,12 +146,9 @@ static bool tlb_flush_large_entries(CPUX86State *env, uint64_t vaddr,
             }
             for (; large; large &= large - 1) {
                 unsigned idx = w * 64 + (unsigned)__builtin_ctzll(large);
-                CPUTLBEntry *e = &env->tlb[m][idx];
-                uint64_t page = tlb_entry_page(e);
+                uint64_t page = tlb_entry_page(&env->tlb[m][idx]);
                 if (page != TLB_INVALID && !((page ^ vaddr) >> 30)) {
-                    memset(e, 0xff, sizeof(*e));
-                    env->tlb_global[m][w] &= ~(1ull << (idx % 64));
-                    env->tlb_large[m][w] &= ~(1ull << (idx % 64));
+                    tlb_entry_drop(env, m, idx);
                     any = true;
                 }
             }

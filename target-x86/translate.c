@@ -1394,14 +1394,14 @@ static void gen_mul_group(DisasContext *dc, int op, MemOp ot)
  * when the next flag-setting instruction makes them dead. */
 static void gen_imul_reg(DisasContext *dc, MemOp ot, TCGv a, TCGv b)
 {
-    TCGv lo = tmp(dc), chk = tmp(dc);
+    TCGv lo = tmp(dc);
     if (ot == MO_64) {
         tcg_gen_mul(S, lo, a, b);
         tcg_gen_callN(S, helper_imulq_overflow, TCG_CALL_PURE, cpu_cc_src,
                       a, b);
         tcg_gen_mov(S, cpu_cc_dst, lo);
     } else {
-        TCGv sa = tmp(dc), sb = tmp(dc), full = tmp(dc);
+        TCGv sa = tmp(dc), sb = tmp(dc), full = tmp(dc), chk = tmp(dc);
         gen_exts(dc, ot, sa, a);
         gen_exts(dc, ot, sb, b);
         tcg_gen_mul(S, full, sa, sb);

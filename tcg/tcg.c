@@ -864,7 +864,8 @@ int tcg_gen_code(TCGContext *s)
         if (s->code_ptr + 256 + s->nb_ldst * 96 > s->code_end) {
             return -1;
         }
-        if (op->opc != INDEX_op_vec_op && op->opc != INDEX_op_insn_start) {
+        if (s->vec_held && op->opc != INDEX_op_vec_op &&
+            op->opc != INDEX_op_insn_start) {
             tcg_out_vec_forget(s);
         }
         switch (op->opc) {

@@ -200,6 +200,7 @@ typedef struct TCGContext {
      * write those slots or clobber the registers. */
     int32_t vec_reg_slot[16];
     int vec_next_reg;
+    bool vec_held;          /* some register holds a copy */
 
     /* results for the translation block */
     uint16_t jmp_insn_offset[2];   /* offset of each goto_tb's rel32 */

@@ -471,6 +471,7 @@ void tcg_out_vec_forget(TCGContext *s)
         s->vec_reg_slot[r] = -1;
     }
     s->vec_next_reg = VEC_FIRST_REG;
+    s->vec_held = false;
 }
 
 static int vec_reg_of(TCGContext *s, int32_t slot)
@@ -540,6 +541,7 @@ static void tcg_out_vec_op(TCGContext *s, uint32_t insn, int32_t d,
         }
     }
     s->vec_reg_slot[rd] = d;
+    s->vec_held = true;
 }
 
 void tcg_out_op(TCGContext *s, TCGOp *op, const int *oregs,
