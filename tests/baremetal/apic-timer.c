@@ -199,20 +199,6 @@ static void on_ioapic_irq(struct kit_frame *frame)
     apic_wr(APIC_EOI, 0);
 }
 
-static void pic_init_masked(void)
-{
-    outb(0x20, 0x11);
-    outb(0x21, 0x20);
-    outb(0x21, 0x04);
-    outb(0x21, 0x01);
-    outb(0xA0, 0x11);
-    outb(0xA1, 0x28);
-    outb(0xA1, 0x02);
-    outb(0xA1, 0x01);
-    outb(0x21, 0xFF);
-    outb(0xA1, 0xFF);
-}
-
 static void check_base(void)
 {
     uint64_t base = rdmsr(MSR_APIC_BASE);
@@ -484,7 +470,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     kit_set_exception_handler(VEC_IOAPIC, on_ioapic_irq);
     kit_set_exception_handler(VEC_SPURIOUS, on_spurious);
     kit_set_exception_handler(2, on_nmi);
-    pic_init_masked();
+    kit_pic_init(0xFF, 0xFF);
     map_apics();
 
     check_base();

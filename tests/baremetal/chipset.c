@@ -15,7 +15,7 @@
 #define PIC1        0x20
 #define PIC2        0xA0
 #define ELCR2       0x4D1
-#define VEC_BASE    0x20
+#define VEC_BASE    KIT_PIC_VEC_BASE
 #define PIT_CH2     0x42
 #define PIT_CW      0x43
 #define PORT61      0x61
@@ -184,20 +184,6 @@ static void on_sci(struct kit_frame *frame)
     outb(PIC1, 0x20);
 }
 
-static void pic_init(void)
-{
-    outb(PIC1, 0x11);
-    outb(PIC1 + 1, VEC_BASE);
-    outb(PIC1 + 1, 0x04);
-    outb(PIC1 + 1, 0x01);
-    outb(PIC2, 0x11);
-    outb(PIC2 + 1, VEC_BASE + 8);
-    outb(PIC2 + 1, 0x02);
-    outb(PIC2 + 1, 0x01);
-    outb(PIC1 + 1, 0xff);
-    outb(PIC2 + 1, 0xff);
-}
-
 static void kbd_wait_write(void)
 {
     while (inb(KBD_STATUS) & 0x02) {
@@ -316,7 +302,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     (void)mb_info;
 
     kit_puts("bt86 bare-metal kit: chipset");
-    pic_init();
+    kit_pic_init(0xff, 0xff);
     pci_checks();
     pm_timer_rate();
     i8042_checks();

@@ -270,6 +270,20 @@ _Noreturn void kit_finish(void)
     kit_exit(KIT_EXIT_PASS);
 }
 
+void kit_pic_init(uint8_t master_mask, uint8_t slave_mask)
+{
+    outb(0x20, 0x11);                   /* ICW1: edge, cascade, ICW4 */
+    outb(0x21, KIT_PIC_VEC_BASE);
+    outb(0x21, 0x04);                   /* slave on IRQ 2 */
+    outb(0x21, 0x01);                   /* 8086 mode */
+    outb(0xA0, 0x11);
+    outb(0xA1, KIT_PIC_VEC_BASE + 8);
+    outb(0xA1, 0x02);
+    outb(0xA1, 0x01);
+    outb(0x21, master_mask);
+    outb(0xA1, slave_mask);
+}
+
 void kit_set_exception_handler(unsigned vec, kit_exception_fn fn)
 {
     if (vec < KIT_NUM_VECTORS) {

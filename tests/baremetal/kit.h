@@ -127,6 +127,11 @@ int kit_vprintf(const char *fmt, va_list ap)
 /* Writes code to isa-debug-exit; halts if the device is not there. */
 _Noreturn void kit_exit(unsigned code);
 
+/* The 8259 pair programmed as a PC BIOS does (vectors 0x20-0x2F, the
+ * slave on IRQ 2), with these masks. */
+#define KIT_PIC_VEC_BASE 0x20
+void kit_pic_init(uint8_t master_mask, uint8_t slave_mask);
+
 /* Counts failed KIT_CHECKs; kit_finish() turns the count into the verdict. */
 extern unsigned kit_check_failures;
 void kit_check_failed(const char *file, int line, const char *expr);

@@ -9,7 +9,7 @@
 #define PIC2 0xA0
 #define PIT_CH0 0x40
 #define PIT_CW 0x43
-#define VEC_IRQ0 0x20
+#define VEC_IRQ0 KIT_PIC_VEC_BASE
 
 static volatile unsigned ticks;
 static volatile unsigned spurious;
@@ -28,20 +28,6 @@ static void on_spurious(struct kit_frame *frame)
 {
     (void)frame;
     spurious++;
-}
-
-static void pic_init(void)
-{
-    outb(PIC1, 0x11);
-    outb(PIC1 + 1, VEC_IRQ0);
-    outb(PIC1 + 1, 0x04);
-    outb(PIC1 + 1, 0x01);
-    outb(PIC2, 0x11);
-    outb(PIC2 + 1, VEC_IRQ0 + 8);
-    outb(PIC2 + 1, 0x02);
-    outb(PIC2 + 1, 0x01);
-    outb(PIC1 + 1, 0xFE);               /* IRQ 0 only */
-    outb(PIC2 + 1, 0xFF);
 }
 
 /* With IF clear, until the 8259 has IRQ 0 waiting (IRR bit 0). */
@@ -87,7 +73,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
     kit_puts("bt86 bare-metal kit: pit-irq");
     kit_set_exception_handler(VEC_IRQ0, on_irq0);
     kit_set_exception_handler(VEC_IRQ0 + 7, on_spurious);
-    pic_init();
+    kit_pic_init(0xFE, 0xFF);           /* IRQ 0 only */
 
     outb(PIC1, 0x0B);
     kit_result("8259 ISR reads 0 after init", inb(PIC1) == 0, "ISR set");

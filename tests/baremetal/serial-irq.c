@@ -9,7 +9,7 @@
 
 #define PIC1 0x20
 #define PIC2 0xA0
-#define VEC_IRQ0 0x20
+#define VEC_IRQ0 KIT_PIC_VEC_BASE
 #define COM1_IRQ 4
 
 #define COM1 KIT_COM1
@@ -39,20 +39,6 @@ static void on_com1(struct kit_frame *frame)
     outb(PIC1, 0x20);
 }
 
-static void pic_init(void)
-{
-    outb(PIC1, 0x11);
-    outb(PIC1 + 1, VEC_IRQ0);
-    outb(PIC1 + 1, 0x04);
-    outb(PIC1 + 1, 0x01);
-    outb(PIC2, 0x11);
-    outb(PIC2 + 1, VEC_IRQ0 + 8);
-    outb(PIC2 + 1, 0x02);
-    outb(PIC2 + 1, 0x01);
-    outb(PIC1 + 1, (uint8_t)~(1u << COM1_IRQ));
-    outb(PIC2 + 1, 0xFF);
-}
-
 /* Lets pending interrupts in for a while. */
 static void open_window(void)
 {
@@ -75,7 +61,7 @@ void kmain(uint32_t mb_magic, uint64_t mb_info)
 
     kit_puts("bt86 bare-metal kit: serial-irq");
     kit_set_exception_handler(VEC_IRQ0 + COM1_IRQ, on_com1);
-    pic_init();
+    kit_pic_init((uint8_t)~(1u << COM1_IRQ), 0xFF);
 
     /* OUT2 clear: the interrupt is pending in the UART but gated. */
     wait_thre();
