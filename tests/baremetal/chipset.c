@@ -22,7 +22,6 @@
 #define KBD_DATA    0x60
 #define KBD_STATUS  0x64
 #define CONF_ADDR   0xCF8
-#define CONF_DATA   0xCFC
 #define RCR         0xCF9
 #define PORT92      0x92
 
@@ -32,68 +31,40 @@
 #define PM1_CNT     (PM_BASE + 4)
 #define PM_TMR      (PM_BASE + 8)
 
-static uint32_t cfg_readl(int devfn, int reg)
-{
-    outl(CONF_ADDR, 0x80000000u | devfn << 8 | reg);
-    return inl(CONF_DATA);
-}
-
-static uint16_t cfg_readw(int devfn, int reg)
-{
-    outl(CONF_ADDR, 0x80000000u | devfn << 8 | (reg & 0xfc));
-    return inw(CONF_DATA + (reg & 2));
-}
-
-static uint8_t cfg_readb(int devfn, int reg)
-{
-    outl(CONF_ADDR, 0x80000000u | devfn << 8 | (reg & 0xfc));
-    return inb(CONF_DATA + (reg & 3));
-}
-
-static void cfg_writeb(int devfn, int reg, uint8_t v)
-{
-    outl(CONF_ADDR, 0x80000000u | devfn << 8 | (reg & 0xfc));
-    outb(CONF_DATA + (reg & 3), v);
-}
-
-static void cfg_writel(int devfn, int reg, uint32_t v)
-{
-    outl(CONF_ADDR, 0x80000000u | devfn << 8 | reg);
-    outl(CONF_DATA, v);
-}
-
 static void pci_checks(void)
 {
     outl(CONF_ADDR, 0x80000000u);
     kit_result("CONFIG_ADDRESS reads back", inl(CONF_ADDR) == 0x80000000u,
                "0x%x", inl(CONF_ADDR));
-    kit_result("00.0 is the i440FX", cfg_readl(0x00, 0) == 0x12378086,
-               "0x%x", cfg_readl(0x00, 0));
+    kit_result("00.0 is the i440FX", kit_pci_readl(0x00, 0) == 0x12378086,
+               "0x%x", kit_pci_readl(0x00, 0));
     kit_result("00.0 class host bridge, rev 02",
-               cfg_readl(0x00, 8) == 0x06000002, "0x%x", cfg_readl(0x00, 8));
-    kit_result("01.0 is the PIIX3", cfg_readl(0x08, 0) == 0x70008086,
-               "0x%x", cfg_readl(0x08, 0));
+               kit_pci_readl(0x00, 8) == 0x06000002, "0x%x",
+               kit_pci_readl(0x00, 8));
+    kit_result("01.0 is the PIIX3", kit_pci_readl(0x08, 0) == 0x70008086,
+               "0x%x", kit_pci_readl(0x08, 0));
     kit_result("01.0 class ISA bridge, multi-function",
-               cfg_readw(0x08, 0x0a) == 0x0601 &&
-               (cfg_readb(0x08, 0x0e) & 0x80), "class 0x%x header 0x%x",
-               cfg_readw(0x08, 0x0a), cfg_readb(0x08, 0x0e));
-    kit_result("01.3 is the PIIX4 PM", cfg_readl(0x0b, 0) == 0x71138086,
-               "0x%x", cfg_readl(0x0b, 0));
-    kit_result("01.3 class 0680", cfg_readw(0x0b, 0x0a) == 0x0680, "0x%x",
-               cfg_readw(0x0b, 0x0a));
-    kit_result("no device at 1f.0", cfg_readl(0xf8, 0) == 0xffffffff &&
-               cfg_readw(0xf8, 2) == 0xffff, "0x%x", cfg_readl(0xf8, 0));
-    cfg_writel(0x00, 0, 0);
-    kit_result("vendor ID is read-only", cfg_readl(0x00, 0) == 0x12378086,
-               "0x%x", cfg_readl(0x00, 0));
+               kit_pci_readw(0x08, 0x0a) == 0x0601 &&
+               (kit_pci_readb(0x08, 0x0e) & 0x80), "class 0x%x header 0x%x",
+               kit_pci_readw(0x08, 0x0a), kit_pci_readb(0x08, 0x0e));
+    kit_result("01.3 is the PIIX4 PM", kit_pci_readl(0x0b, 0) == 0x71138086,
+               "0x%x", kit_pci_readl(0x0b, 0));
+    kit_result("01.3 class 0680", kit_pci_readw(0x0b, 0x0a) == 0x0680, "0x%x",
+               kit_pci_readw(0x0b, 0x0a));
+    kit_result("no device at 1f.0", kit_pci_readl(0xf8, 0) == 0xffffffff &&
+               kit_pci_readw(0xf8, 2) == 0xffff, "0x%x",
+               kit_pci_readl(0xf8, 0));
+    kit_pci_writel(0x00, 0, 0);
+    kit_result("vendor ID is read-only", kit_pci_readl(0x00, 0) == 0x12378086,
+               "0x%x", kit_pci_readl(0x00, 0));
     kit_result("PM base 0x600, decoded",
-               (cfg_readl(0x0b, 0x40) & 0xffc1) == 0x601 &&
-               (cfg_readb(0x0b, 0x80) & 1), "PMBA 0x%x PMREGMISC 0x%x",
-               cfg_readl(0x0b, 0x40), cfg_readb(0x0b, 0x80));
-    cfg_writeb(0x08, 0x63, 0x0b);
-    kit_result("PIRQD route reads back", cfg_readb(0x08, 0x63) == 0x0b,
-               "0x%x", cfg_readb(0x08, 0x63));
-    cfg_writeb(0x08, 0x63, 0x80);
+               (kit_pci_readl(0x0b, 0x40) & 0xffc1) == 0x601 &&
+               (kit_pci_readb(0x0b, 0x80) & 1), "PMBA 0x%x PMREGMISC 0x%x",
+               kit_pci_readl(0x0b, 0x40), kit_pci_readb(0x0b, 0x80));
+    kit_pci_writeb(0x08, 0x63, 0x0b);
+    kit_result("PIRQD route reads back", kit_pci_readb(0x08, 0x63) == 0x0b,
+               "0x%x", kit_pci_readb(0x08, 0x63));
+    kit_pci_writeb(0x08, 0x63, 0x80);
 }
 
 /*

@@ -90,6 +90,43 @@ static inline uint32_t inl(uint16_t port)
     return val;
 }
 
+/* PCI configuration space through mechanism #1 (ports 0xCF8/0xCFC);
+ * devfn = slot << 3 | function */
+static inline uint32_t kit_pci_config_addr(int devfn, int reg)
+{
+    return 0x80000000u | (uint32_t)devfn << 8 | (uint32_t)(reg & 0xfc);
+}
+
+static inline uint32_t kit_pci_readl(int devfn, int reg)
+{
+    outl(0xCF8, kit_pci_config_addr(devfn, reg));
+    return inl(0xCFC);
+}
+
+static inline uint16_t kit_pci_readw(int devfn, int reg)
+{
+    outl(0xCF8, kit_pci_config_addr(devfn, reg));
+    return inw(0xCFC + (reg & 2));
+}
+
+static inline uint8_t kit_pci_readb(int devfn, int reg)
+{
+    outl(0xCF8, kit_pci_config_addr(devfn, reg));
+    return inb(0xCFC + (reg & 3));
+}
+
+static inline void kit_pci_writeb(int devfn, int reg, uint8_t v)
+{
+    outl(0xCF8, kit_pci_config_addr(devfn, reg));
+    outb(0xCFC + (reg & 3), v);
+}
+
+static inline void kit_pci_writel(int devfn, int reg, uint32_t v)
+{
+    outl(0xCF8, kit_pci_config_addr(devfn, reg));
+    outl(0xCFC, v);
+}
+
 static inline uint64_t read_cr2(void)
 {
     uint64_t val;

@@ -19,8 +19,6 @@
 #define RTC_REG_B   0x0B
 #define RTC_REG_C   0x0C
 #define CMOS_BOOTS  0x50        /* a byte no PC BIOS convention uses */
-#define CONF_ADDR   0xCF8
-#define CONF_DATA   0xCFC
 #define RCR         0xCF9
 #define RCR_SRST    0x02
 #define RCR_RCPU    0x04
@@ -51,18 +49,6 @@ static void cmos_write(uint8_t index, uint8_t v)
     outb(CMOS_DATA, v);
 }
 
-static uint8_t cfg_readb(int devfn, int reg)
-{
-    outl(CONF_ADDR, 0x80000000u | devfn << 8 | (reg & 0xfc));
-    return inb(CONF_DATA + (reg & 3));
-}
-
-static void cfg_writeb(int devfn, int reg, uint8_t v)
-{
-    outl(CONF_ADDR, 0x80000000u | devfn << 8 | (reg & 0xfc));
-    outb(CONF_DATA + (reg & 3), v);
-}
-
 /* What a reset must have put back (or kept). */
 static void check_after_reset(void)
 {
@@ -74,11 +60,11 @@ static void check_after_reset(void)
                "0x%02x", b);
     kit_result("RTC IRQF clear", !(c & 0x80), "C 0x%02x", c);
     kit_result("PIIX3 PIRQRC[A] back to 80h",
-               cfg_readb(PIIX3, PIIX3_PIRQRC) == 0x80, "0x%02x",
-               cfg_readb(PIIX3, PIIX3_PIRQRC));
+               kit_pci_readb(PIIX3, PIIX3_PIRQRC) == 0x80, "0x%02x",
+               kit_pci_readb(PIIX3, PIIX3_PIRQRC));
     kit_result("i440FX PAM1 back to 00h",
-               cfg_readb(I440FX, I440FX_PAM1) == 0x00, "0x%02x",
-               cfg_readb(I440FX, I440FX_PAM1));
+               kit_pci_readb(I440FX, I440FX_PAM1) == 0x00, "0x%02x",
+               kit_pci_readb(I440FX, I440FX_PAM1));
     kit_result("RAM kept across the reset", *RAM_MARK == MARK, "0x%llx",
                (unsigned long long)*RAM_MARK);
 }
@@ -87,8 +73,8 @@ static void check_after_reset(void)
 static void leave_state(void)
 {
     cmos_write(RTC_REG_B, 0x72);
-    cfg_writeb(PIIX3, PIIX3_PIRQRC, 0x0B);
-    cfg_writeb(I440FX, I440FX_PAM1, 0x33);
+    kit_pci_writeb(PIIX3, PIIX3_PIRQRC, 0x0B);
+    kit_pci_writeb(I440FX, I440FX_PAM1, 0x33);
     *RAM_MARK = MARK;
 }
 
