@@ -605,11 +605,8 @@ static void gen_movo(DisasContext *dc, bool store, bool align)
         return;
     }
     if (dc->mod == 3) {
-        if (store) {
-            tcg_gen_vec_op(S, TCG_VEC_MOV, xmm_off(dc->rm), r);
-        } else {
-            tcg_gen_vec_op(S, TCG_VEC_MOV, r, xmm_off(dc->rm));
-        }
+        int rm = xmm_off(dc->rm);
+        tcg_gen_vec_op(S, TCG_VEC_MOV, store ? rm : r, store ? r : rm);
     } else if (store) {
         gen_st_mem(dc, r, 16, align);
     } else {
